@@ -1,0 +1,59 @@
+// The effective configuration of one service, after section resolution (SPEC §7).
+
+export interface ServiceConfig {
+  /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */
+  alarmInterval: number;
+  /** Mail recipients. */
+  alarmMail: string[];
+  /** Phone numbers for gsm_command, at most 10. */
+  alarmGsm: string[];
+  /** Exits in one window before giving up; 0 = unlimited. */
+  maxTries: number;
+  /** Coredumps in one window before giving up; 0 = unlimited. */
+  maxTriesIfCoredumped: number;
+  /** Seconds between TERM and KILL when stopping; 0 = never escalate (meetbill's behaviour). */
+  killTimeout: number;
+  /** `sendmail`, or an smtp:// / smtps:// URL. */
+  mailTransport: string;
+  /** Sender address; empty = supervise@<hostname>. */
+  mailFrom: string;
+  /** Program run once per alarm_gsm number with `NUMBER@MESSAGE`. */
+  gsmCommand: string;
+  /** Program run (no shell) on every alarm; empty = none. */
+  alarmCommand: string;
+  /** URL that gets a JSON POST on every alarm; empty = none. */
+  alarmWebhook: string;
+  /** Cap for __stdout and __stderr in bytes; 0 = no cap. */
+  logMaxBytes: number;
+  /** Rotated copies of __stdout/__stderr kept (.1 … .N) when capped. */
+  logBackups: number;
+  /** Size at which supervise.log and supervise.log.wf are rotated to .1. */
+  superviseLogMaxBytes: number;
+}
+
+export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
+  alarmInterval: 0,
+  alarmMail: [],
+  alarmGsm: [],
+  maxTries: 0,
+  maxTriesIfCoredumped: 0,
+  killTimeout: 10,
+  mailTransport: 'sendmail',
+  mailFrom: '',
+  gsmCommand: 'gsmsend-script',
+  alarmCommand: '',
+  alarmWebhook: '',
+  logMaxBytes: 0,
+  logBackups: 1,
+  superviseLogMaxBytes: 16 * 1024 * 1024,
+});
+
+/** A problem found while reading the file: logged as a WARNING, never fatal. */
+export interface ConfigWarning {
+  text: string;
+}
+
+export interface LoadedConfig {
+  config: ServiceConfig;
+  warnings: ConfigWarning[];
+}
