@@ -1,0 +1,75 @@
+// Reads supervise.conf for one service (SPEC §7). The only module that imports `ini`: it decodes
+// each value (quotes, escapes, inline comments) while config-lines.ts finds sections and lines.
+//
+// Because ini strips inline comments, a value that contains `#` or `;` must be quoted:
+//   alarm_webhook : "https://hooks.example/alarm#ops"
+import fs from 'node:fs';
+import util from 'node:util';
+import ini from 'ini';
+import { scanConfigLines } from './config-lines.ts';
+import { resolveServiceConfig, type ConfigSection } from './config-resolve.ts';
+import type { ConfigWarning, LoadedConfig, ServiceConfig } from './config-types.ts';
+
+export type ReadConfigResult =
+  | { ok: true; config: ServiceConfig; warnings: ConfigWarning[] }
+  | { ok: false; reason: string };
+
+/** `ok: false` only when the file cannot be read; what is inside it only ever gives warnings. */
+export function readConfigFile(filePath: string, serviceName: string): ReadConfigResult {
+  let text: string;
+  try {
+    text = readRegularFile(filePath);
+  } catch (error) {
+    return { ok: false, reason: `unable to read ${filePath}: ${describeReadError(error)}` };
+  }
+  return { ok: true, ...parseConfigText(text, filePath, serviceName) };
+}
+
+export function parseConfigText(text: string, fileName: string, serviceName: string): LoadedConfig {
+  const scanned = scanConfigLines(text, fileName);
+  const sections: ConfigSection[] = scanned.sections.map((section) => ({
+    name: section.name,
+    line: section.line,
+    entries: section.entries.map((entry) => ({ key: entry.key, line: entry.line, value: decodeValue(entry.rawValue) })),
+  }));
+  const resolved = resolveServiceConfig(sections, serviceName, fileName);
+  return { config: resolved.config, warnings: [...scanned.warnings, ...resolved.warnings] };
+}
+
+/**
+ * One value at a time under a fixed key, so ini never sees our section names (it would nest
+ * `[redis.v2]` and reorder `[8080]`) nor our key names.
+ */
+function decodeValue(rawValue: string): string {
+  const decoded: unknown = ini.decode(`v=${rawValue}`)['v'];
+  if (typeof decoded === 'string') return decoded;
+  // ini turns true/false/null (and quoted JSON such as '3') into non-strings; we want the text.
+  if (decoded === undefined) return rawValue.trim();
+  return JSON.stringify(decoded);
+}
+
+class NotRegularFileError extends Error {}
+
+function readRegularFile(filePath: string): string {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
+  const fd = fs.openSync(filePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (!stat.isFile()) throw new NotRegularFileError('not a regular file');
+    return fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** `ENOENT (no such file or directory)`: the code to search for, and words to read. */
+function describeReadError(error: unknown): string {
+  if (error instanceof NotRegularFileError) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string') return error instanceof Error ? error.message : String(error);
+  for (const [name, description] of util.getSystemErrorMap().values()) {
+    if (name === code) return `${code} (${description})`;
+  }
+  return code;
+}

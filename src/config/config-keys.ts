@@ -1,0 +1,134 @@
+// The keys of supervise.conf (SPEC §7): their names, the ServiceConfig field each one sets, and
+// how a value is checked. Section resolution and the log description both read this one table,
+// so adding a key here is enough for it to be parsed, validated and logged.
+import type { ServiceConfig } from './config-types.ts';
+
+type FieldOfType<T> = { [F in keyof ServiceConfig]: ServiceConfig[F] extends T ? F : never }[keyof ServiceConfig];
+
+/** Node timers cannot wait longer than 2^31-1 ms, so a longer period in seconds would fire at once. */
+const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
+
+export interface IntegerKey {
+  name: string;
+  kind: 'integer';
+  field: FieldOfType<number>;
+  min: number;
+  max: number;
+  /** What the number counts, shown in warnings ("seconds", "bytes"). */
+  unit: string;
+  /** Applied after validation, for rules such as "1–59 become 60". */
+  normalise?: (value: number) => number;
+}
+
+export interface ListKey {
+  name: string;
+  kind: 'list';
+  field: FieldOfType<string[]>;
+  /** Longest list kept; extra items are dropped with a warning. */
+  maxItems?: number;
+}
+
+export interface StringKey {
+  name: string;
+  kind: 'string';
+  field: FieldOfType<string>;
+  /** What a value must look like, or undefined when any text is accepted. */
+  expected?: string;
+  accepts?: (value: string) => boolean;
+  /** How an empty value reads in the log ("none", or what the empty value stands for). */
+  whenEmpty?: string;
+}
+
+export type ConfigKey = IntegerKey | ListKey | StringKey;
+
+export const CONFIG_KEYS: readonly ConfigKey[] = [
+  {
+    name: 'alarm_interval',
+    kind: 'integer',
+    field: 'alarmInterval',
+    min: 0,
+    max: MAX_TIMER_SECONDS,
+    unit: 'seconds',
+    // meetbill's rule: a window shorter than a minute would let a crash loop mail every second.
+    normalise: (seconds) => (seconds > 0 && seconds < 60 ? 60 : seconds),
+  },
+  { name: 'alarm_mail', kind: 'list', field: 'alarmMail' },
+  // meetbill keeps at most 10 numbers (a fixed array); so do we, but we say so.
+  { name: 'alarm_gsm', kind: 'list', field: 'alarmGsm', maxItems: 10 },
+  { name: 'max_tries', kind: 'integer', field: 'maxTries', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'exits' },
+  {
+    name: 'max_tries_if_coredumped',
+    kind: 'integer',
+    field: 'maxTriesIfCoredumped',
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    unit: 'coredumps',
+  },
+  { name: 'kill_timeout', kind: 'integer', field: 'killTimeout', min: 0, max: MAX_TIMER_SECONDS, unit: 'seconds' },
+  {
+    name: 'mail_transport',
+    kind: 'string',
+    field: 'mailTransport',
+    expected: 'sendmail or an smtp:// or smtps:// URL',
+    accepts: (value) => value === 'sendmail' || isUrlWithHost(value, ['smtp:', 'smtps:']),
+  },
+  { name: 'mail_from', kind: 'string', field: 'mailFrom', whenEmpty: 'supervise@<hostname>' },
+  { name: 'gsm_command', kind: 'string', field: 'gsmCommand' },
+  { name: 'alarm_command', kind: 'string', field: 'alarmCommand' },
+  {
+    name: 'alarm_webhook',
+    kind: 'string',
+    field: 'alarmWebhook',
+    expected: 'an http:// or https:// URL',
+    accepts: (value) => isUrlWithHost(value, ['http:', 'https:']),
+  },
+  { name: 'log_max_bytes', kind: 'integer', field: 'logMaxBytes', min: 0, max: Number.MAX_SAFE_INTEGER, unit: 'bytes' },
+  // At least 1: with no copy kept, every rotation would throw away all the output written before
+  // it, which is what capping is meant to avoid. At most 100: each rotation renames every copy.
+  { name: 'log_backups', kind: 'integer', field: 'logBackups', min: 1, max: 100, unit: 'copies' },
+  {
+    name: 'supervise_log_max_bytes',
+    kind: 'integer',
+    field: 'superviseLogMaxBytes',
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    unit: 'bytes',
+  },
+];
+
+export function configKeyNamed(name: string): ConfigKey | undefined {
+  return CONFIG_KEYS.find((key) => key.name === name);
+}
+
+export type ParsedValue<T> = { ok: true; value: T } | { ok: false; expected: string };
+
+/** Digits only: `-1`, `+3`, `3x`, `1e3` and `ten` are all refused, never half-read like sscanf. */
+export function parseInteger(key: IntegerKey, text: string): ParsedValue<number> {
+  const expected =
+    key.max === Number.MAX_SAFE_INTEGER
+      ? `a non-negative integer (${key.unit})${key.min > 0 ? ` of at least ${key.min}` : ''}`
+      : `an integer from ${key.min} to ${key.max} (${key.unit})`;
+  if (!/^[0-9]+$/.test(text)) return { ok: false, expected };
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < key.min || value > key.max) return { ok: false, expected };
+  return { ok: true, value: key.normalise ? key.normalise(value) : value };
+}
+
+/** Blank- or tab-separated items, as meetbill splits them. */
+export function parseList(text: string): string[] {
+  return text.split(/[ \t]+/).filter((item) => item !== '');
+}
+
+export function parseString(key: StringKey, text: string): ParsedValue<string> {
+  if (key.accepts && !key.accepts(text)) return { ok: false, expected: key.expected ?? 'another value' };
+  return { ok: true, value: text };
+}
+
+function isUrlWithHost(text: string, protocols: string[]): boolean {
+  try {
+    const url = new URL(text);
+    return protocols.includes(url.protocol) && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,171 @@
+// Section resolution (SPEC §7): which sections of supervise.conf a service uses, and how their
+// keys combine into one ServiceConfig. Pure: it gets sections whose values are already decoded.
+import { CONFIG_KEYS, configKeyNamed, parseInteger, parseList, parseString } from './config-keys.ts';
+import { DEFAULT_CONFIG, type ConfigWarning, type LoadedConfig, type ServiceConfig } from './config-types.ts';
+import { maskSecrets } from './mask-secrets.ts';
+import { shownText } from './shown-text.ts';
+
+export interface ConfigEntry {
+  key: string;
+  /** Decoded: trimmed, unquoted, inline comment removed. */
+  value: string;
+  line: number;
+}
+
+export interface ConfigSection {
+  name: string;
+  line: number;
+  entries: ConfigEntry[];
+}
+
+/** The section read first, and the one whose keys are laid over it (its lists appended). */
+export interface ChosenSections {
+  base?: ConfigSection;
+  overlay?: ConfigSection;
+}
+
+export function chooseSections(sections: readonly ConfigSection[], serviceName: string): ChosenSections {
+  const globalAt = sections.findIndex((section) => section.name === 'global');
+  const ownAt = sections.findIndex((section) => section.name === serviceName);
+  // meetbill's rule for modules that want none of the shared settings: put them above [global].
+  if (ownAt !== -1 && (globalAt === -1 || ownAt < globalAt)) return { base: sections[ownAt] };
+  if (globalAt === -1) return {};
+  return {
+    base: sections[globalAt],
+    overlay: sections.slice(globalAt + 1).find((section) => section.name === serviceName),
+  };
+}
+
+export function resolveServiceConfig(
+  sections: readonly ConfigSection[],
+  serviceName: string,
+  fileName: string,
+): LoadedConfig {
+  const config: ServiceConfig = { ...DEFAULT_CONFIG, alarmMail: [], alarmGsm: [] };
+  const warnings: ConfigWarning[] = [];
+  // Line that last set each field: for "keeping …" wording and for the alarms-off warning.
+  const setAt = new Map<keyof ServiceConfig, number>();
+  const { base, overlay } = chooseSections(sections, serviceName);
+  // Key warnings come only from the sections this service uses: one file serves many services,
+  // and each supervisor reports on its own settings.
+  if (base) applySection(config, base, { fileName, warnings, setAt, isOverlay: false });
+  if (overlay) applySection(config, overlay, { fileName, warnings, setAt, isOverlay: true });
+  const alarmsOff = alarmsOffWarning(config, setAt, fileName);
+  if (alarmsOff) warnings.push(alarmsOff);
+  return { config, warnings };
+}
+
+interface ApplyContext {
+  fileName: string;
+  warnings: ConfigWarning[];
+  setAt: Map<keyof ServiceConfig, number>;
+  isOverlay: boolean;
+}
+
+function applySection(config: ServiceConfig, section: ConfigSection, context: ApplyContext): void {
+  const { fileName, warnings, setAt, isOverlay } = context;
+  const seenHere = new Map<string, number>();
+  for (const entry of section.entries) {
+    const where = `${fileName}:${entry.line}`;
+    const key = configKeyNamed(entry.key);
+    if (!key) {
+      warnings.push({ text: `${where}: unknown key "${entry.key}" (ignored)` });
+      continue;
+    }
+    // Empty means "not set here": the default in a base section, the [global] value in an
+    // overlay (meetbill's `alarm_interval :` under [someOtherModuleName] keeps global's 60).
+    if (entry.value === '') continue;
+
+    // A bad line changes nothing: the key keeps the value it would have had without that line.
+    const keeping = (): string => {
+      const earlier = seenHere.get(key.name);
+      if (earlier !== undefined) return `the value from line ${earlier}`;
+      return isOverlay && setAt.has(key.field) ? 'the [global] value' : 'the default';
+    };
+    const refuse = (expected: string): void => {
+      warnings.push({
+        text:
+          `${where}: ${key.name}: expected ${expected}, ` +
+          `found ${shownText(maskSecrets(entry.value))}; keeping ${keeping()}`,
+      });
+    };
+
+    switch (key.kind) {
+      case 'integer': {
+        const parsed = parseInteger(key, entry.value);
+        if (!parsed.ok) {
+          refuse(parsed.expected);
+          continue;
+        }
+        config[key.field] = parsed.value;
+        break;
+      }
+      case 'string': {
+        const parsed = parseString(key, entry.value);
+        if (!parsed.ok) {
+          refuse(parsed.expected);
+          continue;
+        }
+        config[key.field] = parsed.value;
+        break;
+      }
+      case 'list': {
+        // Lists grow line by line and over [global], as meetbill's alarm_mail and alarm_gsm do.
+        const items = [...config[key.field], ...parseList(entry.value)];
+        if (key.maxItems !== undefined && items.length > key.maxItems) {
+          const dropped = items.splice(key.maxItems);
+          warnings.push({
+            text:
+              `${where}: ${key.name}: at most ${key.maxItems} items are kept, ` +
+              `${dropped.length} dropped: ${dropped.join(' ')}`,
+          });
+        }
+        config[key.field] = items;
+        break;
+      }
+    }
+    const earlier = seenHere.get(key.name);
+    if (earlier !== undefined && key.kind !== 'list') {
+      warnings.push({
+        text: `${where}: ${key.name} repeated in [${section.name}] (first at line ${earlier}): this line wins`,
+      });
+    }
+    seenHere.set(key.name, entry.line);
+    setAt.set(key.field, entry.line);
+  }
+}
+
+/** Settings that do nothing while alarm_interval is 0 (SPEC §6, §7). */
+const NEEDS_INTERVAL: readonly (keyof ServiceConfig)[] = [
+  'alarmMail',
+  'alarmGsm',
+  'alarmCommand',
+  'alarmWebhook',
+  'maxTries',
+  'maxTriesIfCoredumped',
+];
+
+// Said out loud so that nobody believes a service is covered by alarms or limits when it is not.
+function alarmsOffWarning(
+  config: ServiceConfig,
+  setAt: Map<keyof ServiceConfig, number>,
+  fileName: string,
+): ConfigWarning | undefined {
+  if (config.alarmInterval > 0) return undefined;
+  const idle = CONFIG_KEYS.filter((key) => NEEDS_INTERVAL.includes(key.field) && isInEffect(config[key.field]))
+    .map((key) => ({ name: key.name, line: setAt.get(key.field) ?? 0 }))
+    .sort((a, b) => a.line - b.line);
+  const [first] = idle;
+  if (!first) return undefined;
+  const names =
+    idle.length === 1 ? `${first.name} is` : `${idle.map(({ name, line }) => `${name} (line ${line})`).join(', ')} are`;
+  return {
+    text: `${fileName}:${first.line}: ${names} set but alarm_interval is 0: alarms and restart limits are off`,
+  };
+}
+
+function isInEffect(value: ServiceConfig[keyof ServiceConfig]): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'number') return value > 0;
+  return value !== '';
+}

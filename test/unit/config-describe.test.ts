@@ -1,0 +1,80 @@
+// The effective configuration as log lines, with secrets masked (SPEC §7).
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config-types.ts';
+import { describeConfig } from '../../src/config/describe-config.ts';
+import { maskSecrets } from '../../src/config/mask-secrets.ts';
+
+describe('describeConfig', () => {
+  it('writes one line per key, with the config file names, in table order', () => {
+    const lines = describeConfig({
+      ...DEFAULT_CONFIG,
+      alarmInterval: 60,
+      alarmMail: ['a@x', 'b@y'],
+      alarmGsm: ['13800000000'],
+      maxTries: 3,
+    });
+    assert.deepEqual(lines, [
+      'alarm_interval: 60',
+      'alarm_mail: a@x b@y',
+      'alarm_gsm: 13800000000',
+      'max_tries: 3',
+      'max_tries_if_coredumped: 0',
+      'kill_timeout: 10',
+      'mail_transport: sendmail',
+      'mail_from: (supervise@<hostname>)',
+      'gsm_command: gsmsend-script',
+      'alarm_command: (none)',
+      'alarm_webhook: (none)',
+      'log_max_bytes: 0',
+      'log_backups: 1',
+      'supervise_log_max_bytes: 16777216',
+    ]);
+  });
+
+  it('says that alarms and limits are off when alarm_interval is 0', () => {
+    assert.equal(describeConfig({ ...DEFAULT_CONFIG })[0], 'alarm_interval: 0 (alarms and restart limits off)');
+  });
+
+  it('masks the SMTP password and keeps user, host and port', () => {
+    const lines = describeConfig({ ...DEFAULT_CONFIG, mailTransport: 'smtp://user:secret@host:587' });
+    assert.ok(lines.includes('mail_transport: smtp://user:***@host:587'));
+    assert.ok(!lines.some((line) => line.includes('secret')));
+  });
+
+  it('masks credentials in alarm_webhook and alarm_command', () => {
+    const lines = describeConfig({
+      ...DEFAULT_CONFIG,
+      alarmWebhook: 'https://bot:pw@hooks.example/notify?channel=ops&token=abc123',
+      alarmCommand: '/usr/local/bin/page --api-key k3y --team ops',
+    });
+    assert.ok(lines.includes('alarm_webhook: https://bot:***@hooks.example/notify?channel=ops&token=***'));
+    assert.ok(lines.includes('alarm_command: /usr/local/bin/page --api-key *** --team ops'));
+  });
+});
+
+describe('maskSecrets', () => {
+  const table: [string, string][] = [
+    ['smtps://alerts%40x.com:p%40ss@mx.x.com:465', 'smtps://alerts%40x.com:***@mx.x.com:465'],
+    ['smtp://user:p@ss@host:25', 'smtp://user:***@host:25'],
+    ['smtp://user@host:25', 'smtp://user@host:25'],
+    ['smtp://host', 'smtp://host'],
+    ['sendmail', 'sendmail'],
+    ['https://h/x?password=a&passwd=b&api_key=c&page=2', 'https://h/x?password=***&passwd=***&api_key=***&page=2'],
+    ['https://h/cb#access_token=abc&state=1', 'https://h/cb#access_token=***&state=1'],
+    [
+      'https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXX1234abcdXXXX',
+      'https://hooks.slack.com/services/T0000000/B0000000/***',
+    ],
+    ['https://ghp_abcdefghijklmnop1234@github.example/hook', 'https://***@github.example/hook'],
+    ['notify SMTP_PASSWORD=hunter2 --to ops', 'notify SMTP_PASSWORD=*** --to ops'],
+    ['notify --token=abc --verbose', 'notify --token=*** --verbose'],
+    ['notify --secret abc --author me', 'notify --secret *** --author me'],
+    ['gsmsend-script', 'gsmsend-script'],
+  ];
+  for (const [input, expected] of table) {
+    it(`shows ${JSON.stringify(input)} as ${JSON.stringify(expected)}`, () => {
+      assert.equal(maskSecrets(input), expected);
+    });
+  }
+});
