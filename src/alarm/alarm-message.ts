@@ -1,0 +1,95 @@
+// Builds the text of an alarm from facts about one exit (pure: no clock, no files, no host look-up).
+
+/** `exit`: the service exited (first counted exit of a window); `giveup`: limits reached, supervise quits. */
+export type AlarmEvent = 'exit' | 'giveup';
+
+export interface ExitFacts {
+  /** Exit code, or null when the service was killed by a signal. */
+  code: number | null;
+  /** Signal name such as `SIGSEGV`, or null when it exited by itself. */
+  signal: string | null;
+  coredump: boolean;
+}
+
+export interface AlarmFacts {
+  event: AlarmEvent;
+  host: string;
+  service: string;
+  /** When the exit happened; printed in local time, as meetbill does. */
+  at: Date;
+  /** Null when there is no exit to describe (the program could not even be started). */
+  exit: ExitFacts | null;
+  /** Seconds the service ran before this exit; null when it never ran. */
+  uptimeS: number | null;
+  exitsInWindow: number;
+  coredumpsInWindow: number;
+  /** Last lines of __stderr, already cleaned (see stderr-tail.ts). */
+  stderrTail: string[];
+}
+
+export interface AlarmMessage {
+  /** The first line of the message; the mail subject and the gsm text. */
+  subject: string;
+  /** The whole message, starting with the subject line. */
+  body: string;
+}
+
+export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
+  const subject = firstLine(facts);
+  const lines = [
+    subject,
+    '',
+    describeExit(facts.exit),
+    `uptime: ${describeUptime(facts.uptimeS)}`,
+    `exits in the last window: ${facts.exitsInWindow} (coredumps: ${facts.coredumpsInWindow})`,
+  ];
+  if (facts.stderrTail.length > 0) {
+    lines.push('', `last ${facts.stderrTail.length} lines of __stderr:`, ...facts.stderrTail);
+  } else {
+    lines.push('', '__stderr: (empty)');
+  }
+  return { subject, body: lines.join('\n') + '\n' };
+}
+
+/** `YYYY-mm-dd HH:MM:SS` in local time, the format of meetbill's alarm and log lines. */
+export function formatLocalTime(at: Date): string {
+  const two = (n: number): string => String(n).padStart(2, '0');
+  return (
+    `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ` +
+    `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`
+  );
+}
+
+// Exactly meetbill's wording up to the `!`, so the mail filters people already have keep matching.
+function firstLine(facts: AlarmFacts): string {
+  const coredump = facts.exit?.coredump ? ' with coredump' : '';
+  const head =
+    `${formatLocalTime(facts.at)} [Alarm: ${oneLine(facts.host)}] ` +
+    `Service ${oneLine(facts.service)} exited${coredump}!`;
+  return facts.event === 'giveup' ? `${head} supervise refused to restart it any more` : head;
+}
+
+function describeExit(exit: ExitFacts | null): string {
+  if (exit === null) return 'exit status: unknown (the service did not run)';
+  const core = exit.coredump ? ' (core dumped)' : '';
+  if (exit.signal !== null) return `killed by signal ${exit.signal}${core}`;
+  return `exit code: ${exit.code ?? 'unknown'}${core}`;
+}
+
+function describeUptime(seconds: number | null): string {
+  if (seconds === null) return 'unknown';
+  const whole = Math.max(0, Math.floor(seconds));
+  if (whole < 60) return `${whole} s`;
+  const d = Math.floor(whole / 86400);
+  const h = Math.floor((whole % 86400) / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = whole % 60;
+  const human = [d ? `${d}d` : '', d || h ? `${h}h` : '', `${m}m`, `${s}s`].filter(Boolean).join(' ');
+  return `${whole} s (${human})`;
+}
+
+// A service or host name is used in a mail header and a command argument: it must stay one line.
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, '?');
+}

@@ -1,0 +1,156 @@
+// Delivers one alarm through every configured channel at once; logs each outcome, never throws.
+import type { ServiceConfig } from '../config/config-types.ts';
+import type { Log } from '../logs/log.ts';
+import type { AlarmFacts, AlarmMessage } from './alarm-message.ts';
+import { errorText, type ChannelResult } from './channel-result.ts';
+import { runCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './command-channel.ts';
+import { sendMail, DEFAULT_MAIL_TIMEOUT_MS } from './mail-channel.ts';
+import { maskUrl } from './mask-url.ts';
+
+export interface SendAlarmOptions {
+  /** Deadline for each channel; default: 15 s mail, 30 s commands, 10 s webhook. */
+  timeoutMs?: number;
+}
+
+/** Extra time a channel gets past its own deadline before sendAlarm stops waiting for it. */
+const GRACE_MS = 5_000;
+
+type AlarmChannelConfig = Pick<
+  ServiceConfig,
+  'alarmMail' | 'alarmGsm' | 'gsmCommand' | 'alarmCommand' | 'alarmWebhook' | 'mailTransport' | 'mailFrom'
+>;
+
+/** True when at least one channel would deliver something, so the caller can skip building messages. */
+export function hasAlarmChannels(config: AlarmChannelConfig): boolean {
+  return (
+    config.alarmMail.length > 0 || config.alarmGsm.length > 0 || config.alarmCommand !== '' || config.alarmWebhook !== ''
+  );
+}
+
+interface Delivery {
+  run(): Promise<ChannelResult>;
+  sent(result: ChannelResult): string;
+  failed(result: ChannelResult): string;
+}
+
+/**
+ * Sends `message` through every channel of `config` concurrently and resolves when all have
+ * finished or timed out. Never rejects: a failed channel is a WARNING line, nothing more.
+ */
+export async function sendAlarm(
+  message: AlarmMessage,
+  facts: AlarmFacts,
+  config: AlarmChannelConfig,
+  log: Log,
+  options: SendAlarmOptions = {},
+): Promise<void> {
+  const deliveries = planDeliveries(message, facts, config, options.timeoutMs);
+  // Past every channel's own limits (SMTP's idle timeout is twice its timeout), so it only ever
+  // cuts short a channel that ignores them.
+  const deadlineMs =
+    Math.max(2 * (options.timeoutMs ?? DEFAULT_MAIL_TIMEOUT_MS), options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) + GRACE_MS;
+  await Promise.all(deliveries.map((delivery) => deliver(delivery, deadlineMs, log)));
+}
+
+async function deliver(delivery: Delivery, deadlineMs: number, log: Log): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let result: ChannelResult;
+  try {
+    // The channels bound themselves; this is the backstop for one that does not (a stuck sendmail).
+    const deadline = new Promise<ChannelResult>((resolve) => {
+      timer = setTimeout(() => resolve({ ok: false, detail: `no outcome after ${deadlineMs} ms` }), deadlineMs);
+    });
+    result = await Promise.race([delivery.run(), deadline]);
+  } catch (error) {
+    result = { ok: false, detail: errorText(error) };
+  } finally {
+    clearTimeout(timer);
+  }
+  try {
+    if (result.ok) log.notice(delivery.sent(result));
+    else log.warning(delivery.failed(result));
+  } catch {
+    // A broken log must not turn an alarm into a crash of the supervisor.
+  }
+}
+
+function planDeliveries(
+  message: AlarmMessage,
+  facts: AlarmFacts,
+  config: AlarmChannelConfig,
+  timeoutMs: number | undefined,
+): Delivery[] {
+  const deliveries: Delivery[] = [];
+  const env = alarmEnvironment(message, facts);
+  const recipients = config.alarmMail.filter((address) => address !== '');
+  if (recipients.length > 0) {
+    const to = recipients.join(' ');
+    deliveries.push({
+      run: () => sendMail(message, recipients, config, { timeoutMs }),
+      sent: () => `mail sent: ${message.subject} to ${to}`,
+      failed: (r) => `unable to send mail to ${to}: ${r.detail}`,
+    });
+  }
+  for (const number of config.alarmGsm.filter((n) => n !== '')) {
+    // meetbill's `gsmsend-script NUMBER@"MESSAGE"`: one run per number, the first line only.
+    const text = `${number}@${message.subject}`;
+    deliveries.push({
+      run: () => runCommand(config.gsmCommand, [text], env, timeoutMs),
+      sent: () => `gsm sent: ${text}`,
+      failed: (r) => `unable to send gsm to ${number} with ${config.gsmCommand}: ${r.detail}`,
+    });
+  }
+  if (config.alarmCommand !== '') {
+    deliveries.push({
+      run: () => runCommand(config.alarmCommand, [message.body], env, timeoutMs),
+      sent: (r) => `alarm_command sent: ${config.alarmCommand} (${r.detail})`,
+      failed: (r) => `unable to run alarm_command ${config.alarmCommand}: ${r.detail}`,
+    });
+  }
+  if (config.alarmWebhook !== '') {
+    const url = maskUrl(config.alarmWebhook);
+    deliveries.push({
+      run: async () => {
+        // Loaded on use: node:https drags in TLS, which most supervisors never need.
+        const { postWebhook } = await import('./webhook-channel.ts');
+        return postWebhook(config.alarmWebhook, webhookPayload(message, facts), timeoutMs);
+      },
+      sent: (r) => `webhook sent: ${url} (${r.detail})`,
+      failed: (r) => `unable to send webhook to ${url}: ${r.detail}`,
+    });
+  }
+  return deliveries;
+}
+
+/** What alarm_command and gsm_command find in their environment, on top of supervise's own. */
+function alarmEnvironment(message: AlarmMessage, facts: AlarmFacts): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    SUPERVISE_SERVICE: facts.service,
+    SUPERVISE_HOST: facts.host,
+    SUPERVISE_EVENT: facts.event,
+    SUPERVISE_EXIT_CODE: facts.exit?.code?.toString() ?? '',
+    SUPERVISE_SIGNAL: facts.exit?.signal ?? '',
+    SUPERVISE_COREDUMP: facts.exit?.coredump ? '1' : '0',
+    SUPERVISE_SUBJECT: message.subject,
+    SUPERVISE_MESSAGE: message.body,
+  };
+}
+
+function webhookPayload(message: AlarmMessage, facts: AlarmFacts): Record<string, unknown> {
+  return {
+    service: facts.service,
+    host: facts.host,
+    event: facts.event,
+    at: facts.at.toISOString(),
+    subject: message.subject,
+    message: message.body,
+    exit_code: facts.exit?.code ?? null,
+    signal: facts.exit?.signal ?? null,
+    coredump: facts.exit?.coredump ?? false,
+    uptime_s: facts.uptimeS,
+    exits_in_window: facts.exitsInWindow,
+    coredumps_in_window: facts.coredumpsInWindow,
+    stderr_tail: facts.stderrTail,
+  };
+}

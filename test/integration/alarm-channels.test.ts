@@ -1,0 +1,93 @@
+// sendAlarm as the supervisor sees it: every channel at once, each outcome logged, never a rejection.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { hasAlarmChannels, sendAlarm } from '../../src/alarm/send-alarm.ts';
+import { MemoryLog, type Log } from '../../src/logs/log.ts';
+import { alarmConfig, alarmFor } from '../helpers/alarm-facts.ts';
+import { startHttpSink, startSmtpSink } from '../helpers/alarm-servers.ts';
+import { isAlive, track } from '../helpers/processes.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const HANG = path.resolve(import.meta.dirname, '../fixtures/hang-with-child.mjs');
+
+describe('sendAlarm', () => {
+  it('delivers through every channel concurrently; one failing channel does not hold up the others', async (t) => {
+    const smtp = await startSmtpSink();
+    t.after(() => smtp.close());
+    const http = await startHttpSink(200);
+    t.after(() => http.close());
+    const dir = makeTempDir();
+    process.env.RECORD_DIR = dir;
+    t.after(() => {
+      delete process.env.RECORD_DIR;
+      removeTempDir(dir);
+    });
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+    const config = alarmConfig({
+      alarmMail: ['ops@example.com'],
+      mailTransport: smtp.url,
+      alarmGsm: ['13800000000'],
+      gsmCommand: '/nonexistent/gsmsend-script',
+      alarmCommand: HANG,
+      alarmWebhook: http.url,
+    });
+    let finished = false;
+
+    const sending = sendAlarm(message, facts, config, log, { timeoutMs: 1_500 }).then(() => (finished = true));
+    const pids = await waitFor('the hanging command to start', () => {
+      const file = path.join(dir, 'hang.json');
+      return fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; childPid: number });
+    });
+    track(pids.pid);
+    track(pids.childPid);
+    // Mail and webhook arrive while alarm_command is still hanging: the channels run side by side.
+    await waitFor('mail and webhook to arrive', () => smtp.mails.length === 1 && http.requests.length === 1);
+    assert.equal(finished, false);
+    await sending;
+
+    assert.deepEqual(log.lines.map((line) => `${line.level} ${line.text}`).sort(), [
+      `NOTICE mail sent: ${message.subject} to ops@example.com`,
+      `NOTICE webhook sent: ${http.url} (HTTP 200)`,
+      `WARNING unable to run alarm_command ${HANG}: no exit after 1500 ms, killed`,
+      'WARNING unable to send gsm to 13800000000 with /nonexistent/gsmsend-script: program not found (ENOENT)',
+    ].sort());
+    await waitFor('the hanging command to be gone', () => !isAlive(pids.pid) && !isAlive(pids.childPid));
+  });
+
+  it('does nothing and logs nothing when no channel is configured', async () => {
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+    await sendAlarm(message, facts, alarmConfig(), log);
+    assert.deepEqual(log.lines, []);
+  });
+
+  it('resolves even when the log itself throws', async () => {
+    const { facts, message } = alarmFor();
+    const broken: Log = {
+      notice: () => {
+        throw new Error('disk full');
+      },
+      warning: () => {
+        throw new Error('disk full');
+      },
+      fatal: () => {
+        throw new Error('disk full');
+      },
+    };
+    await sendAlarm(message, facts, alarmConfig({ alarmCommand: '/nonexistent/notify' }), broken);
+  });
+});
+
+describe('hasAlarmChannels', () => {
+  it('is false with no recipients, numbers, command or webhook, and true with any one of them', () => {
+    assert.equal(hasAlarmChannels(alarmConfig()), false);
+    assert.equal(hasAlarmChannels(alarmConfig({ alarmMail: ['ops@example.com'] })), true);
+    assert.equal(hasAlarmChannels(alarmConfig({ alarmGsm: ['13800000000'] })), true);
+    assert.equal(hasAlarmChannels(alarmConfig({ alarmCommand: '/usr/local/bin/notify' })), true);
+    assert.equal(hasAlarmChannels(alarmConfig({ alarmWebhook: 'https://hooks.example/x' })), true);
+  });
+});

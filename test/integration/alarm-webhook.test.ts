@@ -1,0 +1,103 @@
+// alarm_webhook: a JSON POST to a real HTTP server on loopback, and what happens when it misbehaves.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { sendAlarm } from '../../src/alarm/send-alarm.ts';
+import { MemoryLog } from '../../src/logs/log.ts';
+import { alarmConfig, alarmFor } from '../helpers/alarm-facts.ts';
+import { closedPort, startHttpSink } from '../helpers/alarm-servers.ts';
+
+describe('alarm webhook', () => {
+  it('POSTs the alarm as JSON and logs the HTTP status', async (t) => {
+    const http = await startHttpSink(200);
+    t.after(() => http.close());
+    const { facts, message } = alarmFor({ exit: { code: null, signal: 'SIGSEGV', coredump: true }, coredumpsInWindow: 1 });
+    const log = new MemoryLog();
+
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: `${http.url}?token=abc` }), log);
+
+    assert.equal(http.requests.length, 1);
+    const request = http.requests[0]!;
+    assert.equal(request.method, 'POST');
+    assert.equal(request.url, '/hook?token=abc');
+    assert.equal(request.headers['content-type'], 'application/json');
+    assert.equal(request.headers.authorization, undefined);
+    assert.deepEqual(JSON.parse(request.body), {
+      service: 'redis',
+      host: 'web-01',
+      event: 'exit',
+      at: facts.at.toISOString(),
+      subject: message.subject,
+      message: message.body,
+      exit_code: null,
+      signal: 'SIGSEGV',
+      coredump: true,
+      uptime_s: 75,
+      exits_in_window: 2,
+      coredumps_in_window: 1,
+      stderr_tail: facts.stderrTail,
+    });
+    assert.deepEqual(log.lines, [{ level: 'NOTICE', text: `webhook sent: ${http.url}?token=abc (HTTP 200)` }]);
+  });
+
+  it('turns credentials in the URL into basic auth and never logs them', async (t) => {
+    const http = await startHttpSink(204);
+    t.after(() => http.close());
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+    const url = http.url.replace('http://', 'http://alarm:p%40ss@');
+
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: url }), log);
+
+    assert.equal(http.requests[0]?.headers.authorization, `Basic ${Buffer.from('alarm:p@ss').toString('base64')}`);
+    assert.deepEqual(log.lines, [
+      { level: 'NOTICE', text: `webhook sent: ${http.url.replace('http://', 'http://***:***@')} (HTTP 204)` },
+    ]);
+  });
+
+  it('logs a warning with the status code when the server answers 500', async (t) => {
+    const http = await startHttpSink(500);
+    t.after(() => http.close());
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: http.url }), log);
+
+    assert.deepEqual(log.lines, [{ level: 'WARNING', text: `unable to send webhook to ${http.url}: HTTP 500` }]);
+  });
+
+  it('gives up on a server that never answers, after the deadline', async (t) => {
+    const http = await startHttpSink('never');
+    t.after(() => http.close());
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+    const started = Date.now();
+
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: http.url }), log, { timeoutMs: 500 });
+
+    assert.ok(Date.now() - started < 5_000, `took ${Date.now() - started} ms`);
+    assert.equal(http.requests.length, 1);
+    assert.deepEqual(log.lines, [{ level: 'WARNING', text: `unable to send webhook to ${http.url}: no answer after 500 ms` }]);
+  });
+
+  it('logs a warning when nothing listens', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/hook`;
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: url }), log);
+
+    assert.equal(log.lines[0]?.level, 'WARNING');
+    assert.match(log.lines[0]?.text ?? '', /^unable to send webhook to .*: connect ECONNREFUSED/);
+  });
+
+  it('refuses a URL that is not http or https', async () => {
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: 'file:///etc/passwd' }), log);
+
+    assert.deepEqual(log.lines, [
+      { level: 'WARNING', text: 'unable to send webhook to file:///etc/passwd: unsupported protocol file: (expected http: or https:)' },
+    ]);
+  });
+});
