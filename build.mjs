@@ -1,9 +1,12 @@
 // Bundles each command into one file under dist/: one file loads faster than a module tree,
 // and every supervised service pays for its supervisor's start-up and memory.
 import { build } from 'esbuild';
+import fs from 'node:fs';
+
+const commands = { supervise: 'src/cli/supervise-main.ts', svc: 'src/cli/svc-main.ts' };
 
 await build({
-  entryPoints: { supervise: 'src/cli/supervise-main.ts', svc: 'src/cli/svc-main.ts' },
+  entryPoints: Object.fromEntries(Object.entries(commands).filter(([, file]) => fs.existsSync(file))),
   outdir: 'dist',
   bundle: true,
   platform: 'node',

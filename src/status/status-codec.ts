@@ -92,6 +92,8 @@ export interface StatusDocument {
   paused: boolean;
   /** ISO time of the last pid change. */
   since: string;
+  /** ISO time the running service started; null when down or unknown (an adopted service). */
+  started_at: string | null;
   command: string[];
   restarts: number;
   tries_in_window: number;

@@ -1,0 +1,57 @@
+// The supervise command: argv → options → start-up → exit status. The only process.exit is here.
+import { parseArgs } from './args.ts';
+import { EXIT } from './exit-codes.ts';
+import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
+import { USAGE } from './usage.ts';
+import { VERSION } from '../version.ts';
+import { startSupervise } from '../supervisor/start-supervise.ts';
+
+const report = LaunchReport.fromEnvironment();
+
+/** Prints through the launcher when daemonized, else directly; 0 goes to stdout, errors to stderr. */
+function say(code: number, text: string): void {
+  if (report !== null) report.send(code, text);
+  else if (text !== '') (code === EXIT.ok ? process.stdout : process.stderr).write(text);
+}
+
+async function main(): Promise<number | null> {
+  const request = parseArgs(process.argv.slice(2));
+  switch (request.kind) {
+    case 'help':
+      say(EXIT.ok, USAGE);
+      return EXIT.ok;
+    case 'version':
+      say(EXIT.ok, `supervise ${VERSION}\n`);
+      return EXIT.ok;
+    case 'usageError':
+      say(EXIT.usage, `supervise: usage error: ${request.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    case 'run':
+      break;
+  }
+  const { options } = request;
+  if (report === null && !options.foreground) {
+    const { code, text } = await relaunchAsDaemon();
+    say(code, text);
+    return code;
+  }
+  const supervision = startSupervise(options);
+  if (!('started' in supervision)) {
+    say(supervision.code, `${supervision.message}\n`);
+    return supervision.code;
+  }
+  const outcome = await supervision.started;
+  if (report !== null) say(outcome.ok ? EXIT.ok : outcome.code, outcome.ok ? '' : `${outcome.message}\n`);
+  else if (!outcome.ok) process.stderr.write(`${outcome.message}\n`);
+  return supervision.finished;
+}
+
+main().then(
+  (code) => {
+    if (code !== null) process.exit(code);
+  },
+  (error: unknown) => {
+    say(EXIT.system, `supervise: fatal: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(EXIT.system);
+  },
+);

@@ -1,0 +1,34 @@
+// The one writer of `status` and `status.json`: each replaced atomically (write .new, rename).
+import fs from 'node:fs';
+import type { Log } from '../logs/log.ts';
+import { encodeStatus, encodeStatusDocument, type StatusBytes, type StatusDocument } from './status-codec.ts';
+import type { StatusPaths } from './status-paths.ts';
+
+export class StatusWriter {
+  #failing = false;
+
+  constructor(
+    private readonly paths: StatusPaths,
+    private readonly log: Log,
+  ) {}
+
+  write(bytes: StatusBytes, document: StatusDocument): void {
+    const ok =
+      this.#replace(this.paths.statusNew, this.paths.status, encodeStatus(bytes)) &&
+      this.#replace(this.paths.statusJsonNew, this.paths.statusJson, encodeStatusDocument(document));
+    if (ok && this.#failing) this.log.notice('status files are written again');
+    this.#failing = !ok;
+  }
+
+  #replace(temporary: string, final: string, data: Buffer | string): boolean {
+    try {
+      fs.writeFileSync(temporary, data, { mode: 0o644 });
+      fs.renameSync(temporary, final);
+      return true;
+    } catch (error) {
+      // Logged once per failing spell, not once per write: a full disk must not flood the log.
+      if (!this.#failing) this.log.warning(`unable to write ${final}: ${(error as Error).message}`);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// Starts the service: argv without a shell, stdout/stderr appended to __stdout/__stderr by the
+// service itself, stdin on /dev/null, in the supervisor's session (meetbill's svc uses pgrep -s).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+
+export interface ServiceHandlers {
+  onExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
+  onSpawnError(reason: string): void;
+}
+
+export interface ServiceOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** Returns the pid, or null when the start failed (onSpawnError is then called once). */
+export function spawnService(
+  argv: readonly string[],
+  output: ServiceOutput,
+  env: NodeJS.ProcessEnv,
+  handlers: ServiceHandlers,
+): number | null {
+  const [program, ...args] = argv as [string, ...string[]];
+  let outFd: number | null = null;
+  let errFd: number | null = null;
+  try {
+    outFd = fs.openSync(output.stdout, 'a');
+    errFd = fs.openSync(output.stderr, 'a');
+    const child = spawn(program, args, { stdio: ['ignore', outFd, errFd], env });
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.once('error', (error: NodeJS.ErrnoException) => handlers.onSpawnError(spawnFailure(program, error)));
+      return null;
+    }
+    child.once('exit', (code, signal) => handlers.onExit(pid, code, signal));
+    return pid;
+  } catch (error) {
+    queueMicrotask(() => handlers.onSpawnError(spawnFailure(program, error as NodeJS.ErrnoException)));
+    return null;
+  } finally {
+    // The child holds its own copies; the supervisor keeps no descriptor on the output files.
+    if (outFd !== null) fs.closeSync(outFd);
+    if (errFd !== null) fs.closeSync(errFd);
+  }
+}
+
+const REASONS: Record<string, string> = {
+  ENOENT: 'no such file or directory (not found on PATH)',
+  EACCES: 'permission denied (not executable?)',
+  ENOEXEC: 'exec format error',
+};
+
+function spawnFailure(program: string, error: NodeJS.ErrnoException): string {
+  const code = error.code ?? 'error';
+  const reason = REASONS[code] ?? error.message;
+  return `unable to start ${program}: ${code} (${reason})`;
+}
+
+/** Sends a signal, ignoring a process that is already gone. Returns whether it was delivered. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,163 @@
+// Start-up of one supervisor: status directory, lock, logs, FIFOs, config, then the runner.
+// Start-up problems are returned as values with their exit code; after start-up, nothing is fatal.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { SuperviseOptions } from '../cli/args.ts';
+import { EXIT } from '../cli/exit-codes.ts';
+import { serviceNameOf } from '../cli/service-name.ts';
+import { DEFAULT_CONFIG, type ServiceConfig } from '../config/config-types.ts';
+import { readConfigFile } from '../config/config-file.ts';
+import { describeConfig } from '../config/describe-config.ts';
+import { ControlReader } from '../control/control-reader.ts';
+import { ensureFifo, openOkFifo } from '../control/fifo.ts';
+import { FileLog } from '../logs/file-log.ts';
+import type { Log } from '../logs/log.ts';
+import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
+import { StatusWriter } from '../status/status-writer.ts';
+import { VERSION } from '../version.ts';
+import { AlarmDispatcher } from './alarm-dispatcher.ts';
+import { ControlDecoder } from './control-decoder.ts';
+import { findLeftover } from './leftover-service.ts';
+import { Runner } from './runner.ts';
+import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
+
+export interface StartFailure {
+  ok: false;
+  code: number;
+  message: string;
+}
+
+export type StartOutcome = { ok: true; supervisorPid: number; servicePid: number } | StartFailure;
+
+export interface Supervision {
+  /** Resolves once the first start of the service succeeded or failed. */
+  started: Promise<StartOutcome>;
+  /** Resolves with supervise's exit code when it has finished. */
+  finished: Promise<number>;
+}
+
+const failure = (code: number, message: string): StartFailure => ({ ok: false, code, message: `supervise: fatal: ${message}` });
+
+function reason(error: unknown): string {
+  const e = error as NodeJS.ErrnoException;
+  return e.code !== undefined ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '')})` : String(e.message ?? e);
+}
+
+export function startSupervise(options: SuperviseOptions): StartFailure | Supervision {
+  const dir = options.statusDir.replace(/[ \t]+$/, '');
+  const paths = statusPaths(path.resolve(dir));
+  const serviceName = serviceNameOf(dir);
+
+  try {
+    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    fs.accessSync(paths.dir, fs.constants.W_OK | fs.constants.X_OK);
+    if (!fs.statSync(paths.dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (error) {
+    return failure(EXIT.statusDir, `unable to use status directory ${dir}: ${reason(error)}`);
+  }
+
+  let lock: StatusLock;
+  try {
+    lock = acquireStatusLock(paths.lock, (error) => log.warning(`the hold on ${dir}/lock was disturbed: ${error.message}`));
+  } catch (error) {
+    if (error instanceof LockBusyError) return failure(EXIT.system, `unable to lock ${dir}: ${error.message}`);
+    return failure(EXIT.system, `unable to lock ${dir}: ${reason(error)}`);
+  }
+
+  const log = new FileLog(paths.log, paths.logWf, DEFAULT_CONFIG.superviseLogMaxBytes);
+  let okFd: number;
+  try {
+    log.open();
+    ensureFifo(paths.control);
+    ensureFifo(paths.ok);
+    okFd = openOkFifo(paths.ok);
+  } catch (error) {
+    lock.release();
+    return failure(EXIT.system, `unable to set up ${dir}: ${reason(error)}`);
+  }
+  if (lock.tookOverFrom !== null) log.notice(`took over the hold of supervise pid ${lock.tookOverFrom}, which is gone`);
+
+  const config = options.restartHook === null ? loadConfig(options.configPath, serviceName, log, DEFAULT_CONFIG) : DEFAULT_CONFIG;
+  if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
+  log.maxBytes = config.superviseLogMaxBytes;
+
+  let reportStart: (outcome: StartOutcome) => void = () => {};
+  const started = new Promise<StartOutcome>((resolve) => (reportStart = resolve));
+  let reportFinish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (reportFinish = resolve));
+
+  const runner = new Runner({
+    serviceName,
+    command: options.command,
+    output: { stdout: paths.stdout, stderr: paths.stderr },
+    env: process.env,
+    config,
+    hook: options.restartHook === null ? null : { command: options.restartHook, resetAfterS: options.resetAfterS },
+    log,
+    statusWriter: new StatusWriter(paths, log),
+    alarms: new AlarmDispatcher(log, paths.stderr),
+    version: VERSION,
+    reloadConfig: () => {
+      const next = loadConfig(options.configPath, serviceName, log, null);
+      if (next !== null) log.maxBytes = next.superviseLogMaxBytes;
+      return next;
+    },
+    onStartOutcome: (outcome) =>
+      reportStart(
+        'pid' in outcome
+          ? { ok: true, supervisorPid: process.pid, servicePid: outcome.pid }
+          : { ok: false, code: EXIT.system, message: `supervise: warning: ${outcome.reason}; supervise (pid ${process.pid}) keeps retrying, see ${dir}/supervise.log.wf` },
+      ),
+    onExit: (code) => {
+      control.close();
+      fs.closeSync(okFd);
+      log.notice(`supervise exits with status ${code}`);
+      lock.release();
+      log.close();
+      reportFinish(code);
+    },
+  });
+
+  const decoder = new ControlDecoder(log);
+  const control = new ControlReader(paths.control, (bytes) => runner.dispatch(...decoder.decode(bytes)));
+  try {
+    control.open();
+  } catch (error) {
+    lock.release();
+    return failure(EXIT.system, `unable to open ${dir}/control: ${reason(error)}`);
+  }
+
+  // SIGHUP is ignored (meetbill); TERM and INT bring the service down, then supervise exits 0.
+  process.on('SIGHUP', () => {});
+  process.on('SIGTERM', () => runner.dispatch({ type: 'terminate', signal: 'SIGTERM' }));
+  process.on('SIGINT', () => runner.dispatch({ type: 'terminate', signal: 'SIGINT' }));
+
+  log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
+  const leftover = findLeftover(paths, options.command);
+  if (leftover.kind === 'adopt') {
+    log.notice(`adopted ${serviceName} (pid ${leftover.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`);
+    runner.adopt(leftover, false);
+  } else if (leftover.kind === 'replace') {
+    log.notice(`pid ${leftover.pid} runs the previous command (${leftover.recorded.join(' ')}): stopping it before starting ${options.command.join(' ')}`);
+    runner.adopt(leftover, true);
+  } else {
+    if (leftover.note !== null) log.notice(leftover.note);
+    runner.dispatch({ type: 'boot' });
+  }
+  return { started, finished };
+}
+
+/** Reads the config file; on failure logs a WARNING and returns `fallback` (null on reload: keep the old one). */
+function loadConfig<F extends ServiceConfig | null>(filePath: string, serviceName: string, log: Log, fallback: F): ServiceConfig | F {
+  const result = readConfigFile(filePath, serviceName);
+  if (!result.ok) {
+    log.warning(`${result.reason}; ${fallback === null ? 'the old configuration is kept' : 'using the defaults'}`);
+    return fallback;
+  }
+  for (const warning of result.warnings) log.warning(warning.text);
+  log.notice(`Finished loading configurations from ${filePath} for [${serviceName}]:`);
+  for (const line of describeConfig(result.config)) log.notice(`  ${line}`);
+  return result.config;
+}
+
+export type { StatusPaths };
