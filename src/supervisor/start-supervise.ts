@@ -11,6 +11,7 @@ import { describeConfig } from '../config/describe-config.ts';
 import { ControlReader } from '../control/control-reader.ts';
 import { ensureFifo, openOkFifo } from '../control/fifo.ts';
 import { FileLog } from '../logs/file-log.ts';
+import { OutputCap } from '../logs/output-cap.ts';
 import type { Log } from '../logs/log.ts';
 import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
 import { StatusWriter } from '../status/status-writer.ts';
@@ -80,6 +81,8 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   const config = options.restartHook === null ? loadConfig(options.configPath, serviceName, log, DEFAULT_CONFIG) : DEFAULT_CONFIG;
   if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
   log.maxBytes = config.superviseLogMaxBytes;
+  const outputCap = new OutputCap([paths.stdout, paths.stderr], 0, 1, log);
+  outputCap.configure(config.logMaxBytes, config.logBackups);
 
   let reportStart: (outcome: StartOutcome) => void = () => {};
   const started = new Promise<StartOutcome>((resolve) => (reportStart = resolve));
@@ -99,7 +102,10 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     version: VERSION,
     reloadConfig: () => {
       const next = loadConfig(options.configPath, serviceName, log, null);
-      if (next !== null) log.maxBytes = next.superviseLogMaxBytes;
+      if (next !== null) {
+        log.maxBytes = next.superviseLogMaxBytes;
+        outputCap.configure(next.logMaxBytes, next.logBackups);
+      }
       return next;
     },
     onStartOutcome: (outcome) =>
@@ -109,6 +115,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
           : { ok: false, code: EXIT.system, message: `supervise: warning: ${outcome.reason}; supervise (pid ${process.pid}) keeps retrying, see ${dir}/supervise.log.wf` },
       ),
     onExit: (code) => {
+      outputCap.stop();
       control.close();
       fs.closeSync(okFd);
       log.notice(`supervise exits with status ${code}`);

@@ -1,0 +1,79 @@
+// __stdout/__stderr capping (SPEC §12, log_max_bytes/log_backups): rotation while the service
+// writes as fast as it can, with every line accounted for.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { OutputCap } from '../../src/logs/output-cap.ts';
+import { MemoryLog } from '../../src/logs/log.ts';
+import { track } from '../helpers/processes.ts';
+import { readDocument, ROOT, startSupervise, stopSupervisor } from '../helpers/supervise-cli.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const COUNTER = path.join(ROOT, 'test/fixtures/counter.mjs');
+
+function readAll(file: string, backups: number): string {
+  let text = '';
+  for (let n = backups; n >= 1; n -= 1) {
+    if (fs.existsSync(`${file}.${n}`)) text += fs.readFileSync(`${file}.${n}`, 'utf8');
+  }
+  return text + fs.readFileSync(file, 'utf8');
+}
+
+test('rotating __stdout while the service writes loses no line and keeps them in order', async (t) => {
+  const tmp = makeTempDir();
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  const out = fs.openSync(file, 'a');
+  const total = 40_000;
+  const writer = spawn(process.execPath, [COUNTER, String(total), '50', 'exit'], { stdio: ['ignore', out, 'ignore'] });
+  fs.closeSync(out);
+  track(writer.pid);
+  const exited = new Promise((resolve) => writer.once('exit', resolve));
+
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 16 * 1024, 100, log);
+  let rotations = 0;
+  let done = false;
+  void exited.then(() => (done = true));
+  while (!done) {
+    const before = fs.existsSync(`${file}.1`) ? fs.statSync(`${file}.1`).mtimeMs : 0;
+    await cap.check();
+    if (fs.existsSync(`${file}.1`) && fs.statSync(`${file}.1`).mtimeMs !== before) rotations += 1;
+    await new Promise((resolve) => setTimeout(resolve, 5)); // pacing the rotations, not synchronisation
+  }
+  await cap.check();
+
+  const lines = readAll(file, 100).split('\n').filter(Boolean);
+  assert.ok(rotations >= 3, `rotated ${rotations} times while writing`);
+  assert.equal(lines.length, total + 1);
+  lines.slice(0, total).forEach((line, i) => assert.equal(line, `line ${i + 1}`));
+  assert.equal(lines[total], 'done');
+  assert.ok(fs.statSync(file).size <= 16 * 1024 + 4096, 'the live file is back under the cap');
+  assert.deepEqual(log.lines.filter((l) => l.level !== 'NOTICE'), [], 'collapse-range worked here, no fallback');
+});
+
+test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', async (t) => {
+  const tmp = makeTempDir();
+  t.after(() => removeTempDir(tmp));
+  const dir = path.join(tmp, 'status', 'chatty');
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 20000\nlog_backups : 2\n');
+  const result = await startSupervise(dir, ['-p', dir, '-F', 'supervise.conf', '-f', `node ${COUNTER} 60000 2000 stay 100`], { cwd: tmp });
+  assert.equal(result.code, 0, result.stderr);
+  t.after(async () => {
+    const pid = readDocument(dir)?.supervisor_pid;
+    if (pid !== undefined) await stopSupervisor(pid);
+  });
+  const stdout = path.join(dir, '__stdout');
+  await waitFor('the service to finish writing', () => fs.readFileSync(stdout, 'utf8').includes('done\n'), { timeoutMs: 60_000 });
+  await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 20000 + 4096, { timeoutMs: 10_000 });
+  assert.ok(fs.existsSync(`${stdout}.1`));
+  assert.ok(fs.existsSync(`${stdout}.2`));
+  assert.ok(!fs.existsSync(`${stdout}.3`), 'only log_backups copies are kept');
+  const kept = readAll(stdout, 2).split('\n').filter(Boolean);
+  const last = kept.at(-2);
+  assert.equal(last, 'line 60000');
+  assert.equal(kept.at(-1), 'done');
+});
