@@ -14,7 +14,7 @@ export type ReadConfigResult =
   | { ok: true; config: ServiceConfig; warnings: ConfigWarning[] }
   | { ok: false; reason: string };
 
-/** `ok: false` only when the file cannot be read; what is inside it only ever gives warnings. */
+/** `ok: false` when the file cannot be read or is binary; what is inside a text file only ever gives warnings. */
 export function readConfigFile(filePath: string, serviceName: string): ReadConfigResult {
   let text: string;
   try {
@@ -22,6 +22,9 @@ export function readConfigFile(filePath: string, serviceName: string): ReadConfi
   } catch (error) {
     return { ok: false, reason: `unable to read ${filePath}: ${describeReadError(error)}` };
   }
+  // A file with NUL bytes is not a config file someone wrote (a binary copied over it): reading
+  // it as one would silently drop every alarm, so it is treated like an unreadable file.
+  if (text.includes('\0')) return { ok: false, reason: `unable to read ${filePath}: not a text file (it contains NUL bytes)` };
   return { ok: true, ...parseConfigText(text, filePath, serviceName) };
 }
 

@@ -9,7 +9,7 @@ import { stillRunning } from './leftover-service.ts';
 import { serviceTree } from './process-tree.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { initialState, nextDeadline, type Effect, type Instant, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
-import { transition, type TransitionContext } from './transition.ts';
+import { START_THROTTLE_MS, transition, type TransitionContext } from './transition.ts';
 import type { AlarmDispatcher } from './alarm-dispatcher.ts';
 
 export interface RunnerOptions {
@@ -25,6 +25,8 @@ export interface RunnerOptions {
   version: string;
   /** Reads the config file again for `r`; null keeps the old config (the reader logs why). */
   reloadConfig: () => ServiceConfig | null;
+  /** Test-only shorter start throttle (SUPERVISE_TEST_START_THROTTLE_MS). */
+  startThrottleMs?: number;
   /** Told once how the first start went. */
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
@@ -51,7 +53,12 @@ export class Runner {
 
   constructor(private options: RunnerOptions) {
     this.#state = initialState(now());
-    this.#context = { config: options.config, serviceName: options.serviceName, hook: options.hook };
+    this.#context = {
+      config: options.config,
+      serviceName: options.serviceName,
+      hook: options.hook,
+      startThrottleMs: options.startThrottleMs ?? START_THROTTLE_MS,
+    };
     this.#hooks = new HookRunner(options.log);
   }
 
@@ -59,8 +66,12 @@ export class Runner {
     return this.#state;
   }
 
+  dispatch(event: SupervisorEvent): void {
+    this.dispatchAll([event]);
+  }
+
   /** Handles events in order; status is written once at the end of the batch. */
-  dispatch(...events: SupervisorEvent[]): void {
+  dispatchAll(events: readonly SupervisorEvent[]): void {
     this.#batchDepth += 1;
     try {
       for (const event of events) {
@@ -185,6 +196,11 @@ export class Runner {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     void Promise.all([this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));
+  }
+
+  /** Writes the status files again (after the directory was made again). */
+  rewriteStatus(): void {
+    this.#writeStatus();
   }
 
   #writeStatus(): void {

@@ -18,6 +18,7 @@ import { StatusWriter } from '../status/status-writer.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
+import { FifoGuard } from './fifo-guard.ts';
 import { findLeftover } from './leftover-service.ts';
 import { Runner } from './runner.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
@@ -96,6 +97,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     env: process.env,
     config,
     hook: options.restartHook === null ? null : { command: options.restartHook, resetAfterS: options.resetAfterS },
+    startThrottleMs: testStartThrottleMs(),
     log,
     statusWriter: new StatusWriter(paths, log),
     alarms: new AlarmDispatcher(log, paths.stderr),
@@ -116,6 +118,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
       ),
     onExit: (code) => {
       outputCap.stop();
+      guard.close();
       control.close();
       fs.closeSync(okFd);
       log.notice(`supervise exits with status ${code}`);
@@ -126,13 +129,24 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   });
 
   const decoder = new ControlDecoder(log);
-  const control = new ControlReader(paths.control, (bytes) => runner.dispatch(...decoder.decode(bytes)));
+  const obey = (bytes: Buffer) => runner.dispatchAll(decoder.decode(bytes));
+  const control = new ControlReader(paths.control, obey);
   try {
     control.open();
   } catch (error) {
     lock.release();
     return failure(EXIT.system, `unable to open ${dir}/control: ${reason(error)}`);
   }
+  const guard = new FifoGuard(paths, log, {
+    reopenControl: () => control.reopen(),
+    reopenOk: () => {
+      fs.closeSync(okFd);
+      okFd = openOkFifo(paths.ok);
+    },
+    obey,
+    rewriteStatus: () => runner.rewriteStatus(),
+  });
+  guard.start();
 
   // SIGHUP is ignored (meetbill); TERM and INT bring the service down, then supervise exits 0.
   process.on('SIGHUP', () => {});
@@ -152,6 +166,15 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     runner.dispatch({ type: 'boot' });
   }
   return { started, finished };
+}
+
+/**
+ * SUPERVISE_TEST_START_THROTTLE_MS shortens the 1 s start throttle, for tests only (a crash loop
+ * of 1000 restarts in seconds, to show memory stays flat). Never set it in production.
+ */
+function testStartThrottleMs(): number | undefined {
+  const value = process.env.SUPERVISE_TEST_START_THROTTLE_MS;
+  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 /** Reads the config file; on failure logs a WARNING and returns `fallback` (null on reload: keep the old one). */

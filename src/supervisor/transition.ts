@@ -13,6 +13,8 @@ export interface TransitionContext {
   serviceName: string;
   /** -r mode: the restart hook; alarms and limits are then off. */
   hook: { command: readonly string[]; resetAfterS: number | null } | null;
+  /** Two starts are at least this far apart; START_THROTTLE_MS except in tests. */
+  startThrottleMs?: number;
 }
 
 export interface Transition {
@@ -40,7 +42,7 @@ function step(
 ): SupervisorState {
   switch (event.type) {
     case 'boot':
-      return s.want === 'down' ? s : startOrWait(s, now, effects);
+      return s.want === 'down' ? s : startOrWait(s, now, context, effects);
     case 'adopted':
       // Not a pid change: the status keeps the instant the previous supervise recorded.
       effects.push({ type: 'writeStatus' });
@@ -71,17 +73,18 @@ function step(
       return stopService({ ...s, want: 'down', exitWhenDown: true }, now, context, effects);
     case 'hookDone':
       return s.want === 'up' && s.pid === 0 && !s.exitWhenDown
-        ? startOrWait({ ...s, hookRunning: false }, now, effects)
+        ? startOrWait({ ...s, hookRunning: false }, now, context, effects)
         : { ...s, hookRunning: false };
     case 'tick':
-      return onDeadlines(s, now, effects);
+      return onDeadlines(s, now, context, effects);
   }
 }
 
 /** Starts the service now, or at the end of the start throttle. */
-function startOrWait(s: SupervisorState, now: Instant, effects: Effect[]): SupervisorState {
+function startOrWait(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   if (s.pid !== 0 || s.hookRunning) return s;
-  const dueAt = s.lastStartMono === null ? now.mono : s.lastStartMono + START_THROTTLE_MS;
+  const throttle = context.startThrottleMs ?? START_THROTTLE_MS;
+  const dueAt = s.lastStartMono === null ? now.mono : s.lastStartMono + throttle;
   if (dueAt > now.mono) {
     effects.push({ type: 'writeStatus' });
     return { ...s, phase: 'backoff', restartAtMono: dueAt };
@@ -174,7 +177,7 @@ function serviceGone(
   }
   if (s.want !== 'up') return s;
   effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
-  return startOrWait(s, now, effects);
+  return startOrWait(s, now, context, effects);
 }
 
 function countExit(s: SupervisorState, coredump: boolean, now: Instant, intervalS: number): SupervisorState {
@@ -218,10 +221,10 @@ function onControl(
   switch (command) {
     case 'up':
       effects.push({ type: 'writeStatus' });
-      return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'up' }, now, effects) : { ...s, want: 'up' };
+      return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'up' }, now, context, effects) : { ...s, want: 'up' };
     case 'once':
       effects.push({ type: 'writeStatus' });
-      return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'once' }, now, effects) : { ...s, want: 'once' };
+      return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'once' }, now, context, effects) : { ...s, want: 'once' };
     case 'down':
       if (s.pid === 0) {
         effects.push({ type: 'writeStatus' });
@@ -264,7 +267,7 @@ function onControl(
   }
 }
 
-function onDeadlines(s: SupervisorState, now: Instant, effects: Effect[]): SupervisorState {
+function onDeadlines(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   let next = s;
   if (next.window.endsAtMono !== null && now.mono >= next.window.endsAtMono) {
     next = { ...next, window: { endsAtMono: null, exits: 0, coredumps: 0 } };
@@ -275,7 +278,7 @@ function onDeadlines(s: SupervisorState, now: Instant, effects: Effect[]): Super
     next = { ...next, killAtMono: null };
   }
   if (next.restartAtMono !== null && now.mono >= next.restartAtMono) {
-    next = startOrWait({ ...next, restartAtMono: null }, now, effects);
+    next = startOrWait({ ...next, restartAtMono: null }, now, context, effects);
   }
   return next;
 }

@@ -316,6 +316,20 @@ describe('warnings', () => {
 });
 
 describe('readConfigFile', () => {
+  it('refuses a binary file (NUL bytes) like an unreadable one, so a reload keeps the old config', () => {
+    const dir = makeTempDir();
+    try {
+      const file = path.join(dir, 'supervise.conf');
+      fs.writeFileSync(file, Buffer.from([0x5b, 0x67, 0x00, 0xff, 0x0a, 0x01, 0x02]));
+      assert.deepEqual(readConfigFile(file, 'redis'), {
+        ok: false,
+        reason: `unable to read ${file}: not a text file (it contains NUL bytes)`,
+      });
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+
   it('fails with the path and the OS reason when the file is missing', () => {
     const dir = makeTempDir();
     try {

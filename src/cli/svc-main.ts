@@ -1,0 +1,44 @@
+// The svc command: argv → request → command → exit status. The only process.exit of svc is here.
+import { parseSvcArgs } from '../svc/svc-args.ts';
+import { runSvc } from '../svc/run-svc.ts';
+import { INTERRUPTED_EXIT, SVC_EXIT } from '../svc/svc-exit-codes.ts';
+import type { StopSignal } from '../svc/interrupted.ts';
+import { VERSION } from '../version.ts';
+
+const interruption = new AbortController();
+for (const signal of Object.keys(INTERRUPTED_EXIT) as StopSignal[]) {
+  process.on(signal, () => {
+    // The first signal lets the command undo what it must (restart turns alarms back on);
+    // a second one ends svc at once.
+    if (interruption.signal.aborted) process.exit(INTERRUPTED_EXIT[signal]);
+    interruption.abort(signal);
+  });
+}
+
+// `svc DIR log | head`: a reader that goes away ends svc quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  process.exit(error.code === 'EPIPE' ? SVC_EXIT.ok : SVC_EXIT.failed);
+});
+
+function writeStdout(bytes: Buffer | string): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.stdout.write(bytes)) resolve();
+    else process.stdout.once('drain', resolve);
+  });
+}
+
+runSvc(parseSvcArgs(process.argv.slice(2)), {
+  output: {
+    out: (line) => process.stdout.write(`${line}\n`),
+    err: (line) => process.stderr.write(`${line}\n`),
+  },
+  signal: interruption.signal,
+  sink: { write: writeStdout, note: (text) => process.stderr.write(`svc: ${text}\n`) },
+  version: VERSION,
+}).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`svc: fatal: ${(error as Error).stack ?? String(error)}\n`);
+    process.exit(SVC_EXIT.failed);
+  },
+);

@@ -1,0 +1,42 @@
+// `svc DIR log [-f] [--stderr] [-n N]`: print the end of the service's __stdout (or __stderr),
+// and with -f follow it until interrupted. Needs no live supervisor: the files outlive it.
+import fs from 'node:fs';
+import { checkDirectory } from './status-dir-check.ts';
+import { copyFrom, follow, type FollowSink } from './log-follow.ts';
+import { offsetOfLastLines } from './log-tail.ts';
+import type { SvcContext } from './svc-context.ts';
+import { SvcError, causeOf } from './svc-error.ts';
+import { SVC_EXIT } from './svc-exit-codes.ts';
+
+export interface LogOptions {
+  follow: boolean;
+  stderr: boolean;
+  /** Lines to print from the end; null prints the whole file. */
+  lines: number | null;
+}
+
+export async function logCommand(dir: string, options: LogOptions, context: SvcContext, sink: FollowSink): Promise<number> {
+  const paths = checkDirectory(dir);
+  const file = options.stderr ? paths.stderr : paths.stdout;
+  let offset = 0;
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.follow) {
+      throw new SvcError(SVC_EXIT.noStatus, `unable to read "${file}": ${causeOf(error)}`);
+    }
+  }
+  if (fd !== null) {
+    try {
+      if (!fs.fstatSync(fd).isFile()) throw new SvcError(SVC_EXIT.noStatus, `"${file}" is not a regular file`);
+      const size = fs.fstatSync(fd).size;
+      const start = options.lines === null ? 0 : offsetOfLastLines(fd, size, options.lines);
+      offset = await copyFrom(fd, start, sink);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+  if (options.follow) await follow(file, offset, sink, context.signal);
+  return SVC_EXIT.ok;
+}

@@ -1,0 +1,44 @@
+// Writes control letters to a supervisor's `control` FIFO, the way `echo d > control` does, but
+// never blocks: a missing reader is reported at once, a full pipe is retried until a deadline.
+import fs from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { ControlLetter } from '../control/control-commands.ts';
+import type { StatusPaths } from '../status/status-paths.ts';
+import { SvcError, causeOf } from './svc-error.ts';
+import { SVC_EXIT } from './svc-exit-codes.ts';
+
+const FULL_PIPE_RETRY_MS = 20;
+const FULL_PIPE_PATIENCE_MS = 2000;
+
+export async function sendLetters(paths: StatusPaths, letters: readonly ControlLetter[], dir: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = fs.openSync(paths.control, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENXIO') throw new SvcError(SVC_EXIT.notAlive, `supervise is not running on "${dir}" (nobody reads ${dir}/control)`);
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new SvcError(SVC_EXIT.notAlive, `no permission to operate the service in "${dir}" (cannot write ${dir}/control)`);
+    }
+    throw new SvcError(SVC_EXIT.noControl, `unable to open "${dir}/control": ${causeOf(error)}`);
+  }
+  try {
+    // One write: the letters reach supervise together and in order (a pipe write of a few bytes is atomic).
+    const bytes = Buffer.from(letters.join(''), 'latin1');
+    const giveUpAt = Date.now() + FULL_PIPE_PATIENCE_MS;
+    for (;;) {
+      try {
+        fs.writeSync(fd, bytes);
+        return;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EAGAIN' || Date.now() > giveUpAt) {
+          throw new SvcError(SVC_EXIT.notAlive, `unable to write to "${dir}/control": ${causeOf(error)}`);
+        }
+      }
+      await delay(FULL_PIPE_RETRY_MS);
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -1,0 +1,73 @@
+// Runs one parsed svc request: picks the command, turns SvcError and interruptions into an exit
+// status and one `svc: ...` line on stderr.
+import { alarmCommand } from './command-alarm.ts';
+import { exitCommand } from './command-exit.ts';
+import { logCommand } from './command-log.ts';
+import { reconfCommand } from './command-reconf.ts';
+import { restartCommand } from './command-restart.ts';
+import { startCommand } from './command-start.ts';
+import { statusCommand } from './command-status.ts';
+import { statusTableCommand } from './command-status-table.ts';
+import { stopCommand } from './command-stop.ts';
+import { Interrupted } from './interrupted.ts';
+import type { FollowSink } from './log-follow.ts';
+import type { DirCommand, SvcRequest } from './svc-args.ts';
+import type { SvcContext } from './svc-context.ts';
+import { SvcError } from './svc-error.ts';
+import { INTERRUPTED_EXIT, SVC_EXIT } from './svc-exit-codes.ts';
+import { SVC_USAGE } from './svc-usage.ts';
+
+const DIR_COMMANDS: Record<DirCommand, (dir: string, context: SvcContext) => Promise<number>> = {
+  start: startCommand,
+  stop: stopCommand,
+  restart: restartCommand,
+  reconf: reconfCommand,
+  exit: exitCommand,
+  status: statusCommand,
+};
+
+export interface SvcIo {
+  output: SvcContext['output'];
+  signal: AbortSignal;
+  /** Where `log` copies file bytes (stdout, with back-pressure). */
+  sink: FollowSink;
+  version: string;
+}
+
+export async function runSvc(request: SvcRequest, io: SvcIo): Promise<number> {
+  const { output, signal } = io;
+  const context = (timeoutMs: number): SvcContext => ({ output, signal, timeoutMs });
+  try {
+    switch (request.kind) {
+      case 'help':
+        output.out(SVC_USAGE.trimEnd());
+        return SVC_EXIT.ok;
+      case 'version':
+        output.out(`svc ${io.version}`);
+        return SVC_EXIT.ok;
+      case 'usageError':
+        output.err(`svc: usage error: ${request.message}\n\n${SVC_USAGE.trimEnd()}`);
+        return SVC_EXIT.usage;
+      case 'dir':
+        return await DIR_COMMANDS[request.command](request.dir, context(request.timeoutMs));
+      case 'alarm':
+        return await alarmCommand(request.dir, request.setting, context(request.timeoutMs));
+      case 'statusTable':
+        return await statusTableCommand(request.dirs, request.json, context(0));
+      case 'log':
+        return await logCommand(request.dir, request.options, context(0), io.sink);
+    }
+  } catch (error) {
+    if (error instanceof SvcError) {
+      output.err(`svc: ${error.code === SVC_EXIT.nothingToDo ? 'warning' : 'error'}: ${error.message}`);
+      return error.code;
+    }
+    if (error instanceof Interrupted) {
+      // Following a log ends this way: that is its normal end.
+      if (request.kind === 'log') return SVC_EXIT.ok;
+      output.err(`svc: ${error.message}; what svc asked supervise to do goes on without it`);
+      return INTERRUPTED_EXIT[error.signal];
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,67 @@
+// The checks meetbill's `svc` makes before acting on a directory, in its order and with its exit
+// statuses: directory (2), enter it (3), supervise alive (4), status readable (5), control pipe (6).
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StatusBytes, StatusDocument } from '../status/status-codec.ts';
+import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
+import { SvcError, causeOf } from './svc-error.ts';
+import { SVC_EXIT } from './svc-exit-codes.ts';
+import { probeSupervisor } from './supervisor-liveness.ts';
+import { readSnapshot } from './status-snapshot.ts';
+
+export interface Target {
+  /** The directory as the user wrote it, for messages. */
+  dir: string;
+  paths: StatusPaths;
+  /** The service name: status.json's, else the directory's last component (meetbill). */
+  name: string;
+  bytes: StatusBytes;
+  document: StatusDocument | null;
+}
+
+/** Checks that `dir` is a status directory that a directory-only command (log) can read. */
+export function checkDirectory(dir: string): StatusPaths {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch (error) {
+    throw new SvcError(SVC_EXIT.notADirectory, `"${dir}" is not a valid status directory: ${causeOf(error)}`);
+  }
+  if (!stat.isDirectory()) throw new SvcError(SVC_EXIT.notADirectory, `"${dir}" is not a valid status directory: not a directory`);
+  try {
+    fs.accessSync(dir, fs.constants.X_OK);
+  } catch (error) {
+    throw new SvcError(SVC_EXIT.cannotEnter, `unable to enter "${dir}": ${causeOf(error)}`);
+  }
+  return statusPaths(path.resolve(dir));
+}
+
+/**
+ * Checks that a live supervise runs on `dir` and that its status can be read; with
+ * `needControl`, also that its control pipe is there. Never blocks on a FIFO.
+ */
+export function openTarget(dir: string, needControl: boolean): Target {
+  const paths = checkDirectory(dir);
+  switch (probeSupervisor(paths.ok)) {
+    case 'alive':
+      break;
+    case 'not-running':
+      throw new SvcError(SVC_EXIT.notAlive, `supervise is not running on "${dir}" (nobody holds ${dir}/ok open)`);
+    case 'no-ok':
+      throw new SvcError(SVC_EXIT.notAlive, `supervise is not running on "${dir}" (no ok FIFO: supervise never ran there)`);
+    case 'no-permission':
+      throw new SvcError(SVC_EXIT.notAlive, `no permission to operate the service in "${dir}" (cannot open ${dir}/ok)`);
+  }
+  const { bytes, document } = readSnapshot(paths);
+  if (bytes === null) throw new SvcError(SVC_EXIT.noStatus, `file "${dir}/status" doesn't exist or is empty`);
+  if (needControl) {
+    let isFifo = false;
+    try {
+      isFifo = fs.lstatSync(paths.control).isFIFO();
+    } catch {
+      // missing: reported below
+    }
+    if (!isFifo) throw new SvcError(SVC_EXIT.noControl, `control pipe "${dir}/control" doesn't exist`);
+  }
+  return { dir, paths, name: document?.name ?? path.basename(paths.dir), bytes, document };
+}

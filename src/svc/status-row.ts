@@ -1,0 +1,74 @@
+// One directory's line of `svc status DIR...`: read without failing, so that a dead supervisor
+// or a wrong path shows in its row instead of ending the whole command.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { StatusDocument } from '../status/status-codec.ts';
+import { statusPaths } from '../status/status-paths.ts';
+import { describeLastExit, formatDuration, stateOf, uptimeSeconds } from './describe.ts';
+import { probeSupervisor, type Liveness } from './supervisor-liveness.ts';
+import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
+
+export interface StatusRow extends StatusSnapshot {
+  dir: string;
+  name: string;
+  supervisorAlive: boolean;
+  /** Why the directory shows no live state; null when a supervisor is alive and status was read. */
+  problem: string | null;
+}
+
+export function readStatusRow(dir: string): StatusRow {
+  const paths = statusPaths(path.resolve(dir));
+  const base = { dir, name: path.basename(paths.dir), supervisorAlive: false, bytes: null, document: null };
+  try {
+    if (!fs.statSync(dir).isDirectory()) return { ...base, problem: 'not a directory' };
+  } catch {
+    return { ...base, problem: 'no such directory' };
+  }
+  const liveness = probeSupervisor(paths.ok);
+  const snapshot = readSnapshot(paths);
+  const name = snapshot.document?.name ?? base.name;
+  if (liveness !== 'alive') return { ...base, ...snapshot, name, problem: whyNoSupervisor(liveness, snapshot) };
+  if (snapshot.bytes === null) return { ...base, ...snapshot, name, supervisorAlive: true, problem: 'no status' };
+  return { ...base, ...snapshot, name, supervisorAlive: true, problem: null };
+}
+
+/** A supervise that ends writes a final state (exited, fatal); any other state means it died. */
+function whyNoSupervisor(liveness: Exclude<Liveness, 'alive'>, { document }: StatusSnapshot): string {
+  if (liveness === 'no-permission') return 'no permission';
+  if (document === null || liveness === 'no-ok') return 'no supervisor';
+  if (document.state === 'fatal') return 'no supervisor (gave up)';
+  if (document.state === 'exited') return 'no supervisor (exited)';
+  return 'no supervisor (died)';
+}
+
+export const TABLE_HEADER = ['NAME', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'ALARM', 'LAST EXIT'] as const;
+
+/**
+ * The cells of a row. A directory without a live supervisor shows why in the state column, and
+ * only the history its status.json still tells truly (restarts, last exit).
+ */
+export function rowCells(row: StatusRow, nowMs: number): string[] {
+  const { bytes, document } = row;
+  if (row.problem !== null || bytes === null) {
+    const restarts = document === null ? '-' : String(document.restarts);
+    const lastExit = document === null ? '-' : describeLastExit(document.last_exit, nowMs);
+    return [row.name, '-', row.problem ?? 'no status', '-', restarts, '-', lastExit];
+  }
+  const uptime = uptimeSeconds(bytes, document, nowMs);
+  return [
+    row.name,
+    bytes.pid === 0 ? '-' : String(bytes.pid),
+    stateOf(bytes, document),
+    uptime === null ? '-' : formatDuration(uptime),
+    document === null ? '-' : String(document.restarts),
+    bytes.alarmsSilenced ? 'off' : 'on',
+    document === null ? '-' : describeLastExit(document.last_exit, nowMs),
+  ];
+}
+
+/** What `--json` prints for a row: the status.json document plus where it came from. */
+export function rowJson(row: StatusRow): Record<string, unknown> {
+  const where = { dir: row.dir, supervisor_alive: row.supervisorAlive };
+  if (row.document !== null) return { ...where, ...(row.document satisfies StatusDocument) };
+  return { ...where, error: row.problem ?? 'no status.json' };
+}

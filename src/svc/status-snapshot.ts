@@ -1,0 +1,36 @@
+// One look at a status directory's state: the 20 status bytes (authoritative, also written by
+// meetbill's supervise) and status.json (ours only: counters, state, last exit), when present.
+import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../status/status-codec.ts';
+import type { StatusPaths } from '../status/status-paths.ts';
+import { readRegularFile } from './read-regular-file.ts';
+
+export interface StatusSnapshot {
+  /** null when `status` is missing or shorter than 20 bytes. */
+  bytes: StatusBytes | null;
+  /** null when status.json is missing or unreadable (meetbill's supervise writes none). */
+  document: StatusDocument | null;
+}
+
+export function readSnapshot(paths: StatusPaths): StatusSnapshot {
+  return { bytes: readStatusBytes(paths), document: readStatusDocument(paths) };
+}
+
+export function readStatusBytes(paths: StatusPaths): StatusBytes | null {
+  const raw = readRegularFile(paths.status);
+  if (raw === null) return null;
+  try {
+    return decodeStatus(raw);
+  } catch {
+    return null;
+  }
+}
+
+export function readStatusDocument(paths: StatusPaths): StatusDocument | null {
+  const raw = readRegularFile(paths.statusJson);
+  if (raw === null) return null;
+  try {
+    return decodeStatusDocument(raw.toString('utf8'));
+  } catch {
+    return null;
+  }
+}

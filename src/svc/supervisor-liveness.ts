@@ -1,0 +1,29 @@
+// Is a supervise alive on this directory? The daemontools `svok` test: supervise holds `ok` open
+// for reading while it runs, so a non-blocking open for writing fails with ENXIO when it does not.
+import fs from 'node:fs';
+
+export type Liveness =
+  | 'alive' // a reader holds `ok`
+  | 'not-running' // `ok` is a FIFO nobody reads: supervise has ended or was killed
+  | 'no-ok' // `ok` is missing or not a FIFO: supervise never ran here (or it is not a status directory)
+  | 'no-permission'; // `ok` exists but we may not open it
+
+export function probeSupervisor(okPath: string): Liveness {
+  try {
+    if (!fs.lstatSync(okPath).isFIFO()) return 'no-ok';
+  } catch {
+    return 'no-ok';
+  }
+  let fd: number;
+  try {
+    fd = fs.openSync(okPath, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENXIO') return 'not-running';
+    if (code === 'EACCES' || code === 'EPERM') return 'no-permission';
+    if (code === 'ENOENT') return 'no-ok';
+    throw error;
+  }
+  fs.closeSync(fd);
+  return 'alive';
+}
