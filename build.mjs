@@ -1,21 +1,46 @@
-// Bundles each command into one file under dist/: one file loads faster than a module tree,
-// and every supervised service pays for its supervisor's start-up and memory.
+// Bundles the commands into dist/ with esbuild. supervise is one CommonJS file (no ESM loader at
+// start: about 7 ms less per start, and a host starts dozens of supervisors); what only an alarm
+// needs is a second bundle, dist/alarm.cjs, loaded on the first alarm; nodemailer stays in
+// node_modules and is loaded only when a mail is sent. svc is one ESM file.
 import { build } from 'esbuild';
 import fs from 'node:fs';
 
-const commands = { supervise: 'src/cli/supervise-main.ts', svc: 'src/cli/svc-main.ts' };
+const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
 
-await build({
-  entryPoints: Object.fromEntries(Object.entries(commands).filter(([, file]) => fs.existsSync(file))),
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  splitting: true,
-  chunkNames: 'chunks/[name]-[hash]',
-  // Bundled CommonJS dependencies call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __supervise_createRequire } from 'node:module'; const require = __supervise_createRequire(import.meta.url);" },
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+/** The alarm code is reached through one dynamic import, kept out of the main bundle. */
+const alarmAsSeparateBundle = {
+  name: 'alarm-as-separate-bundle',
+  setup(b) {
+    b.onResolve({ filter: /\/alarm\/index\.ts$/ }, () => ({ path: './alarm.cjs', external: true }));
+  },
+};
+
+// Outputs of earlier layouts of this script.
+for (const stale of ['dist/chunks', 'dist/supervise.js']) fs.rmSync(stale, { recursive: true, force: true });
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['src/cli/supervise-main.ts'],
+    outfile: 'dist/supervise.cjs',
+    format: 'cjs',
+    plugins: [alarmAsSeparateBundle],
+    alias: { 'graceful-fs': './build/plain-fs.cjs' },
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/alarm/index.ts'],
+    outfile: 'dist/alarm.cjs',
+    format: 'cjs',
+    external: ['nodemailer'],
+  }),
+  fs.existsSync('src/cli/svc-main.ts') &&
+    build({
+      ...common,
+      entryPoints: ['src/cli/svc-main.ts'],
+      outfile: 'dist/svc.js',
+      format: 'esm',
+      // Bundled CommonJS dependencies call require(); give the ESM bundle one.
+      banner: { js: "import { createRequire as __svc_createRequire } from 'node:module'; const require = __svc_createRequire(import.meta.url);" },
+    }),
+]);

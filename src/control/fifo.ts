@@ -3,24 +3,28 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /**
- * Makes `path` a FIFO with mode 0600. Node has no mkfifo(2), so the mkfifo(1) program does it;
- * that costs one short process, and only when the FIFO is missing.
- * Something else at that path (a regular file left by `echo d > control` while no supervise ran)
+ * Makes each path a FIFO with mode 0600. Node has no mkfifo(2), so the mkfifo(1) program does it:
+ * one short process for all the missing ones, and none when they exist.
+ * Something else at a path (a regular file left by `echo d > control` while no supervise ran)
  * is moved aside to `<path>.stale` so that its content is kept for inspection.
  */
-export function ensureFifo(path: string): void {
-  let stat: fs.Stats | null = null;
-  try {
-    stat = fs.lstatSync(path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+export function ensureFifo(...paths: string[]): void {
+  const missing: string[] = [];
+  for (const path of paths) {
+    let stat: fs.Stats | null = null;
+    try {
+      stat = fs.lstatSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    if (stat?.isFIFO()) {
+      if ((stat.mode & 0o777) !== 0o600) fs.chmodSync(path, 0o600);
+      continue;
+    }
+    if (stat !== null) fs.renameSync(path, `${path}.stale`);
+    missing.push(path);
   }
-  if (stat?.isFIFO()) {
-    if ((stat.mode & 0o777) !== 0o600) fs.chmodSync(path, 0o600);
-    return;
-  }
-  if (stat !== null) fs.renameSync(path, `${path}.stale`);
-  execFileSync('mkfifo', ['-m', '0600', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (missing.length > 0) execFileSync('mkfifo', ['-m', '0600', ...missing], { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 /**

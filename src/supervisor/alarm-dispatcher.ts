@@ -27,11 +27,7 @@ export class AlarmDispatcher {
   }
 
   async #send(partial: Omit<AlarmFacts, 'host' | 'stderrTail'>, config: ServiceConfig): Promise<void> {
-    const [{ buildAlarmMessage }, { sendAlarm }, { readStderrTail }] = await Promise.all([
-      import('../alarm/alarm-message.ts'),
-      import('../alarm/send-alarm.ts'),
-      import('../alarm/stderr-tail.ts'),
-    ]);
+    const { buildAlarmMessage, sendAlarm, readStderrTail } = await import('../alarm/index.ts');
     const facts: AlarmFacts = { ...partial, host: os.hostname(), stderrTail: readStderrTail(this.stderrPath) };
     const message = buildAlarmMessage(facts);
     this.log.notice(`alarm: ${message.subject}`);

@@ -70,8 +70,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   let okFd: number;
   try {
     log.open();
-    ensureFifo(paths.control);
-    ensureFifo(paths.ok);
+    ensureFifo(paths.control, paths.ok);
     okFd = openOkFifo(paths.ok);
   } catch (error) {
     lock.release();
