@@ -26,6 +26,7 @@ await Promise.all([
     format: 'cjs',
     plugins: [alarmAsSeparateBundle],
     alias: { 'graceful-fs': './build/plain-fs.cjs' },
+    minify: true,
   }),
   build({
     ...common,
