@@ -1,0 +1,121 @@
+// supervise's command line (SPEC §1) mapped to options, and the service name of a status directory.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseArgs, type CliRequest, type SuperviseOptions } from '../../src/cli/args.ts';
+import { serviceNameOf } from '../../src/cli/service-name.ts';
+
+function options(argv: string[]): SuperviseOptions {
+  const request = parseArgs(argv);
+  assert.equal(request.kind, 'run', `expected options for ${JSON.stringify(argv)}, got ${JSON.stringify(request)}`);
+  return (request as Extract<CliRequest, { kind: 'run' }>).options;
+}
+
+describe('parseArgs', () => {
+  test('-p and -f give the status directory and the command split on blanks, with the defaults', () => {
+    assert.deepEqual(options(['-p', 'status/redis', '-f', 'redis-server  /etc/redis.conf']), {
+      statusDir: 'status/redis',
+      command: ['redis-server', '/etc/redis.conf'],
+      configPath: 'supervise.conf',
+      restartHook: null,
+      resetAfterS: null,
+      foreground: false,
+    });
+  });
+
+  test('quotes in -f group words: sh -c \'sleep 1; exit 3\' is three words', () => {
+    assert.deepEqual(options(['-p', 'status/x', '-f', "sh -c 'sleep 1; exit 3'"]).command, ['sh', '-c', 'sleep 1; exit 3']);
+    assert.deepEqual(options(['-p', 'status/x', '-f', 'echo "a  b" c']).command, ['echo', 'a  b', 'c']);
+  });
+
+  test('-f expands nothing: $HOME and * stay as they are', () => {
+    assert.deepEqual(options(['-p', 'status/x', '-f', 'echo $HOME *']).command, ['echo', '$HOME', '*']);
+  });
+
+  test('-u passes every later word to the command untouched', () => {
+    const o = options(['-u', 'status/x', 'node', '-e', 'CODE', '--port', '7']);
+    assert.equal(o.statusDir, 'status/x');
+    assert.deepEqual(o.command, ['node', '-e', 'CODE', '--port', '7']);
+  });
+
+  test('words after -u that look like supervise flags belong to the command', () => {
+    const o = options(['-u', 'status/x', 'prog', '-p', 'other', '-h', '--foreground', '-v', '-f', 'x y', '-u', 'z', '--']);
+    assert.deepEqual(o.command, ['prog', '-p', 'other', '-h', '--foreground', '-v', '-f', 'x y', '-u', 'z', '--']);
+    assert.equal(o.foreground, false);
+    assert.equal(o.statusDir, 'status/x');
+  });
+
+  test('flags before -u still apply', () => {
+    const o = options(['--foreground', '-F', 'conf/app.conf', '-u', 'status/x', 'prog', 'arg']);
+    assert.equal(o.foreground, true);
+    assert.equal(o.configPath, 'conf/app.conf');
+    assert.deepEqual(o.command, ['prog', 'arg']);
+  });
+
+  test('-u accepts the directory attached: -ustatus/x', () => {
+    const o = options(['-ustatus/x', 'node', '-e', 'CODE']);
+    assert.equal(o.statusDir, 'status/x');
+    assert.deepEqual(o.command, ['node', '-e', 'CODE']);
+  });
+
+  test('-F sets the config path; without it the config is supervise.conf', () => {
+    assert.equal(options(['-p', 'status/x', '-f', 'a', '-F', '/etc/supervise.conf']).configPath, '/etc/supervise.conf');
+    assert.equal(options(['-p', 'status/x', '-f', 'a']).configPath, 'supervise.conf');
+  });
+
+  test('-r and -t give the restart hook and the calm period in seconds', () => {
+    const o = options(['-p', 'status/x', '-f', 'a', '-r', './restart.sh', '-t', '30']);
+    assert.deepEqual(o.restartHook, ['./restart.sh']);
+    assert.equal(o.resetAfterS, 30);
+  });
+
+  test('--foreground is recognised', () => {
+    assert.equal(options(['--foreground', '-p', 'status/x', '-f', 'a']).foreground, true);
+  });
+
+  test('-v asks for the version and -h for the usage', () => {
+    assert.deepEqual(parseArgs(['-v']), { kind: 'version' });
+    assert.deepEqual(parseArgs(['-h']), { kind: 'help' });
+    assert.deepEqual(parseArgs(['-p', 'status/x', '-f', 'a', '-h']), { kind: 'help' });
+  });
+
+  const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
+    ['-t with a non-number', ['-p', 'status/x', '-f', 'a', '-r', 'r.sh', '-t', 'ten'], /-t/],
+    ['-t with a negative number', ['-p', 'status/x', '-f', 'a', '-r', 'r.sh', '-t', '-5'], /./],
+    ['a missing status directory', ['-f', 'sleep 1'], /status directory/],
+    ['an empty status directory', ['-p', '  ', '-f', 'sleep 1'], /status directory/],
+    ['a missing command', ['-p', 'status/x'], /command/],
+    ['an empty -f', ['-p', 'status/x', '-f', ''], /command/],
+    ['-u without a command', ['-u', 'status/x'], /command/],
+    ['-p and -u together', ['-p', 'status/a', '-u', 'status/b', 'prog'], /-p or -u/],
+    ['-f and -u together', ['-f', 'a', '-u', 'status/b', 'prog'], /./],
+    ['an unknown flag', ['-z', '-p', 'status/x', '-f', 'a'], /-z/],
+    ['a flag without its value', ['-p', 'status/x', '-f'], /./],
+    ['no arguments at all', [], /./],
+  ];
+  for (const [what, argv, message] of USAGE_ERRORS) {
+    test(`${what} is a usage error`, () => {
+      const request = parseArgs(argv);
+      assert.equal(request.kind, 'usageError', JSON.stringify(request));
+      assert.match((request as Extract<CliRequest, { kind: 'usageError' }>).message, message);
+    });
+  }
+});
+
+describe('serviceNameOf', () => {
+  const NAMES: Array<[string, string]> = [
+    ['/home/work/app/status/redis', 'redis'],
+    ['status/redis', 'redis'],
+    ['/home/work/app/status/redis/', 'redis'],
+    ['/home/work/app/status/redis// \t', 'redis'],
+    ['status/a.b', 'a.b'],
+    ['status/8080', '8080'],
+    ['/srv/run/redis', 'redis'],
+    ['/srv/run/redis/', 'redis'],
+    ['redis', 'redis'],
+  ];
+  for (const [dir, name] of NAMES) {
+    test(`${JSON.stringify(dir)} names the service ${name}`, () => {
+      assert.equal(serviceNameOf(dir), name);
+    });
+  }
+});
