@@ -1,0 +1,286 @@
+// `npm run bench`: supervise and its C peers (daemontools, runit, s6) side by side in one run,
+// one table of medians, min–max and our ratio to each peer. Method: docs/performance.md.
+import { spawnSync } from 'node:child_process';
+import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { crashLoop, control, forkExecFloor, memoryAndIdle, memoryMany, nodeFloor, respawn, startup } from './lib/figures.mjs';
+import { ensurePeers } from './lib/install.mjs';
+import { buildHelpers } from './lib/native.mjs';
+import { anomalyNotes, floorNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
+import { bareNodeAdapter, killEverything, makeDirs, oursAdapter, peerAdapter } from './lib/supervisors.mjs';
+
+const USAGE = `usage: node bench/run.mjs [--quick] [--only NAMES] [--figures LETTERS] [--no-install]
+                          [--trials N] [--idle-seconds S] [--instances N] [--update-docs] [--check] [--keep]
+                          [--shared-node]
+  --quick          5 trials, 6 crash-loop starts, 5 s idle window (scaled to 30 s)
+  --only NAMES     comma-separated subset of: supervise,daemontools,runit,s6
+  --figures L      comma-separated subset of: a,b,c,d,e,f (see docs/performance.md)
+  --no-install     do not apt-get install / unpack missing peers; skip them
+  --update-docs    write the table into docs/performance.md
+  --check          exit 1 when supervise misses a target
+  --keep           keep the temporary work directory (service dirs, fixture logs, stderr)
+  --shared-node    run supervise on the bench's own Node binary instead of a private copy
+                   (its PSS then counts Node's code pages as shared with the bench)`;
+
+const ALL = ['supervise', 'daemontools', 'runit', 's6'];
+const repoRoot = realpathSync(new URL('..', import.meta.url).pathname);
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        quick: { type: 'boolean', default: false },
+        only: { type: 'string' },
+        figures: { type: 'string' },
+        'no-install': { type: 'boolean', default: false },
+        trials: { type: 'string' },
+        'idle-seconds': { type: 'string' },
+        instances: { type: 'string' },
+        'update-docs': { type: 'boolean', default: false },
+        check: { type: 'boolean', default: false },
+        keep: { type: 'boolean', default: false },
+        'shared-node': { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`bench: ${error.message}\n${USAGE}`);
+    process.exit(100);
+  }
+  if (parsed.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const list = (text, allowed, what) => {
+    if (!text) return allowed;
+    const items = text.split(',').map((item) => item.trim()).filter(Boolean);
+    const bad = items.filter((item) => !allowed.includes(item));
+    if (bad.length) {
+      console.error(`bench: unknown ${what}: ${bad.join(', ')}\n${USAGE}`);
+      process.exit(100);
+    }
+    return items;
+  };
+  const count = (text, fallback) => {
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!(value > 0)) {
+      console.error(`bench: expected a positive number, got ${text}`);
+      process.exit(100);
+    }
+    return value;
+  };
+  const quick = parsed.quick;
+  return {
+    quick,
+    names: list(parsed.only, ALL, 'supervisor'),
+    figures: list(parsed.figures, ['a', 'b', 'c', 'd', 'e', 'f'], 'figure'),
+    install: !parsed['no-install'],
+    trials: Math.round(count(parsed.trials, quick ? 5 : 10)),
+    crashStarts: quick ? 6 : 11,
+    idleSeconds: count(parsed['idle-seconds'], quick ? 5 : 30),
+    instances: Math.round(count(parsed.instances, 20)),
+    settleMs: quick ? 10_000 : 15_000,
+    updateDocs: parsed['update-docs'],
+    check: parsed.check,
+    keep: parsed.keep,
+    sharedNode: parsed['shared-node'],
+  };
+}
+
+/**
+ * A private copy of this Node binary for the supervisors under test. PSS splits a shared page
+ * among every process that maps it, and the bench itself (and npm above it) run Node: measured
+ * with the same binary, a lone supervise would be charged only a third of Node's code pages.
+ * With a copy (same bytes, another inode) the supervisors share those pages only among themselves.
+ */
+function isolatedNode(cacheDir, log, tag = '') {
+  const copy = join(cacheDir, `node-${process.version}${tag}`);
+  try {
+    if (!existsSync(copy) || statSync(copy).size !== statSync(process.execPath).size) {
+      copyFileSync(process.execPath, `${copy}.tmp`);
+      chmodSync(`${copy}.tmp`, 0o755);
+      renameSync(`${copy}.tmp`, copy);
+    }
+    return copy;
+  } catch (error) {
+    log(`bench: cannot copy ${process.execPath} (${error.message}); supervise shares Node's pages with the bench, so its PSS reads low`);
+    return null;
+  }
+}
+
+/** Our supervise, if built and answering `-v`; else the reason to skip it. */
+function findOurs(emptyConfig, node) {
+  const bin = join(repoRoot, 'bin', 'supervise');
+  try {
+    accessSync(bin, constants.X_OK);
+  } catch {
+    return { skip: `${bin} is missing or not executable` };
+  }
+  const env = node ? { ...process.env, SUPERVISE_NODE: node } : process.env;
+  const probe = spawnSync(bin, ['-v'], { encoding: 'utf8', timeout: 10_000, env });
+  if (probe.status !== 0) {
+    const why = probe.error?.message ?? (`${probe.stderr}`.trim().split('\n').at(-1) || `exit ${probe.status ?? probe.signal}`);
+    return { skip: `${bin} -v failed (run npm run build?): ${why}` };
+  }
+  const version = `${probe.stdout.trim().split('\n')[0]} (Node ${process.version}${node ? ', private copy' : ''})`;
+  return { adapter: oursAdapter({ bin, version, emptyConfig, env }) };
+}
+
+/** The commit measured, with `+changes` when the work tree differs from it. */
+function commit() {
+  const git = (args) => spawnSync('git', ['-C', repoRoot, ...args], { encoding: 'utf8' });
+  const head = git(['rev-parse', '--short', 'HEAD']);
+  if (head.status !== 0) return 'unknown';
+  const dirty = git(['status', '--porcelain', '--untracked-files=no', '--', 'src', 'bin', 'build.mjs']).stdout.trim();
+  return `${head.stdout.trim()}${dirty ? '+changes' : ''}`;
+}
+
+function environment() {
+  const cpu = cpus();
+  return {
+    date: new Date().toISOString(),
+    commit: commit(),
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    memoryGB: +(totalmem() / 1e9).toFixed(1),
+    kernel: release(),
+    node: process.version,
+    loadAtStart: loadavg()[0],
+  };
+}
+
+/**
+ * Other work on the machine blurs every latency: says so when the 1-minute load is high as the
+ * run starts (later readings would count the bench's own processes).
+ */
+function loadWarning(load, cpuCount) {
+  return load > cpuCount / 4 ? `warning: load average ${load.toFixed(2)} on ${cpuCount} CPUs as the run started: other work shares the CPUs, latencies are noisy` : null;
+}
+
+async function main() {
+  const opts = options();
+  const log = (line) => console.log(line);
+  const cacheDir = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'supervise-bench');
+  mkdirSync(cacheDir, { recursive: true });
+  const workDir = realpathSync(mkdtempSync(join(tmpdir(), 'supervise-bench-')));
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return [];
+    cleaned = true;
+    const leftovers = killEverything(workDir);
+    if (!opts.keep) rmSync(workDir, { recursive: true, force: true });
+    return leftovers;
+  };
+  process.on('exit', cleanup);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => {
+      console.error(`\nbench: ${signal}: stopping every process of this run`);
+      process.exit(130);
+    });
+  }
+
+  makeDirs(workDir);
+  const emptyConfig = join(workDir, 'empty.conf');
+  writeFileSync(emptyConfig, '');
+  const env = environment();
+  log(`bench: ${env.cpus} × ${env.cpuModel}, Linux ${env.kernel}, Node ${env.node}, commit ${env.commit}${opts.quick ? ', --quick' : ''}`);
+  const busyAtStart = loadWarning(env.loadAtStart, env.cpus);
+  if (busyAtStart) log(`bench: ${busyAtStart}`);
+  log(`bench: work directory ${workDir}, cache ${cacheDir}`);
+
+  const helpers = buildHelpers(cacheDir);
+  const adapters = [];
+  const skipped = {};
+  let oursNode = null;
+  let ours = null;
+  if (opts.names.includes('supervise')) {
+    oursNode = opts.sharedNode ? null : isolatedNode(cacheDir, log);
+    const found = findOurs(emptyConfig, oursNode);
+    if (found.adapter) adapters.push((ours = found.adapter));
+    else skipped.supervise = found.skip;
+  }
+  const peers = ensurePeers(opts.names.filter((name) => name !== 'supervise'), { cacheDir, install: opts.install, log });
+  for (const name of ALL.filter((n) => n in peers)) {
+    if (peers[name].skip) skipped[name] = peers[name].skip;
+    else adapters.push(peerAdapter(name, peers[name]));
+  }
+  for (const adapter of adapters) log(`bench: ${adapter.name}: ${adapter.version}`);
+  for (const [name, why] of Object.entries(skipped)) log(`bench: SKIPPED ${name}: ${why}`);
+  if (!adapters.length) throw new Error('nothing to measure');
+
+  const ctx = { workDir, helpers, options: opts };
+  const results = {};
+  const stage = async (key, what, run) => {
+    const began = Date.now();
+    log(`bench: ${what} …`);
+    results[key] = await run(adapters, ctx);
+    log(`bench:   done in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+  };
+  const want = (letter) => opts.figures.includes(letter);
+  const floors = { forkExec: forkExecFloor(ctx) };
+  if (want('f') && ours) floors.node = nodeFloor(ctx, oursNode ?? process.execPath);
+  if (want('a')) await stage('crash', `a. crash loop, ${opts.crashStarts} starts each, side by side`, crashLoop);
+  if (want('d') || want('e')) {
+    // Bare Node beside them when supervise is measured: the part of its figures that is Node's.
+    // It gets a copy of its own, so that it and supervise do not share (and halve) Node's pages.
+    const bareNode = ours && (opts.sharedNode ? process.execPath : isolatedNode(cacheDir, log, '-bare'));
+    const bare = bareNode ? [bareNodeAdapter({ node: bareNode })] : [];
+    await stage('idle', `d/e. memory alone and ${opts.idleSeconds} s idle, side by side, ${opts.settleMs / 1000} s after start`, (list, c) => memoryAndIdle([...list, ...bare], c));
+    if (bare.length) {
+      floors.nodeIdle = results.idle['bare node'];
+      delete results.idle['bare node'];
+    }
+  }
+  if (want('b')) await stage('respawn', `b. respawn after SIGKILL, ${opts.trials} trials each`, respawn);
+  if (want('c')) await stage('control', `c. control d/u, ${opts.trials} trials each`, control);
+  if (want('f')) await stage('start', `f. start, ${opts.trials} trials each`, startup);
+  if (want('d')) await stage('many', `d. memory of ${opts.instances} instances at once, one kind at a time`, memoryMany);
+
+  const leftovers = cleanup();
+  const columns = ALL.filter((name) => opts.names.includes(name));
+  const summaries = summarize(results, columns);
+  const checks = verdicts(summaries);
+  const { markdown, errors } = table(summaries, checks, columns, skipped);
+  const notes = [
+    `${opts.trials} trials per latency; d and e taken ${opts.settleMs / 1000} s after the service started; ` +
+      `idle window ${opts.idleSeconds} s${opts.idleSeconds === 30 ? '' : ' scaled to 30 s'}; N = ${opts.instances}; ` +
+      `MB = 10^6 bytes; cells: median (min–max), memory of N: mean (min–max).`,
+    ...(busyAtStart ? [busyAtStart] : []),
+    ...floorNotes(floors),
+    ...anomalyNotes(results),
+    ...Object.entries(skipped).map(([name, why]) => `${name} skipped: ${why}`),
+    ...errors.map((error, i) => `[${i + 1}] ${error}`),
+  ];
+  if (leftovers.length) notes.push(`warning: ${leftovers.length} process(es) of this run outlived their stop and were killed: ${leftovers.join(' ')}`);
+  const versions = adapters.map((adapter) => `${adapter.name}: ${adapter.version}`).join('; ');
+  const block = [
+    `${env.date.slice(0, 10)}, commit ${env.commit}, ${env.cpus} × ${env.cpuModel}, Linux ${env.kernel}, Node ${env.node}${opts.quick ? ', --quick' : ''}.`,
+    `Versions: ${versions}.`,
+    '',
+    markdown,
+    '',
+    ...notes.map((note) => `- ${note}`),
+  ].join('\n');
+  log(`\n${block}\n`);
+
+  const resultsDir = join(repoRoot, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const json = { environment: env, options: opts, versions: Object.fromEntries(adapters.map((a) => [a.name, a.version])), skipped, floors, results, summaries, checks, leftovers };
+  writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'latest.md'), `${block}\n`);
+  log(`bench: raw samples in ${join('bench', 'results', 'latest.json')}`);
+  if (opts.updateDocs) {
+    updateDoc(join(repoRoot, 'docs', 'performance.md'), block);
+    log('bench: table written to docs/performance.md');
+  }
+  if (opts.check && Object.values(checks).some((check) => check.pass === false)) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  console.error(`bench: fatal: ${error.stack ?? error.message}`);
+  process.exitCode = 1;
+});
