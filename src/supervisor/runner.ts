@@ -104,7 +104,7 @@ export class Runner {
         return;
       }
       case 'killTree':
-        this.#killTree();
+        this.#killTree(effect.reason);
         return;
       case 'writeStatus':
         this.#statusDirty = true;
@@ -167,14 +167,15 @@ export class Runner {
     if (replace) this.dispatch({ type: 'replace' });
   }
 
-  #killTree(): void {
+  #killTree(reason: 'timeout' | 'beforeStart'): void {
     const pids = serviceTree(this.#state.pid, process.pid);
     for (const pid of pids) signalProcess(pid, 'SIGKILL');
-    if (pids.length > 0) {
-      this.options.log.warning(
-        `service still running ${this.#context.config.killTimeout}s after TERM: sent SIGKILL to ${pids.length} process(es): ${pids.join(' ')}`,
-      );
-    }
+    if (pids.length === 0) return;
+    const why =
+      reason === 'timeout'
+        ? `service still running ${this.#context.config.killTimeout}s after TERM`
+        : 'the stopped service left processes behind and a new start is due';
+    this.options.log.warning(`${why}: sent SIGKILL to ${pids.length} process(es): ${pids.join(' ')}`);
   }
 
   #runHook(count: number): void {

@@ -62,8 +62,12 @@ export type SupervisorEvent =
 export type Effect =
   | { type: 'spawn' }
   | { type: 'signal'; pid: number; signal: NodeJS.Signals }
-  /** SIGKILL the service's whole process tree, and what it left in the supervisor's session. */
-  | { type: 'killTree' }
+  /**
+   * SIGKILL the service's whole process tree and what it left in the supervisor's session:
+   * at the kill deadline of a stop, or before a new start while a stopped service's leftovers
+   * may still be there (never two copies).
+   */
+  | { type: 'killTree'; reason: 'timeout' | 'beforeStart' }
   | { type: 'writeStatus' }
   | { type: 'log'; level: LogLevel; text: string }
   | { type: 'alarm'; facts: Omit<AlarmFacts, 'host' | 'stderrTail'> }

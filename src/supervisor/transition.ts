@@ -89,9 +89,12 @@ function startOrWait(s: SupervisorState, now: Instant, context: TransitionContex
     effects.push({ type: 'writeStatus' });
     return { ...s, phase: 'backoff', restartAtMono: dueAt };
   }
+  // A stop's kill deadline is still pending: its leftovers go now, before the new copy starts,
+  // and the deadline is dropped so that it can never hit the new service.
+  if (s.killAtMono !== null) effects.push({ type: 'killTree', reason: 'beforeStart' });
   effects.push({ type: 'spawn' });
   const restarts = s.lastStartMono === null ? s.restarts : s.restarts + 1;
-  return { ...s, phase: 'starting', restartAtMono: null, lastStartMono: now.mono, restarts };
+  return { ...s, phase: 'starting', restartAtMono: null, killAtMono: null, lastStartMono: now.mono, restarts };
 }
 
 function stopService(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
@@ -274,7 +277,7 @@ function onDeadlines(s: SupervisorState, now: Instant, context: TransitionContex
     effects.push({ type: 'writeStatus' });
   }
   if (next.killAtMono !== null && now.mono >= next.killAtMono) {
-    effects.push({ type: 'killTree' });
+    effects.push({ type: 'killTree', reason: 'timeout' });
     next = { ...next, killAtMono: null };
   }
   if (next.restartAtMono !== null && now.mono >= next.restartAtMono) {

@@ -174,7 +174,7 @@ describe('stopping with d and the kill deadline', () => {
     const machine = running({ killTimeout: 1 });
     machine.send(control('down'), 2000);
     assert.deepEqual(machine.send(tick, 2999), []);
-    assert.deepEqual(machine.send(tick, 3000), [{ type: 'killTree' }]);
+    assert.deepEqual(machine.send(tick, 3000), [{ type: 'killTree', reason: 'timeout' }]);
     assert.equal(machine.state.killAtMono, null);
   });
 
