@@ -8,8 +8,8 @@ import { VERSION } from '../version.ts';
 const interruption = new AbortController();
 for (const signal of Object.keys(INTERRUPTED_EXIT) as StopSignal[]) {
   process.on(signal, () => {
-    // The first signal lets the command undo what it must (restart turns alarms back on);
-    // a second one ends svc at once.
+    // The first signal ends the command's wait, so that it says what it left going on (and
+    // `log -f` ends with 0); a second one ends svc at once.
     if (interruption.signal.aborted) process.exit(INTERRUPTED_EXIT[signal]);
     interruption.abort(signal);
   });

@@ -1,23 +1,18 @@
-// `svc DIR restart`: a new process for a running service, without counting the exit towards
-// max_tries and without an alarm. Alarms are silenced (`s`) for the change and always turned back
-// on (`n`), also when svc is interrupted (SIGINT, SIGTERM, SIGHUP); only a SIGKILL of svc between
-// the two leaves them off (docs/svc.md). The old process gets TERM (`t`), then KILL (`k`) if it
-// outlives the grace; what it leaves of its tree is then killed, as meetbill's restart did.
-import type { StatusPaths } from '../status/status-paths.ts';
+// `svc DIR restart`: a new process for a running service. svc writes `d` and `u` in one write:
+// supervise stops the service (TERM + CONT, SIGKILL of its whole tree after kill_timeout), and
+// because `u` arrived meanwhile it starts a new one as soon as the old one is down, after killing
+// whatever the old one left in its session. An exit supervise caused with `d` is neither counted
+// towards max_tries nor alarmed, so alarms are never touched: there is no half-way state in which
+// an interrupted (even SIGKILLed) svc could leave them off (docs/svc.md).
 import { sendLetters } from './control-sender.ts';
 import { Deadline } from './deadline.ts';
+import { describeExitStatus } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import { killLeftovers, snapshotTree } from './service-tree-snapshot.ts';
 import type { SvcContext } from './svc-context.ts';
-import { SvcError } from './svc-error.ts';
 import { SVC_EXIT } from './svc-exit-codes.ts';
-import { waitForStatus, type Observation, type WaitOutcome } from './wait-for-status.ts';
+import { waitForStatus } from './wait-for-status.ts';
 
-/** How long the old process may take to end after TERM: supervise's default kill_timeout. */
-export const TERM_GRACE_MS = 10_000;
-
-export async function restartCommand(dir: string, context: SvcContext): Promise<number> {
-  const { output, signal, timeoutMs } = context;
+export async function restartCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
   const target = openTarget(dir, true);
   const { bytes, name, paths } = target;
   if (bytes.pid === 0) {
@@ -25,63 +20,32 @@ export async function restartCommand(dir: string, context: SvcContext): Promise<
     return SVC_EXIT.nothingToDo;
   }
   const oldPid = bytes.pid;
-  const deadline = Deadline.in(timeoutMs);
-  const tree = snapshotTree(oldPid);
-  // Alarms the user had turned off stay off; only what svc turned off is turned back on.
-  const silence = !bytes.alarmsSilenced;
-  try {
-    if (silence) {
-      output.out(`Turn off alarms of "${name}" during the restart...`);
-      await sendLetters(paths, ['s'], dir);
-      expect(await waitForStatus(paths, (seen) => (seen.bytes?.alarmsSilenced === true ? true : null), deadline, signal), dir, 'alarms to be silenced', timeoutMs);
-    }
-
-    output.out(`Restart service "${name}": SIGTERM to pid ${oldPid}...`);
-    await sendLetters(paths, ['t'], dir);
-    const pidChanged = (seen: Observation) => (seen.bytes !== null && seen.bytes.pid !== oldPid ? true : null);
-    let ended = await waitForStatus(paths, pidChanged, deadline.within(Math.min(TERM_GRACE_MS, timeoutMs / 2)), signal);
-    if (ended.kind === 'timedOut' && !deadline.passed()) {
-      output.out(`pid ${oldPid} is still running after SIGTERM: SIGKILL...`);
-      await sendLetters(paths, ['k'], dir);
-      ended = await waitForStatus(paths, pidChanged, deadline, signal);
-    }
-    expect(ended, dir, `pid ${oldPid} to end`, timeoutMs);
-
-    const killed = killLeftovers(tree);
-    if (killed.length > 0) output.out(`Killed ${killed.length} process(es) pid ${oldPid} left behind: ${killed.join(' ')}`);
-
-    const started = await waitForStatus(
-      paths,
-      (seen) => (seen.bytes !== null && seen.bytes.pid !== 0 && seen.bytes.pid !== oldPid ? seen.bytes.pid : null),
-      deadline,
-      signal,
-    );
-    const newPid = expect(started, dir, `a new process of "${name}"`, timeoutMs);
-    output.out(`Restart service "${name}" successfully: pid ${oldPid} -> ${newPid}.`);
-    return SVC_EXIT.ok;
-  } finally {
-    if (silence) await unsilence(paths, dir, name, context);
-  }
-}
-
-async function unsilence(paths: StatusPaths, dir: string, name: string, { output, signal }: SvcContext): Promise<void> {
-  const why = signal.aborted ? ` (svc was interrupted by ${String(signal.reason)})` : '';
-  try {
-    await sendLetters(paths, ['n'], dir);
-    output.out(`Turn on alarms of "${name}" again${why}.`);
-  } catch (error) {
-    output.err(`svc: warning: unable to turn alarms of "${name}" back on${why}: ${(error as Error).message}; run: svc ${dir} alarm on`);
-  }
-}
-
-/** The value of a finished wait, or the error that says which wait did not finish. */
-function expect<T>(outcome: WaitOutcome<T>, dir: string, what: string, timeoutMs: number): T {
+  output.out(`Restart service "${name}" (pid ${oldPid})...`);
+  await sendLetters(paths, ['d', 'u'], dir);
+  const outcome = await waitForStatus(
+    paths,
+    (seen) => (seen.bytes !== null && seen.bytes.pid !== 0 && seen.bytes.pid !== oldPid ? seen.bytes.pid : null),
+    Deadline.in(timeoutMs),
+    signal,
+  );
   switch (outcome.kind) {
-    case 'done':
-      return outcome.value;
+    case 'done': {
+      const exit = outcome.seen.document?.last_exit ?? null;
+      const how = exit === null ? '' : ` (pid ${oldPid} ended with ${describeExitStatus(exit)})`;
+      output.out(`Restart service "${name}" successfully: pid ${oldPid} -> ${outcome.value}${how}.`);
+      return SVC_EXIT.ok;
+    }
     case 'supervisorGone':
-      throw new SvcError(SVC_EXIT.notAlive, `supervise on "${dir}" ended while svc waited for ${what} (see ${dir}/supervise.log)`);
-    case 'timedOut':
-      throw new SvcError(SVC_EXIT.timedOut, `timed out after ${timeoutMs / 1000}s waiting for ${what} (see ${dir}/supervise.log)`);
+      output.err(`svc: error: supervise on "${dir}" ended while service "${name}" was restarting (see ${dir}/supervise.log)`);
+      return SVC_EXIT.notAlive;
+    case 'timedOut': {
+      const pid = outcome.seen.bytes?.pid ?? 0;
+      const where =
+        pid === oldPid
+          ? `pid ${oldPid} is still stopping; supervise sends it SIGKILL after its kill_timeout, then starts a new one`
+          : `pid ${oldPid} is gone but no new process runs yet (state ${outcome.seen.document?.state ?? 'down'})`;
+      output.err(`svc: error: service "${name}" did not restart within ${timeoutMs / 1000}s: ${where}`);
+      return SVC_EXIT.timedOut;
+    }
   }
 }
