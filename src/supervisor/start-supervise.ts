@@ -120,6 +120,9 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
       guard.close();
       control.close();
       fs.closeSync(okFd);
+      // Removed while the hold is still ours: meetbill's svc tests `[ -p ok ]` to know whether a
+      // supervise is alive, and would otherwise block writing to a control nobody reads.
+      fs.rmSync(paths.ok, { force: true });
       log.notice(`supervise exits with status ${code}`);
       lock.release();
       log.close();
