@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import type { Log } from '../logs/log.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
 import { ensureFifo } from '../control/fifo.ts';
+import { makeDirectory } from '../status/make-directory.ts';
 
 export interface FifoGuardActions {
   /** Reopen the reader of `control`. */
@@ -78,7 +79,7 @@ export class FifoGuard {
     if (seen !== null && seen.isFIFO() && seen.ino === this.#inodes.get(path)) return;
     try {
       const dirWasGone = !fs.existsSync(this.paths.dir);
-      fs.mkdirSync(this.paths.dir, { recursive: true, mode: 0o700 });
+      makeDirectory(this.paths.dir, 0o700);
       const orders = seen?.isFile() === true && path === this.paths.control ? readQuietly(path) : null;
       ensureFifo(path);
       if (orders !== null) fs.rmSync(`${path}.stale`, { force: true });

@@ -1,4 +1,4 @@
-// Start-up of one supervisor: status directory, lock, logs, FIFOs, config, then the runner.
+// Start-up of one supervisor: status directory, lock, logs, config, the service, then the FIFOs.
 // Start-up problems are returned as values with their exit code; after start-up, nothing is fatal.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,14 +13,17 @@ import { ensureFifo, openOkFifo } from '../control/fifo.ts';
 import { FileLog } from '../logs/file-log.ts';
 import { OutputCap } from '../logs/output-cap.ts';
 import type { Log } from '../logs/log.ts';
-import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
+import { makeDirectory } from '../status/make-directory.ts';
+import { statusPaths } from '../status/status-paths.ts';
 import { StatusWriter } from '../status/status-writer.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
 import { FifoGuard } from './fifo-guard.ts';
 import { findLeftover } from './leftover-service.ts';
+import { serviceTree } from './process-tree.ts';
 import { Runner } from './runner.ts';
+import { signalProcess } from './service-process.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
 
 export interface StartFailure {
@@ -51,9 +54,8 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   const serviceName = serviceNameOf(dir);
 
   try {
-    fs.mkdirSync(paths.dir, { recursive: true, mode: 0o700 });
+    makeDirectory(paths.dir, 0o700);
     fs.accessSync(paths.dir, fs.constants.W_OK | fs.constants.X_OK);
-    if (!fs.statSync(paths.dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (error) {
     return failure(EXIT.statusDir, `unable to use status directory ${dir}: ${reason(error)}`);
   }
@@ -67,14 +69,11 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   }
 
   const log = new FileLog(paths.log, paths.logWf, DEFAULT_CONFIG.superviseLogMaxBytes);
-  let okFd: number;
   try {
     log.open();
-    ensureFifo(paths.control, paths.ok);
-    okFd = openOkFifo(paths.ok);
   } catch (error) {
     lock.release();
-    return failure(EXIT.system, `unable to set up ${dir}: ${reason(error)}`);
+    return failure(EXIT.system, `unable to open the logs in ${dir}: ${reason(error)}`);
   }
   if (lock.tookOverFrom !== null) log.notice(`took over the hold of supervise pid ${lock.tookOverFrom}, which is gone`);
 
@@ -82,12 +81,15 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
   log.maxBytes = config.superviseLogMaxBytes;
   const outputCap = new OutputCap([paths.stdout, paths.stderr], 0, 1, log);
-  outputCap.configure(config.logMaxBytes, config.logBackups);
 
-  let reportStart: (outcome: StartOutcome) => void = () => {};
-  const started = new Promise<StartOutcome>((resolve) => (reportStart = resolve));
+  let spawnOutcome: (outcome: StartOutcome) => void = () => {};
+  const spawned = new Promise<StartOutcome>((resolve) => (spawnOutcome = resolve));
   let reportFinish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (reportFinish = resolve));
+  // Set up after the service has started: nothing can be sent before the FIFOs exist anyway.
+  let okFd: number | null = null;
+  let control: ControlReader | null = null;
+  let guard: FifoGuard | null = null;
 
   const runner = new Runner({
     serviceName,
@@ -110,16 +112,16 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
       return next;
     },
     onStartOutcome: (outcome) =>
-      reportStart(
+      spawnOutcome(
         'pid' in outcome
           ? { ok: true, supervisorPid: process.pid, servicePid: outcome.pid }
           : { ok: false, code: EXIT.system, message: `supervise: warning: ${outcome.reason}; supervise (pid ${process.pid}) keeps retrying, see ${dir}/supervise.log.wf` },
       ),
     onExit: (code) => {
       outputCap.stop();
-      guard.close();
-      control.close();
-      fs.closeSync(okFd);
+      guard?.close();
+      control?.close();
+      if (okFd !== null) fs.closeSync(okFd);
       // Removed while the hold is still ours: meetbill's svc tests `[ -p ok ]` to know whether a
       // supervise is alive, and would otherwise block writing to a control nobody reads.
       fs.rmSync(paths.ok, { force: true });
@@ -130,44 +132,52 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     },
   });
 
-  const decoder = new ControlDecoder(log);
-  const obey = (bytes: Buffer) => runner.dispatchAll(decoder.decode(bytes));
-  const control = new ControlReader(paths.control, obey);
-  try {
-    control.open();
-  } catch (error) {
-    lock.release();
-    return failure(EXIT.system, `unable to open ${dir}/control: ${reason(error)}`);
-  }
-  const guard = new FifoGuard(paths, log, {
-    reopenControl: () => control.reopen(),
-    reopenOk: () => {
-      fs.closeSync(okFd);
-      okFd = openOkFifo(paths.ok);
-    },
-    obey,
-    rewriteStatus: () => runner.rewriteStatus(),
-  });
-  guard.start();
-
   // SIGHUP is ignored (meetbill); TERM and INT bring the service down, then supervise exits 0.
   process.on('SIGHUP', () => {});
   process.on('SIGTERM', () => runner.dispatch({ type: 'terminate', signal: 'SIGTERM' }));
   process.on('SIGINT', () => runner.dispatch({ type: 'terminate', signal: 'SIGINT' }));
 
   log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
-  const leftover = findLeftover(paths, options.command);
+  startOrAdopt(runner, findLeftover(paths, options.command), serviceName, options.command, log);
+
+  const decoder = new ControlDecoder(log);
+  const obey = (bytes: Buffer) => runner.dispatchAll(decoder.decode(bytes));
+  try {
+    ensureFifo(paths.control, paths.ok);
+    okFd = openOkFifo(paths.ok);
+    control = new ControlReader(paths.control, obey);
+    control.open();
+  } catch (error) {
+    // Without control nobody could stop what we started: take it down before failing.
+    for (const pid of serviceTree(runner.state.pid, process.pid)) signalProcess(pid, 'SIGKILL');
+    lock.release();
+    return failure(EXIT.system, `unable to set up the FIFOs in ${dir}: ${reason(error)}`);
+  }
+  guard = new FifoGuard(paths, log, {
+    reopenControl: () => control?.reopen(),
+    reopenOk: () => {
+      if (okFd !== null) fs.closeSync(okFd);
+      okFd = openOkFifo(paths.ok);
+    },
+    obey,
+    rewriteStatus: () => runner.rewriteStatus(),
+  });
+  guard.start();
+  outputCap.configure(config.logMaxBytes, config.logBackups);
+  return { started: spawned, finished };
+}
+
+function startOrAdopt(runner: Runner, leftover: ReturnType<typeof findLeftover>, name: string, command: readonly string[], log: Log): void {
   if (leftover.kind === 'adopt') {
-    log.notice(`adopted ${serviceName} (pid ${leftover.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`);
+    log.notice(`adopted ${name} (pid ${leftover.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`);
     runner.adopt(leftover, false);
   } else if (leftover.kind === 'replace') {
-    log.notice(`pid ${leftover.pid} runs the previous command (${leftover.recorded.join(' ')}): stopping it before starting ${options.command.join(' ')}`);
+    log.notice(`pid ${leftover.pid} runs the previous command (${leftover.recorded.join(' ')}): stopping it before starting ${command.join(' ')}`);
     runner.adopt(leftover, true);
   } else {
     if (leftover.note !== null) log.notice(leftover.note);
     runner.dispatch({ type: 'boot' });
   }
-  return { started, finished };
 }
 
 /**
@@ -191,5 +201,3 @@ function loadConfig<F extends ServiceConfig | null>(filePath: string, serviceNam
   for (const line of describeConfig(result.config)) log.notice(`  ${line}`);
   return result.config;
 }
-
-export type { StatusPaths };

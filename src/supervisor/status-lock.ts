@@ -18,6 +18,19 @@ export const STALE_CONFIRM_MS = 250;
 /** Attempts before giving up when holds keep changing under us (other supervisors racing). */
 const MAX_ATTEMPTS = 20;
 
+/**
+ * The few fs functions proper-lockfile calls. Its sync mode copies the fs object it is given
+ * with a spread, which on Node's own fs module runs the lazy getters of the stream classes
+ * (several milliseconds of every start): a small object avoids that.
+ */
+const LOCK_FS = {
+  mkdirSync: fs.mkdirSync,
+  realpathSync: fs.realpathSync,
+  statSync: fs.statSync,
+  rmdirSync: fs.rmdirSync,
+  utimesSync: fs.utimesSync,
+};
+
 export class LockBusyError extends Error {
   constructor(readonly holderPid: number | null) {
     super(holderPid === null ? 'held by another supervise' : `held by pid ${holderPid}`);
@@ -40,6 +53,7 @@ export function acquireStatusLock(lockPath: string, onCompromised: (error: Error
     for (let attempt = 1; ; attempt += 1) {
       try {
         const release = lockfile.lockSync(lockPath, {
+          fs: LOCK_FS,
           lockfilePath: heldDir,
           realpath: false,
           stale: NEVER_STALE_MS,
