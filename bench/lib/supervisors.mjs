@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, realpathSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFixtureLog } from './native.mjs';
-import { cmdline, executable, isReaped, isRunning, pidsUnder, signalIf, sleep, waitFor } from './proc.mjs';
+import { cmdline, executable, isRunning, pidsUnder, signalIf, sleep, waitFor } from './proc.mjs';
 
 /**
  * A peer (daemontools, runit, s6) runs `BIN DIR` in the foreground; DIR/run is a symlink to the
@@ -203,11 +203,6 @@ export class Instance {
     signalIf(this.supervisorPid, 'SIGKILL', this.adapter.isSupervisor);
     const isFixture = (pid) => executable(pid) === this.helpers.fixture;
     for (const { pid } of this.starts()) signalIf(pid, 'SIGKILL', isFixture);
-  }
-
-  /** Supervisor reaped by its parent (peers) or gone (daemon). */
-  supervisorGone() {
-    return !this.supervisorPid || isReaped(this.supervisorPid) || !isRunning(this.supervisorPid);
   }
 }
 
