@@ -1,6 +1,6 @@
 // Maps supervise's argv to typed options. commander is used here and nowhere else.
 import { Command, CommanderError } from 'commander';
-import { splitCommand } from '../command/split-command.ts';
+import { CommandSyntaxError, splitCommand } from '../command/split-command.ts';
 
 export interface SuperviseOptions {
   statusDir: string;
@@ -75,7 +75,15 @@ export function parseArgs(argv: readonly string[]): CliRequest {
     return usageError('give the command with -f or as words after the options, not both');
   }
   // meetbill also takes the command as plain words after the options when -f is absent.
-  const command = o.f !== undefined ? splitCommand(o.f) : uDir !== null ? uCommand : positional;
+  let command: string[];
+  let restartHook: string[] | null = null;
+  try {
+    command = o.f !== undefined ? splitCommand(o.f) : uDir !== null ? uCommand : positional;
+    if (o.r !== undefined) restartHook = splitCommand(o.r);
+  } catch (error) {
+    if (error instanceof CommandSyntaxError) return usageError(error.message);
+    throw error;
+  }
   if (command.length === 0) return usageError('missing command (-f "COMMAND ARGS" or -u DIR COMMAND ARGS)');
 
   let resetAfterS: number | null = null;
@@ -83,11 +91,7 @@ export function parseArgs(argv: readonly string[]): CliRequest {
     if (!/^\d+$/.test(o.t)) return usageError(`-t takes a whole number of seconds, found "${o.t}"`);
     resetAfterS = Number(o.t);
   }
-  let restartHook: string[] | null = null;
-  if (o.r !== undefined) {
-    restartHook = splitCommand(o.r);
-    if (restartHook.length === 0) return usageError('-r takes a program path, found an empty string');
-  }
+  if (restartHook !== null && restartHook.length === 0) return usageError('-r takes a program path, found an empty string');
   return {
     kind: 'run',
     options: {

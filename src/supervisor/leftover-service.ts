@@ -1,7 +1,7 @@
 // Finds a service left running by a supervise that died (SPEC §11), so that a new supervise on the
 // same directory adopts it (or replaces it) instead of starting a second copy beside it.
 import fs from 'node:fs';
-import { decodeStatus, decodeStatusDocument } from '../status/status-codec.ts';
+import { decodeStatus, decodeStatusDocument, type StatusBytes } from '../status/status-codec.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
 import { readProcess } from './process-tree.ts';
 
@@ -10,21 +10,30 @@ const TICKS_PER_SECOND = 100;
 /** A process started this close to the recorded pid change is the one that was recorded. */
 const START_TOLERANCE_MS = 2000;
 
+/** A leftover process, with what the previous supervise recorded about it. */
+export interface FoundService {
+  pid: number;
+  startTicks: number;
+  startedAtWall: number;
+  pidChangedAtWall: number;
+  paused: boolean;
+  alarmsSilenced: boolean;
+}
+
 export type Leftover =
   | { kind: 'none'; note: string | null }
-  | { kind: 'adopt'; pid: number; startTicks: number; startedAtWall: number; pidChangedAtWall: number }
-  | { kind: 'replace'; pid: number; startTicks: number; startedAtWall: number; pidChangedAtWall: number; recorded: string[] };
+  | ({ kind: 'adopt' } & FoundService)
+  | ({ kind: 'replace'; recorded: string[] } & FoundService);
 
 export function findLeftover(paths: StatusPaths, command: readonly string[]): Leftover {
-  let recordedPid: number;
-  let pidChangedAtWall: number;
+  let status: StatusBytes;
   try {
-    const status = decodeStatus(fs.readFileSync(paths.status));
-    recordedPid = status.pid;
-    pidChangedAtWall = status.seconds * 1000 + Math.floor(status.nanos / 1_000_000);
+    status = decodeStatus(fs.readFileSync(paths.status));
   } catch {
     return { kind: 'none', note: null };
   }
+  const recordedPid = status.pid;
+  const pidChangedAtWall = status.seconds * 1000 + Math.floor(status.nanos / 1_000_000);
   if (recordedPid === 0) return { kind: 'none', note: null };
   const info = readProcess(recordedPid);
   if (info === null) return { kind: 'none', note: null };
@@ -34,7 +43,14 @@ export function findLeftover(paths: StatusPaths, command: readonly string[]): Le
   if (Math.abs(startedAtWall - pidChangedAtWall) > START_TOLERANCE_MS || cmdline === null) {
     return { kind: 'none', note: `pid ${recordedPid} in status now belongs to another process (pid reused): ignored` };
   }
-  const found = { pid: recordedPid, startTicks: info.startTicks, startedAtWall, pidChangedAtWall };
+  const found: FoundService = {
+    pid: recordedPid,
+    startTicks: info.startTicks,
+    startedAtWall,
+    pidChangedAtWall,
+    paused: status.paused,
+    alarmsSilenced: status.alarmsSilenced,
+  };
   if (sameWords(cmdline, command)) return { kind: 'adopt', ...found };
   const recorded = readRecordedCommand(paths);
   if (recorded !== null && sameWords(cmdline, recorded)) return { kind: 'replace', ...found, recorded };

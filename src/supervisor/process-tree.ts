@@ -37,26 +37,43 @@ export function listProcesses(): ProcessInfo[] {
   return all;
 }
 
-/**
- * The service and its descendants, plus, when the supervisor leads its own session, every other
- * process left in that session (children the service orphaned). Never the supervisor itself.
- */
-export function serviceTree(servicePid: number, supervisorPid: number): number[] {
-  const processes = listProcesses();
-  const members = new Set<number>();
+/** Descendants of `root` (and root itself) among `processes`. */
+function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
   const childrenOf = new Map<number, number[]>();
   for (const p of processes) {
     const siblings = childrenOf.get(p.ppid) ?? [];
     siblings.push(p.pid);
     childrenOf.set(p.ppid, siblings);
   }
-  const pending = servicePid > 0 ? [servicePid] : [];
+  const members = new Set<number>();
+  const pending = root > 0 ? [root] : [];
   while (pending.length > 0) {
     const pid = pending.pop() as number;
     if (members.has(pid)) continue;
     members.add(pid);
     pending.push(...(childrenOf.get(pid) ?? []));
   }
+  return members;
+}
+
+/**
+ * What a stopped service left in the supervisor's session (its orphaned children), sparing the
+ * tree of `spare`, the service just started. Empty unless the supervisor leads its session.
+ */
+export function sessionLeftovers(spare: number, supervisorPid: number): number[] {
+  const processes = listProcesses();
+  if (!processes.some((p) => p.pid === supervisorPid && p.session === supervisorPid)) return [];
+  const spared = subtree(spare, processes);
+  return processes.filter((p) => p.session === supervisorPid && p.pid !== supervisorPid && !spared.has(p.pid)).map((p) => p.pid);
+}
+
+/**
+ * The service and its descendants, plus, when the supervisor leads its own session, every other
+ * process left in that session (children the service orphaned). Never the supervisor itself.
+ */
+export function serviceTree(servicePid: number, supervisorPid: number): number[] {
+  const processes = listProcesses();
+  const members = subtree(servicePid, processes);
   const leadsSession = processes.some((p) => p.pid === supervisorPid && p.session === supervisorPid);
   if (leadsSession) {
     for (const p of processes) if (p.session === supervisorPid) members.add(p.pid);

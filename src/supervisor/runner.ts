@@ -5,8 +5,8 @@ import type { Log } from '../logs/log.ts';
 import type { StatusDocument } from '../status/status-codec.ts';
 import type { StatusWriter } from '../status/status-writer.ts';
 import { HookRunner } from './hook-runner.ts';
-import { stillRunning } from './leftover-service.ts';
-import { serviceTree } from './process-tree.ts';
+import { stillRunning, type FoundService } from './leftover-service.ts';
+import { serviceTree, sessionLeftovers } from './process-tree.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { initialState, nextDeadline, type Effect, type Instant, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
 import { START_THROTTLE_MS, transition, type TransitionContext } from './transition.ts';
@@ -155,9 +155,9 @@ export class Runner {
    * for it: its existence is checked once a second (the only polling supervise does, and only
    * until the adopted process ends).
    */
-  adopt(leftover: { pid: number; startTicks: number; startedAtWall: number; pidChangedAtWall: number }, replace: boolean): void {
-    const { pid, startTicks } = leftover;
-    this.dispatch({ type: 'adopted', pid, startedAtWall: leftover.startedAtWall, pidChangedAtWall: leftover.pidChangedAtWall });
+  adopt(leftover: FoundService, replace: boolean): void {
+    const { pid, startTicks, startedAtWall, pidChangedAtWall, paused, alarmsSilenced } = leftover;
+    this.dispatch({ type: 'adopted', pid, startedAtWall, pidChangedAtWall, paused, alarmsSilenced });
     this.#tellStartOutcome({ pid });
     const watch = setInterval(() => {
       if (stillRunning(pid, startTicks)) return;
@@ -167,14 +167,14 @@ export class Runner {
     if (replace) this.dispatch({ type: 'replace' });
   }
 
-  #killTree(reason: 'timeout' | 'beforeStart'): void {
-    const pids = serviceTree(this.#state.pid, process.pid);
+  #killTree(reason: 'timeout' | 'leftovers'): void {
+    const pids = reason === 'timeout' ? serviceTree(this.#state.pid, process.pid) : sessionLeftovers(this.#state.pid, process.pid);
     for (const pid of pids) signalProcess(pid, 'SIGKILL');
     if (pids.length === 0) return;
     const why =
       reason === 'timeout'
         ? `service still running ${this.#context.config.killTimeout}s after TERM`
-        : 'the stopped service left processes behind and a new start is due';
+        : 'the stopped service left processes behind, and a new copy was started';
     this.options.log.warning(`${why}: sent SIGKILL to ${pids.length} process(es): ${pids.join(' ')}`);
   }
 

@@ -19,7 +19,7 @@ import { StatusWriter } from '../status/status-writer.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
-import { FifoGuard } from './fifo-guard.ts';
+import { StatusDirGuard } from './status-dir-guard.ts';
 import { findLeftover } from './leftover-service.ts';
 import { serviceTree } from './process-tree.ts';
 import { Runner } from './runner.ts';
@@ -89,7 +89,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   // Set up after the service has started: nothing can be sent before the FIFOs exist anyway.
   let okFd: number | null = null;
   let control: ControlReader | null = null;
-  let guard: FifoGuard | null = null;
+  let guard: StatusDirGuard | null = null;
 
   const runner = new Runner({
     serviceName,
@@ -153,7 +153,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     lock.release();
     return failure(EXIT.system, `unable to set up the FIFOs in ${dir}: ${reason(error)}`);
   }
-  guard = new FifoGuard(paths, log, {
+  guard = new StatusDirGuard(paths, lock, log, {
     reopenControl: () => control?.reopen(),
     reopenOk: () => {
       if (okFd !== null) fs.closeSync(okFd);

@@ -38,11 +38,15 @@ export class LockBusyError extends Error {
 }
 
 export interface StatusLock {
-  /** The descriptor kept open on `lock` for the holder's lifetime. */
-  fd: number;
   /** Pid of a dead holder whose hold was taken over, if any. */
   tookOverFrom: number | null;
   release(): void;
+  /**
+   * Puts `lock` (with our pid, held open) and `lock.d` back if someone removed or replaced them
+   * while we hold the directory, so that a later supervise still finds the hold. Returns what
+   * was put back, for the log.
+   */
+  restore(): string[];
 }
 
 export function acquireStatusLock(lockPath: string, onCompromised: (error: Error) => void): StatusLock {
@@ -61,7 +65,7 @@ export function acquireStatusLock(lockPath: string, onCompromised: (error: Error
           onCompromised,
         });
         recordHolder(fd);
-        return { fd, tookOverFrom, release: () => releaseHold(release, fd) };
+        return holdOf(lockPath, heldDir, fd, tookOverFrom, release);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       }
@@ -80,6 +84,39 @@ export function acquireStatusLock(lockPath: string, onCompromised: (error: Error
   } catch (error) {
     fs.closeSync(fd);
     throw error;
+  }
+}
+
+function holdOf(lockPath: string, heldDir: string, firstFd: number, tookOverFrom: number | null, release: () => void): StatusLock {
+  let fd = firstFd;
+  return {
+    tookOverFrom,
+    release: () => releaseHold(release, fd),
+    restore: () => {
+      const restored: string[] = [];
+      if (!sameFile(fd, lockPath)) {
+        const fresh = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+        recordHolder(fresh);
+        fs.closeSync(fd);
+        fd = fresh;
+        restored.push('lock');
+      }
+      if (!fs.existsSync(heldDir)) {
+        fs.mkdirSync(heldDir);
+        restored.push('lock.d');
+      }
+      return restored;
+    },
+  };
+}
+
+function sameFile(fd: number, filePath: string): boolean {
+  try {
+    const held = fs.fstatSync(fd);
+    const named = fs.statSync(filePath);
+    return held.ino === named.ino && held.dev === named.dev;
+  } catch {
+    return false;
   }
 }
 

@@ -49,7 +49,7 @@ export interface SupervisorState {
 
 export type SupervisorEvent =
   | { type: 'boot' } // supervise is ready: start the service
-  | { type: 'adopted'; pid: number; startedAtWall: number; pidChangedAtWall: number } // a leftover service is watched
+  | { type: 'adopted'; pid: number; startedAtWall: number; pidChangedAtWall: number; paused: boolean; alarmsSilenced: boolean } // a leftover service is watched
   | { type: 'replace' } // stop the adopted leftover (another command), then start ours
   | { type: 'spawned'; pid: number }
   | { type: 'spawnFailed'; reason: string }
@@ -63,11 +63,11 @@ export type Effect =
   | { type: 'spawn' }
   | { type: 'signal'; pid: number; signal: NodeJS.Signals }
   /**
-   * SIGKILL the service's whole process tree and what it left in the supervisor's session:
-   * at the kill deadline of a stop, or before a new start while a stopped service's leftovers
-   * may still be there (never two copies).
+   * SIGKILL the service's whole process tree and what it left in the supervisor's session, at
+   * the kill deadline of a stop ('timeout'); or, right after a new start while a stopped
+   * service's deadline was pending, what the stopped one left, sparing the new one ('leftovers').
    */
-  | { type: 'killTree'; reason: 'timeout' | 'beforeStart' }
+  | { type: 'killTree'; reason: 'timeout' | 'leftovers' }
   | { type: 'writeStatus' }
   | { type: 'log'; level: LogLevel; text: string }
   | { type: 'alarm'; facts: Omit<AlarmFacts, 'host' | 'stderrTail'> }

@@ -44,11 +44,14 @@ function step(
     case 'boot':
       return s.want === 'down' ? s : startOrWait(s, now, context, effects);
     case 'adopted':
-      // Not a pid change: the status keeps the instant the previous supervise recorded.
+      // Not a pid change: the status keeps the instant the previous supervise recorded, and
+      // the flags it recorded (paused, alarms silenced) still describe the process.
       effects.push({ type: 'writeStatus' });
       return {
         ...s,
-        phase: 'up',
+        phase: event.paused ? 'paused' : 'up',
+        paused: event.paused,
+        alarmsSilenced: event.alarmsSilenced,
         pid: event.pid,
         startedAtWall: event.startedAtWall,
         pidChangedAtWall: event.pidChangedAtWall,
@@ -89,10 +92,11 @@ function startOrWait(s: SupervisorState, now: Instant, context: TransitionContex
     effects.push({ type: 'writeStatus' });
     return { ...s, phase: 'backoff', restartAtMono: dueAt };
   }
-  // A stop's kill deadline is still pending: its leftovers go now, before the new copy starts,
-  // and the deadline is dropped so that it can never hit the new service.
-  if (s.killAtMono !== null) effects.push({ type: 'killTree', reason: 'beforeStart' });
+  // A stop's kill deadline is still pending: it is dropped so that it can never hit the new
+  // service, and what the stopped one left goes right after the new start (after, so that the
+  // /proc scan does not delay the start).
   effects.push({ type: 'spawn' });
+  if (s.killAtMono !== null) effects.push({ type: 'killTree', reason: 'leftovers' });
   const restarts = s.lastStartMono === null ? s.restarts : s.restarts + 1;
   return { ...s, phase: 'starting', restartAtMono: null, killAtMono: null, lastStartMono: now.mono, restarts };
 }
@@ -230,8 +234,12 @@ function onControl(
       return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'once' }, now, context, effects) : { ...s, want: 'once' };
     case 'down':
       if (s.pid === 0) {
+        // The service is gone, but what it left (orphaned children in our session) is swept at
+        // the kill deadline, as after a stop of a running service.
         effects.push({ type: 'writeStatus' });
-        return { ...s, want: 'down', phase: 'down', restartAtMono: null };
+        const timeoutMs = context.config.killTimeout * 1000;
+        const killAtMono = timeoutMs > 0 ? (s.killAtMono ?? now.mono + timeoutMs) : s.killAtMono;
+        return { ...s, want: 'down', phase: 'down', restartAtMono: null, killAtMono };
       }
       return stopService({ ...s, want: 'down' }, now, context, effects);
     case 'alarm':

@@ -212,7 +212,7 @@ describe('stopping with d and the kill deadline', () => {
 
   test('a replaced leftover is stopped, and the service started after it is not killed at its kill deadline', () => {
     const machine = new Machine(contextWith({ killTimeout: 10 }));
-    machine.send({ type: 'adopted', pid: 999, startedAtWall: at(0).wall - 60_000, pidChangedAtWall: at(0).wall - 60_000 }, 0);
+    machine.send({ type: 'adopted', pid: 999, startedAtWall: at(0).wall - 60_000, pidChangedAtWall: at(0).wall - 60_000, paused: false, alarmsSilenced: false }, 0);
     const stop = machine.send({ type: 'replace' }, 0);
     assert.deepEqual(signals(stop), [
       [999, 'SIGTERM'],

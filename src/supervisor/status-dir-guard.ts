@@ -1,0 +1,129 @@
+// Keeps the status directory whole while supervise runs. When `control`, `ok`, `lock` or `lock.d`
+// is removed or replaced (a clean-up script, `rm -rf status/app/*`, `echo d > control` after
+// someone deleted the FIFO), it is put back: the FIFOs made again and reopened, the hold restored
+// so that a second supervise is still refused, the status files rewritten; bytes a writer put
+// into a regular file in place of `control` are obeyed. inotify watches on those four entries
+// cost nothing while nobody touches them.
+import fs from 'node:fs';
+import type { Log } from '../logs/log.ts';
+import type { StatusPaths } from '../status/status-paths.ts';
+import { ensureFifo } from '../control/fifo.ts';
+import { makeDirectory } from '../status/make-directory.ts';
+import type { StatusLock } from './status-lock.ts';
+
+export interface StatusDirGuardActions {
+  /** Reopen the reader of `control`. */
+  reopenControl(): void;
+  /** Reopen the held descriptor of `ok`. */
+  reopenOk(): void;
+  /** Bytes found in a regular file that stood where `control` should be. */
+  obey(bytes: Buffer): void;
+  /** Write `status` and `status.json` again. */
+  rewriteStatus(): void;
+}
+
+export class StatusDirGuard {
+  readonly #watchers = new Map<string, fs.FSWatcher>();
+  readonly #fifoInodes = new Map<string, number>();
+  #repairQueued = false;
+  #closed = false;
+
+  constructor(
+    private readonly paths: StatusPaths,
+    private readonly lock: StatusLock,
+    private readonly log: Log,
+    private readonly actions: StatusDirGuardActions,
+  ) {}
+
+  start(): void {
+    for (const fifo of [this.paths.control, this.paths.ok]) this.#fifoInodes.set(fifo, inodeOf(fifo));
+    this.#watchAll();
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+  }
+
+  #watchAll(): void {
+    for (const entry of [this.paths.control, this.paths.ok, this.paths.lock, `${this.paths.lock}.d`]) this.#watch(entry);
+  }
+
+  #watch(entry: string): void {
+    this.#watchers.get(entry)?.close();
+    this.#watchers.delete(entry);
+    const inode = inodeOf(entry);
+    try {
+      // A write to control also raises an event: only a changed or missing entry needs repair.
+      const watcher = fs.watch(entry, { persistent: false }, () => {
+        if (inodeOf(entry) !== inode) this.#queueRepair();
+      });
+      watcher.on('error', () => this.#queueRepair());
+      this.#watchers.set(entry, watcher);
+    } catch {
+      this.#queueRepair();
+    }
+  }
+
+  /** One repair per burst of events, on the next turn of the loop (after the remover is done). */
+  #queueRepair(): void {
+    if (this.#repairQueued || this.#closed) return;
+    this.#repairQueued = true;
+    setImmediate(() => {
+      this.#repairQueued = false;
+      if (!this.#closed) this.#repair();
+    });
+  }
+
+  #repair(): void {
+    try {
+      makeDirectory(this.paths.dir, 0o700);
+      const restored = this.lock.restore();
+      if (restored.length > 0) this.log.warning(`${restored.join(' and ')} removed from ${this.paths.dir}: the hold is restored`);
+      for (const fifo of [this.paths.control, this.paths.ok]) this.#repairFifo(fifo);
+      if (!fs.existsSync(this.paths.status) || !fs.existsSync(this.paths.statusJson)) this.actions.rewriteStatus();
+      // Watches follow inodes: the entries put back need new ones.
+      this.#watchAll();
+    } catch (error) {
+      this.log.warning(`unable to repair ${this.paths.dir}: ${(error as Error).message}`);
+    }
+  }
+
+  #repairFifo(fifo: string): void {
+    let seen: fs.Stats | null = null;
+    try {
+      seen = fs.lstatSync(fifo);
+    } catch {
+      // gone
+    }
+    if (seen !== null && seen.isFIFO() && seen.ino === this.#fifoInodes.get(fifo)) return;
+    const orders = seen?.isFile() === true && fifo === this.paths.control ? readQuietly(fifo) : null;
+    ensureFifo(fifo);
+    if (orders !== null) fs.rmSync(`${fifo}.stale`, { force: true });
+    this.#fifoInodes.set(fifo, inodeOf(fifo));
+    this.log.warning(`${fifo} was ${seen === null ? 'removed' : 'replaced'}: made the FIFO again`);
+    if (fifo === this.paths.control) this.actions.reopenControl();
+    else this.actions.reopenOk();
+    if (orders !== null && orders.length > 0) {
+      this.log.notice(`obeying ${orders.length} byte(s) written to a regular file in place of control`);
+      this.actions.obey(orders);
+    }
+  }
+}
+
+function inodeOf(entry: string): number {
+  try {
+    return fs.lstatSync(entry).ino;
+  } catch {
+    return -1;
+  }
+}
+
+function readQuietly(entry: string): Buffer | null {
+  try {
+    return fs.readFileSync(entry).subarray(0, 4096);
+  } catch {
+    return null;
+  }
+}
