@@ -32,10 +32,13 @@ export function readStatusRow(dir: string): StatusRow {
   return { ...base, ...snapshot, name, supervisorAlive: true, problem: null };
 }
 
-/** A supervise that ends writes a final state (exited, fatal); any other state means it died. */
+/**
+ * A supervise that ends writes a final state (exited, fatal) and removes `ok`; any other state
+ * means it died (and `ok` is left, unread).
+ */
 function whyNoSupervisor(liveness: Exclude<Liveness, 'alive'>, { document }: StatusSnapshot): string {
   if (liveness === 'no-permission') return 'no permission';
-  if (document === null || liveness === 'no-ok') return 'no supervisor';
+  if (document === null) return 'no supervisor';
   if (document.state === 'fatal') return 'no supervisor (gave up)';
   if (document.state === 'exited') return 'no supervisor (exited)';
   return 'no supervisor (died)';
