@@ -1,4 +1,5 @@
 // Builds the text of an alarm from facts about one exit (pure: no clock, no files, no host look-up).
+import { localTimestamp } from '../logs/log-line.ts';
 
 /** `exit`: the service exited (first counted exit of a window); `giveup`: limits reached, supervise quits. */
 export type AlarmEvent = 'exit' | 'giveup';
@@ -51,20 +52,11 @@ export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
   return { subject, body: lines.join('\n') + '\n' };
 }
 
-/** `YYYY-mm-dd HH:MM:SS` in local time, the format of meetbill's alarm and log lines. */
-export function formatLocalTime(at: Date): string {
-  const two = (n: number): string => String(n).padStart(2, '0');
-  return (
-    `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())} ` +
-    `${two(at.getHours())}:${two(at.getMinutes())}:${two(at.getSeconds())}`
-  );
-}
-
 // Exactly meetbill's wording up to the `!`, so the mail filters people already have keep matching.
 function firstLine(facts: AlarmFacts): string {
   const coredump = facts.exit?.coredump ? ' with coredump' : '';
   const head =
-    `${formatLocalTime(facts.at)} [Alarm: ${oneLine(facts.host)}] ` +
+    `${localTimestamp(facts.at)} [Alarm: ${oneLine(facts.host)}] ` +
     `Service ${oneLine(facts.service)} exited${coredump}!`;
   return facts.event === 'giveup' ? `${head} supervise refused to restart it any more` : head;
 }
