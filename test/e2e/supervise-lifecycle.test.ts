@@ -237,6 +237,9 @@ describe('signals to supervise', () => {
     await waitForDown(sb.dir);
     assert.ok(isAlive(supervisorPid));
     assert.equal(procStat(supervisorPid)?.state !== 'Z', true);
-    assert.deepEqual(signalsSeen(signals, servicePid), ['ready', 'SIGTERM']);
+    // d sends TERM then CONT; the service may handle CONT before its TERM handler exits it.
+    // What matters: it never saw the HUP sent to supervise.
+    const seen = signalsSeen(signals, servicePid).filter((s) => s !== 'SIGCONT');
+    assert.deepEqual(seen, ['ready', 'SIGTERM']);
   });
 });
