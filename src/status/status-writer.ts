@@ -13,9 +13,11 @@ export class StatusWriter {
   ) {}
 
   write(bytes: StatusBytes, document: StatusDocument): void {
+    // status.json first: whoever sees the new `status` (what meetbill's scripts and svc poll)
+    // then finds a status.json at least as new.
     const ok =
-      this.#replace(this.paths.statusNew, this.paths.status, encodeStatus(bytes)) &&
-      this.#replace(this.paths.statusJsonNew, this.paths.statusJson, encodeStatusDocument(document));
+      this.#replace(this.paths.statusJsonNew, this.paths.statusJson, encodeStatusDocument(document)) &&
+      this.#replace(this.paths.statusNew, this.paths.status, encodeStatus(bytes));
     if (ok && this.#failing) this.log.notice('status files are written again');
     this.#failing = !ok;
   }
