@@ -4,7 +4,7 @@
 // Because ini strips inline comments, a value that contains `#` or `;` must be quoted:
 //   alarm_webhook : "https://hooks.example/alarm#ops"
 import fs from 'node:fs';
-import util from 'node:util';
+import { describeOsError } from '../os-error.ts';
 import ini from 'ini';
 import { scanConfigLines } from './config-lines.ts';
 import { resolveServiceConfig, type ConfigSection } from './config-resolve.ts';
@@ -66,13 +66,6 @@ function readRegularFile(filePath: string): string {
   }
 }
 
-/** `ENOENT (no such file or directory)`: the code to search for, and words to read. */
 function describeReadError(error: unknown): string {
-  if (error instanceof NotRegularFileError) return error.message;
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (typeof code !== 'string') return error instanceof Error ? error.message : String(error);
-  for (const [name, description] of util.getSystemErrorMap().values()) {
-    if (name === code) return `${code} (${description})`;
-  }
-  return code;
+  return error instanceof NotRegularFileError ? error.message : describeOsError(error);
 }

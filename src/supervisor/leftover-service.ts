@@ -60,16 +60,7 @@ export function findLeftover(paths: StatusPaths, command: readonly string[]): Le
 /** Whether the adopted process (same pid and start time) still exists. */
 export function stillRunning(pid: number, startTicks: number): boolean {
   const info = readProcess(pid);
-  return info !== null && info.startTicks === startTicks && !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z';
-  } catch {
-    return true;
-  }
+  return info !== null && info.startTicks === startTicks && info.state !== 'Z';
 }
 
 function readCmdline(pid: number): string[] | null {

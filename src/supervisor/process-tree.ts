@@ -3,6 +3,8 @@ import fs from 'node:fs';
 
 export interface ProcessInfo {
   pid: number;
+  /** `R`, `S`, `T`, `Z` (zombie)… */
+  state: string;
   ppid: number;
   session: number;
   /** Start time in clock ticks since boot: with the pid, identifies one process for its lifetime. */
@@ -21,6 +23,7 @@ export function readProcess(pid: number): ProcessInfo | null {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   return {
     pid,
+    state: fields[0] ?? '',
     ppid: Number(fields[1]),
     session: Number(fields[3]),
     startTicks: Number(fields[19]),

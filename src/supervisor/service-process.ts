@@ -2,6 +2,7 @@
 // service itself, stdin on /dev/null, in the supervisor's session (meetbill's svc uses pgrep -s).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { describeOsError } from '../os-error.ts';
 
 export interface ServiceHandlers {
   onExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
@@ -51,9 +52,8 @@ const REASONS: Record<string, string> = {
 };
 
 function spawnFailure(program: string, error: NodeJS.ErrnoException): string {
-  const code = error.code ?? 'error';
-  const reason = REASONS[code] ?? error.message;
-  return `unable to start ${program}: ${code} (${reason})`;
+  const hint = error.code === undefined ? undefined : REASONS[error.code];
+  return `unable to start ${program}: ${hint === undefined ? describeOsError(error) : `${error.code} (${hint})`}`;
 }
 
 /** Sends a signal, ignoring a process that is already gone. Returns whether it was delivered. */

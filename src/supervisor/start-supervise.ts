@@ -16,6 +16,7 @@ import type { Log } from '../logs/log.ts';
 import { makeDirectory } from '../status/make-directory.ts';
 import { statusPaths } from '../status/status-paths.ts';
 import { StatusWriter } from '../status/status-writer.ts';
+import { describeOsError as reason } from '../os-error.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
@@ -43,10 +44,6 @@ export interface Supervision {
 
 const failure = (code: number, message: string): StartFailure => ({ ok: false, code, message: `supervise: fatal: ${message}` });
 
-function reason(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  return e.code !== undefined ? `${e.code} (${e.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '')})` : String(e.message ?? e);
-}
 
 export function startSupervise(options: SuperviseOptions): StartFailure | Supervision {
   const dir = options.statusDir.replace(/[ \t]+$/, '');

@@ -10,11 +10,4 @@ export class SvcError extends Error {
 }
 
 /** `ENOENT (no such file or directory)` from a Node system error, for messages. */
-export function causeOf(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (typeof e?.code === 'string') {
-    const detail = e.message.replace(/^[A-Z]+: /, '').replace(/, .*$/, '');
-    return `${e.code} (${detail})`;
-  }
-  return String((e as Error)?.message ?? e);
-}
+export { describeOsError as causeOf } from '../os-error.ts';
