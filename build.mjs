@@ -25,7 +25,6 @@ await Promise.all([
     outfile: 'dist/supervise.cjs',
     format: 'cjs',
     plugins: [alarmAsSeparateBundle],
-    alias: { 'graceful-fs': './build/plain-fs.cjs' },
     minify: true,
   }),
   build({

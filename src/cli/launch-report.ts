@@ -4,6 +4,7 @@
 // script, supervise re-launches itself the same way (a second Node start).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { SUPERVISOR_MARK } from '../supervisor/service-tag.ts';
 
 const REPORT_FD_VARIABLE = 'SUPERVISE_REPORT_FD';
 
@@ -52,7 +53,7 @@ export function relaunchAsDaemon(): Promise<{ code: number; text: string }> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-    env: { ...process.env, [REPORT_FD_VARIABLE]: '3' },
+    env: { ...process.env, [REPORT_FD_VARIABLE]: '3', [SUPERVISOR_MARK]: '1' },
   });
   const pipe = child.stdio[3] as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];

@@ -1,4 +1,6 @@
 // The supervise command: argv → options → start-up → exit status. The only process.exit is here.
+import { catchStraySignals } from '../supervisor/stray-signals.ts';
+import { SUPERVISOR_MARK } from '../supervisor/service-tag.ts';
 import { parseArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
@@ -6,6 +8,10 @@ import { USAGE } from './usage.ts';
 import { VERSION } from '../version.ts';
 import { startSupervise } from '../supervisor/start-supervise.ts';
 
+// First thing: no SIGUSR1 may open the inspector, no stray signal may end supervise.
+catchStraySignals();
+// The mark tells other supervisors in /proc that this is one; the service must not inherit it.
+delete process.env[SUPERVISOR_MARK];
 const report = LaunchReport.fromEnvironment();
 
 /** Prints through the launcher when daemonized, else directly; 0 goes to stdout, errors to stderr. */

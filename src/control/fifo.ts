@@ -33,10 +33,20 @@ export function ensureFifo(...paths: string[]): void {
  * open never waits for a peer.
  */
 export function openFifoForReading(path: string): number {
-  return fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+  return openFifo(path, fs.constants.O_RDWR | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
 }
 
 /** Opens the `ok` FIFO read-only and non-blocking: held open, never read (the svok test). */
 export function openOkFifo(path: string): number {
-  return fs.openSync(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  return openFifo(path, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
+}
+
+/** Opens `path` only if it is a FIFO (a planted file or device is refused, never read). */
+function openFifo(path: string, flags: number): number {
+  const fd = fs.openSync(path, flags);
+  if (!fs.fstatSync(fd).isFIFO()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`${path} is not a FIFO`), { code: 'EFTYPE' });
+  }
+  return fd;
 }

@@ -1,6 +1,7 @@
 // A file written only by appending whole lines: reopened when deleted or replaced under us,
 // rotated to `<name>.1` before a line would take it past its size limit, so no line is split.
 import fs from 'node:fs';
+import { openForAppend } from '../status/safe-files.ts';
 
 export class AppendFile {
   #fd: number | null = null;
@@ -15,7 +16,7 @@ export class AppendFile {
   ) {}
 
   open(): void {
-    this.#fd = fs.openSync(this.path, 'a', 0o644);
+    this.#fd = openForAppend(this.path);
     const stat = fs.fstatSync(this.#fd);
     this.#size = stat.size;
     this.#ino = stat.ino;

@@ -1,8 +1,8 @@
 // The one writer of `status` and `status.json`: each replaced atomically (write .new, rename).
-import fs from 'node:fs';
 import type { Log } from '../logs/log.ts';
 import { encodeStatus, encodeStatusDocument, type StatusBytes, type StatusDocument } from './status-codec.ts';
 import type { StatusPaths } from './status-paths.ts';
+import { replaceFile } from './safe-files.ts';
 
 export class StatusWriter {
   #failing = false;
@@ -24,8 +24,7 @@ export class StatusWriter {
 
   #replace(temporary: string, final: string, data: Buffer | string): boolean {
     try {
-      fs.writeFileSync(temporary, data, { mode: 0o644 });
-      fs.renameSync(temporary, final);
+      replaceFile(temporary, final, data);
       return true;
     } catch (error) {
       // Logged once per failing spell, not once per write: a full disk must not flood the log.

@@ -1,16 +1,24 @@
-// Finds a service left running by a supervise that died (SPEC §11), so that a new supervise on the
-// same directory adopts it (or replaces it) instead of starting a second copy beside it.
+// Finds what a supervise that died left running in its directory (SPEC §11), so that the new one
+// adopts the service instead of starting a second copy beside it, and stops whatever else of the
+// directory is still running before it starts anything.
+//
+// The service's processes are found by their tag (service-tag.ts), whatever they run: a script,
+// a wrapper that exec'd, a program that renamed itself, a start whose pid never reached `status`.
+// The pid recorded in `status`, identified by its start time, is also trusted when it carries no
+// tag (a service started by an older version, or one that overwrote its environment area).
 import fs from 'node:fs';
-import { decodeStatus, decodeStatusDocument, type StatusBytes } from '../status/status-codec.ts';
+import { readRegularFile } from '../status/read-regular-file.ts';
+import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../status/status-codec.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
 import { readProcess } from './process-tree.ts';
+import { startRan, type TaggedProcess } from './service-tag.ts';
 
 /** Linux reports process start times in clock ticks of 1/100 s (USER_HZ) on every architecture. */
 const TICKS_PER_SECOND = 100;
 /** A process started this close to the recorded pid change is the one that was recorded. */
 const START_TOLERANCE_MS = 2000;
 
-/** A leftover process, with what the previous supervise recorded about it. */
+/** The service to adopt, with what the previous supervise recorded about it. */
 export interface FoundService {
   pid: number;
   startTicks: number;
@@ -18,43 +26,117 @@ export interface FoundService {
   pidChangedAtWall: number;
   paused: boolean;
   alarmsSilenced: boolean;
+  /** The start id it carries, null for an untagged one. */
+  startId: string | null;
 }
 
-export type Leftover =
-  | { kind: 'none'; note: string | null }
-  | ({ kind: 'adopt' } & FoundService)
-  | ({ kind: 'replace'; recorded: string[] } & FoundService);
+export interface Leftover {
+  /** The service to watch instead of starting it, if any. */
+  adopt: FoundService | null;
+  /** Everything else of this directory still running: stopped (§4) before anything starts. */
+  stop: number[];
+  /** The start ids of those: what they fork meanwhile carries one of them. */
+  staleStarts: string[];
+  /** What the log should say about it. */
+  notes: string[];
+}
 
-export function findLeftover(paths: StatusPaths, command: readonly string[]): Leftover {
-  let status: StatusBytes;
-  try {
-    status = decodeStatus(fs.readFileSync(paths.status));
-  } catch {
-    return { kind: 'none', note: null };
+export function findLeftover(paths: StatusPaths, command: readonly string[], tagged: readonly TaggedProcess[]): Leftover {
+  const status = readStatusBytes(paths);
+  const document = readDocument(paths);
+  const notes: string[] = [];
+  let recorded = status === null ? null : recordedService(status, notes);
+  const recordedPid = recorded?.pid;
+  const recordedTag = tagged.find((p) => p.pid === recordedPid);
+
+  let adopt: FoundService | null = null;
+  let keep = new Set<number>();
+  if (recorded !== null && recordedTag === undefined) {
+    // Untagged (started by a version before the tag): only its command line can tell what it
+    // is; what it started is kept with it when adopted.
+    const cmdline = readCmdline(recorded.pid);
+    if (sameWords(cmdline, command)) {
+      adopt = foundService(recorded.pid, recorded.startTicks, null, status, true);
+      keep = descendantsOf(recorded.pid, tagged);
+    } else if (!sameWords(cmdline, document?.command ?? null)) {
+      notes.push(`pid ${recorded.pid} in status runs "${(cmdline ?? []).join(' ')}", not this service: ignored`);
+      recorded = null;
+    }
+  } else {
+    // The recorded pid's start, else the newest start found.
+    const startId = recordedTag?.startId ?? newestStart(tagged);
+    if (startId !== null && startRan(startId, command)) {
+      const group = tagged.filter((p) => p.startId === startId);
+      const main = recordedTag ?? rootOf(group);
+      adopt = foundService(main.pid, main.startTicks, startId, status, recordedTag !== undefined);
+      keep = new Set(group.map((p) => p.pid));
+    }
   }
-  const recordedPid = status.pid;
+
+  const stop = new Set(tagged.map((p) => p.pid).filter((pid) => !keep.has(pid)));
+  if (recorded !== null && adopt === null) stop.add(recorded.pid);
+  if (adopt !== null) stop.delete(adopt.pid);
+  const keptStarts = new Set(tagged.filter((p) => keep.has(p.pid)).map((p) => p.startId));
+  const staleStarts = new Set(tagged.filter((p) => stop.has(p.pid) && !keptStarts.has(p.startId)).map((p) => p.startId));
+  return { adopt, stop: [...stop], staleStarts: [...staleStarts], notes };
+}
+
+/** The process `status` names, if it is still the one that was started then. */
+function recordedService(status: StatusBytes, notes: string[]): { pid: number; startTicks: number } | null {
+  if (status.pid === 0) return null;
+  const info = readProcess(status.pid);
+  if (info === null || info.state === 'Z') return null;
   const pidChangedAtWall = status.seconds * 1000 + Math.floor(status.nanos / 1_000_000);
-  if (recordedPid === 0) return { kind: 'none', note: null };
-  const info = readProcess(recordedPid);
-  if (info === null) return { kind: 'none', note: null };
-
-  const startedAtWall = bootTimeMs() + (info.startTicks / TICKS_PER_SECOND) * 1000;
-  const cmdline = readCmdline(recordedPid);
-  if (Math.abs(startedAtWall - pidChangedAtWall) > START_TOLERANCE_MS || cmdline === null) {
-    return { kind: 'none', note: `pid ${recordedPid} in status now belongs to another process (pid reused): ignored` };
+  if (Math.abs(startedAtWall(info.startTicks) - pidChangedAtWall) > START_TOLERANCE_MS) {
+    notes.push(`pid ${status.pid} in status now belongs to another process (pid reused): ignored`);
+    return null;
   }
-  const found: FoundService = {
-    pid: recordedPid,
-    startTicks: info.startTicks,
-    startedAtWall,
-    pidChangedAtWall,
-    paused: status.paused,
-    alarmsSilenced: status.alarmsSilenced,
+  return { pid: status.pid, startTicks: info.startTicks };
+}
+
+function foundService(pid: number, startTicks: number, startId: string | null, status: StatusBytes | null, recorded: boolean): FoundService {
+  const started = startedAtWall(startTicks);
+  return {
+    pid,
+    startTicks,
+    startedAtWall: started,
+    // The status keeps the instant the previous supervise recorded, and the flags it recorded
+    // still describe the process; a service whose pid never reached status gets its own.
+    pidChangedAtWall: recorded && status !== null ? status.seconds * 1000 + Math.floor(status.nanos / 1_000_000) : started,
+    paused: recorded && status !== null && status.paused,
+    alarmsSilenced: status?.alarmsSilenced ?? false,
+    startId,
   };
-  if (sameWords(cmdline, command)) return { kind: 'adopt', ...found };
-  const recorded = readRecordedCommand(paths);
-  if (recorded !== null && sameWords(cmdline, recorded)) return { kind: 'replace', ...found, recorded };
-  return { kind: 'none', note: `pid ${recordedPid} in status runs "${cmdline.join(' ')}", not this service: ignored` };
+}
+
+/** The start whose first process is the newest. */
+function newestStart(tagged: readonly TaggedProcess[]): string | null {
+  let newest: TaggedProcess | null = null;
+  for (const p of tagged) if (newest === null || p.startTicks > newest.startTicks) newest = p;
+  if (newest === null) return null;
+  return newest.startId;
+}
+
+/** The process of a start whose parent is not of it (the one supervise spawned), oldest first. */
+function rootOf(group: readonly TaggedProcess[]): TaggedProcess {
+  const members = new Set(group.map((p) => p.pid));
+  const roots = group.filter((p) => !members.has(p.ppid));
+  return [...(roots.length > 0 ? roots : group)].sort((a, b) => a.startTicks - b.startTicks)[0] as TaggedProcess;
+}
+
+/** The tagged processes below `pid` (through tagged parents). */
+function descendantsOf(pid: number, tagged: readonly TaggedProcess[]): Set<number> {
+  const below = new Set<number>([pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of tagged) {
+      if (!below.has(p.pid) && below.has(p.ppid)) {
+        below.add(p.pid);
+        grew = true;
+      }
+    }
+  }
+  return below;
 }
 
 /** Whether the adopted process (same pid and start time) still exists. */
@@ -63,28 +145,43 @@ export function stillRunning(pid: number, startTicks: number): boolean {
   return info !== null && info.startTicks === startTicks && info.state !== 'Z';
 }
 
+function readStatusBytes(paths: StatusPaths): StatusBytes | null {
+  try {
+    const bytes = readRegularFile(paths.status);
+    return bytes === null ? null : decodeStatus(bytes);
+  } catch {
+    return null;
+  }
+}
+
+function readDocument(paths: StatusPaths): StatusDocument | null {
+  try {
+    const text = readRegularFile(paths.statusJson);
+    return text === null ? null : decodeStatusDocument(text.toString('utf8'));
+  } catch {
+    return null;
+  }
+}
+
 function readCmdline(pid: number): string[] | null {
   try {
-    const raw = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return raw.split('\0').slice(0, -1);
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, -1);
   } catch {
     return null;
   }
 }
 
-function readRecordedCommand(paths: StatusPaths): string[] | null {
-  try {
-    return decodeStatusDocument(fs.readFileSync(paths.statusJson, 'utf8')).command;
-  } catch {
-    return null;
+function sameWords(a: readonly string[] | null, b: readonly string[] | null): boolean {
+  if (b === null) return false;
+  return a !== null && a.length === b.length && a.every((word, i) => word === b[i]);
+}
+
+let bootTime: number | null = null;
+
+function startedAtWall(startTicks: number): number {
+  if (bootTime === null) {
+    const match = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'latin1'));
+    bootTime = match === null ? 0 : Number(match[1]) * 1000;
   }
-}
-
-function sameWords(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((word, i) => word === b[i]);
-}
-
-function bootTimeMs(): number {
-  const match = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'latin1'));
-  return match === null ? 0 : Number(match[1]) * 1000;
+  return bootTime + (startTicks / TICKS_PER_SECOND) * 1000;
 }

@@ -7,6 +7,8 @@ import type { StatusWriter } from '../status/status-writer.ts';
 import { HookRunner } from './hook-runner.ts';
 import { stillRunning, type FoundService } from './leftover-service.ts';
 import { serviceTree, sessionLeftovers } from './process-tree.ts';
+import { sweepProcesses } from './process-sweep.ts';
+import { newStartId, tagOf, taggedPids } from './service-tag.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { initialState, nextDeadline, type Effect, type Instant, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
 import { START_THROTTLE_MS, transition, type TransitionContext } from './transition.ts';
@@ -14,6 +16,8 @@ import type { AlarmDispatcher } from './alarm-dispatcher.ts';
 
 export interface RunnerOptions {
   serviceName: string;
+  /** Absolute path of the status directory: the service's tag (SUPERVISE_DIR). */
+  statusDir: string;
   command: readonly string[];
   output: ServiceOutput;
   env: NodeJS.ProcessEnv;
@@ -49,6 +53,8 @@ export class Runner {
   #batchDepth = 0;
   #lastSignal: string | null = null;
   #exiting = false;
+  /** SUPERVISE_START of the running (or adopted) service; null before the first start. */
+  #startId: string | null = null;
   readonly #hooks: HookRunner;
 
   constructor(private options: RunnerOptions) {
@@ -124,13 +130,16 @@ export class Runner {
         this.#reload();
         return;
       case 'exit':
-        this.#exit(effect.code);
+        this.#exit(effect.code, effect.sweep);
         return;
     }
   }
 
   #spawn(): void {
-    const pid = spawnService(this.options.command, this.options.output, this.options.env, {
+    const startId = newStartId(this.options.command);
+    this.#startId = startId;
+    const env = { ...this.options.env, ...tagOf(this.options.statusDir, startId) };
+    const pid = spawnService(this.options.command, this.options.output, env, {
       onExit: (exitedPid, code, signal) =>
         this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
       onSpawnError: (reason) => {
@@ -157,6 +166,7 @@ export class Runner {
    */
   adopt(leftover: FoundService, replace: boolean): void {
     const { pid, startTicks, startedAtWall, pidChangedAtWall, paused, alarmsSilenced } = leftover;
+    this.#startId = leftover.startId;
     this.dispatch({ type: 'adopted', pid, startedAtWall, pidChangedAtWall, paused, alarmsSilenced });
     this.#tellStartOutcome({ pid });
     const watch = setInterval(() => {
@@ -168,7 +178,11 @@ export class Runner {
   }
 
   #killTree(reason: 'timeout' | 'leftovers'): void {
-    const pids = reason === 'timeout' ? serviceTree(this.#state.pid, process.pid) : sessionLeftovers(this.#state.pid, process.pid);
+    // The tree and session as seen by /proc, and every process carrying the tag (those that left
+    // the session); after a new start, all but the new start's own.
+    const tree = reason === 'timeout' ? serviceTree(this.#state.pid, process.pid) : sessionLeftovers(this.#state.pid, process.pid);
+    const tagged = taggedPids(this.options.statusDir, reason === 'timeout' ? null : this.#startId);
+    const pids = [...new Set([...tree, ...tagged])];
     for (const pid of pids) signalProcess(pid, 'SIGKILL');
     if (pids.length === 0) return;
     const why =
@@ -190,13 +204,29 @@ export class Runner {
     this.#context = { ...this.#context, config };
   }
 
-  #exit(code: number): void {
+  #exit(code: number, sweep: boolean): void {
     if (this.#exiting) return;
     this.#exiting = true;
     this.#writeStatus();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    void Promise.all([this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));
+    const swept = sweep ? this.#sweepBeforeExit() : Promise.resolve();
+    void Promise.all([swept, this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));
+  }
+
+  /**
+   * Asked to stop the service and exit (SIGTERM, `d` + `x`): the service is down, but what it
+   * started may not be (a wrapper's child that ignores TERM, a setsid'd worker). Supervise
+   * exits only once no tagged process and nothing in its session is left, with the rest of the
+   * §4 escalation: the stop signal now, SIGKILL at the stop's deadline.
+   */
+  async #sweepBeforeExit(): Promise<void> {
+    const timeoutMs = this.#context.config.killTimeout * 1000;
+    const killAt = timeoutMs > 0 ? (this.#state.killAtMono ?? performance.now() + timeoutMs) : null;
+    const find = () => [...new Set([...serviceTree(0, process.pid), ...taggedPids(this.options.statusDir)])];
+    const { killed, left } = await sweepProcesses(find, 'SIGTERM', killAt);
+    if (killed.length > 0) this.options.log.warning(`processes of the service still running ${this.#context.config.killTimeout}s after TERM: sent SIGKILL to ${killed.length} process(es): ${killed.join(' ')}`);
+    if (left.length > 0 && killAt !== null) this.options.log.warning(`processes of the service could not be stopped: ${left.join(' ')}`);
   }
 
   /** Writes the status files again (after the directory was made again). */

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { describeOsError } from '../os-error.ts';
+import { openForAppend } from '../status/safe-files.ts';
 
 export interface ServiceHandlers {
   onExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
@@ -25,8 +26,8 @@ export function spawnService(
   let outFd: number | null = null;
   let errFd: number | null = null;
   try {
-    outFd = fs.openSync(output.stdout, 'a');
-    errFd = fs.openSync(output.stderr, 'a');
+    outFd = openOutput(output.stdout);
+    errFd = openOutput(output.stderr);
     const child = spawn(program, args, { stdio: ['ignore', outFd, errFd], env });
     const pid = child.pid;
     if (pid === undefined) {
@@ -45,6 +46,17 @@ export function spawnService(
   }
 }
 
+/** The service's output file, opened by supervise (never through a link, never a FIFO). */
+function openOutput(filePath: string): number {
+  try {
+    return openForAppend(filePath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EFTYPE' ? 'it is not a regular file' : code === 'ELOOP' ? 'it is a symbolic link' : describeOsError(error);
+    throw Object.assign(new Error(`unable to open ${filePath}: ${why}`), { code: 'EOUTPUT' });
+  }
+}
+
 const REASONS: Record<string, string> = {
   ENOENT: 'no such file or directory (not found on PATH)',
   EACCES: 'permission denied (not executable?)',
@@ -52,6 +64,7 @@ const REASONS: Record<string, string> = {
 };
 
 function spawnFailure(program: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'EOUTPUT') return `unable to start ${program}: ${error.message}`;
   const hint = error.code === undefined ? undefined : REASONS[error.code];
   return `unable to start ${program}: ${hint === undefined ? describeOsError(error) : `${error.code} (${hint})`}`;
 }

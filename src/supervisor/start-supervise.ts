@@ -14,6 +14,7 @@ import { FileLog } from '../logs/file-log.ts';
 import { OutputCap } from '../logs/output-cap.ts';
 import type { Log } from '../logs/log.ts';
 import { makeDirectory } from '../status/make-directory.ts';
+import { unsafeDirectoryReason } from '../status/directory-safety.ts';
 import { statusPaths } from '../status/status-paths.ts';
 import { StatusWriter } from '../status/status-writer.ts';
 import { describeOsError as reason } from '../os-error.ts';
@@ -21,10 +22,13 @@ import { VERSION } from '../version.ts';
 import { AlarmDispatcher } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
-import { findLeftover } from './leftover-service.ts';
+import { findLeftover, type Leftover } from './leftover-service.ts';
+import { sweepProcesses } from './process-sweep.ts';
 import { serviceTree } from './process-tree.ts';
 import { Runner } from './runner.ts';
+import { reportStraySignals } from './stray-signals.ts';
 import { signalProcess } from './service-process.ts';
+import { holderOfPath, pidsOfStarts, scanProc } from './service-tag.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
 
 export interface StartFailure {
@@ -56,10 +60,12 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   } catch (error) {
     return failure(EXIT.statusDir, `unable to use status directory ${dir}: ${reason(error)}`);
   }
+  const unsafe = unsafeDirectoryReason(paths.dir);
+  if (unsafe !== null) return failure(EXIT.statusDir, `unable to use status directory ${dir} as root: ${unsafe} (another user could plant files where root writes)`);
 
   let lock: StatusLock;
   try {
-    lock = acquireStatusLock(paths.lock, (error) => log.warning(`the hold on ${dir}/lock was disturbed: ${error.message}`));
+    lock = acquireStatusLock(paths.lock);
   } catch (error) {
     if (error instanceof LockBusyError) return failure(EXIT.system, `unable to lock ${dir}: ${error.message}`);
     return failure(EXIT.system, `unable to lock ${dir}: ${reason(error)}`);
@@ -72,7 +78,15 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     lock.release();
     return failure(EXIT.system, `unable to open the logs in ${dir}: ${reason(error)}`);
   }
-  if (lock.tookOverFrom !== null) log.notice(`took over the hold of supervise pid ${lock.tookOverFrom}, which is gone`);
+  // One look at /proc: a live supervise of this directory that flock could not see (its `lock`
+  // or the whole directory was removed and made again), and what a dead one left running.
+  const scan = scanProc(paths.dir);
+  const otherHolder = holderOfPath(scan.supervisors, paths.lock, lock.ino());
+  if (otherHolder !== null) {
+    lock.release();
+    log.close();
+    return failure(EXIT.system, `unable to lock ${dir}: held by pid ${otherHolder} (its lock file was removed and made again)`);
+  }
 
   const config = options.restartHook === null ? loadConfig(options.configPath, serviceName, log, DEFAULT_CONFIG) : DEFAULT_CONFIG;
   if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
@@ -90,6 +104,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
 
   const runner = new Runner({
     serviceName,
+    statusDir: paths.dir,
     command: options.command,
     output: { stdout: paths.stdout, stderr: paths.stderr },
     env: process.env,
@@ -133,9 +148,10 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   process.on('SIGHUP', () => {});
   process.on('SIGTERM', () => runner.dispatch({ type: 'terminate', signal: 'SIGTERM' }));
   process.on('SIGINT', () => runner.dispatch({ type: 'terminate', signal: 'SIGINT' }));
+  reportStraySignals((signal) => log.warning(`received ${signal}: ignored (supervise ends only on SIGTERM, SIGINT, x or its limits)`));
 
   log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
-  startOrAdopt(runner, findLeftover(paths, options.command), serviceName, options.command, log);
+  startOrAdopt(runner, findLeftover(paths, options.command, scan.tagged), paths.dir, serviceName, config.killTimeout, log);
 
   const decoder = new ControlDecoder(log);
   const obey = (bytes: Buffer) => runner.dispatchAll(decoder.decode(bytes));
@@ -164,16 +180,40 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   return { started: spawned, finished };
 }
 
-function startOrAdopt(runner: Runner, leftover: ReturnType<typeof findLeftover>, name: string, command: readonly string[], log: Log): void {
-  if (leftover.kind === 'adopt') {
-    log.notice(`adopted ${name} (pid ${leftover.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`);
-    runner.adopt(leftover, false);
-  } else if (leftover.kind === 'replace') {
-    log.notice(`pid ${leftover.pid} runs the previous command (${leftover.recorded.join(' ')}): stopping it before starting ${command.join(' ')}`);
-    runner.adopt(leftover, true);
-  } else {
-    if (leftover.note !== null) log.notice(leftover.note);
-    runner.dispatch({ type: 'boot' });
+/**
+ * Adopts the service a dead supervise left running, or starts it; whatever else of this
+ * directory still runs (a previous command, what a replaced command left) is stopped with the
+ * §4 escalation, and before the new start when there is one.
+ */
+function startOrAdopt(runner: Runner, leftover: Leftover, statusDir: string, name: string, killTimeoutS: number, log: Log): void {
+  for (const note of leftover.notes) log.notice(note);
+  const adopted = leftover.adopt;
+  if (adopted !== null) {
+    log.notice(`adopted ${name} (pid ${adopted.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`);
+    runner.adopt(adopted, false);
+  }
+  if (leftover.stop.length === 0) {
+    if (adopted === null) runner.dispatch({ type: 'boot' });
+    return;
+  }
+  log.notice(`stopping ${leftover.stop.length} process(es) a previous supervise of this directory left running (${leftover.stop.join(' ')})${adopted === null ? ` before starting ${name}` : ''}`);
+  const first = new Set(leftover.stop);
+  // Found again at every look: what carries a stale start's tag, and what the first look found
+  // (an untagged one included) while it lives.
+  const find = () => [...new Set([...pidsOfStarts(statusDir, leftover.staleStarts), ...[...first].filter(isAlive)])];
+  const killAt = killTimeoutS > 0 ? performance.now() + killTimeoutS * 1000 : null;
+  void sweepProcesses(find, 'SIGTERM', killAt).then(({ killed }) => {
+    if (killed.length > 0) log.warning(`leftovers still running ${killTimeoutS}s after TERM: sent SIGKILL to ${killed.join(' ')}`);
+    if (adopted === null) runner.dispatch({ type: 'boot' });
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -47,7 +47,7 @@ export class StatusDirGuard {
   }
 
   #watchAll(): void {
-    for (const entry of [this.paths.control, this.paths.ok, this.paths.lock, `${this.paths.lock}.d`]) this.#watch(entry);
+    for (const entry of [this.paths.control, this.paths.ok, this.paths.lock]) this.#watch(entry);
   }
 
   #watch(entry: string): void {
@@ -79,8 +79,7 @@ export class StatusDirGuard {
   #repair(): void {
     try {
       makeDirectory(this.paths.dir, 0o700);
-      const restored = this.lock.restore();
-      if (restored.length > 0) this.log.warning(`${restored.join(' and ')} removed from ${this.paths.dir}: the hold is restored`);
+      if (this.lock.restore()) this.log.warning(`lock removed or replaced in ${this.paths.dir}: the hold is restored`);
       for (const fifo of [this.paths.control, this.paths.ok]) this.#repairFifo(fifo);
       if (!fs.existsSync(this.paths.status) || !fs.existsSync(this.paths.statusJson)) this.actions.rewriteStatus();
       // Watches follow inodes: the entries put back need new ones.
@@ -98,7 +97,13 @@ export class StatusDirGuard {
       // gone
     }
     if (seen !== null && seen.isFIFO() && seen.ino === this.#fifoInodes.get(fifo)) return;
-    const orders = seen?.isFile() === true && fifo === this.paths.control ? readQuietly(fifo) : null;
+    // Bytes in a regular file at `control` are orders only from supervise's own user: another
+    // user who can write here (only root's directories are checked) must not steer a service.
+    const ownFile = seen?.isFile() === true && seen.uid === process.getuid?.();
+    const orders = ownFile && fifo === this.paths.control ? readQuietly(fifo) : null;
+    if (seen?.isFile() === true && !ownFile && fifo === this.paths.control) {
+      this.log.warning(`${fifo} was replaced by a file of uid ${seen.uid}, not supervise's: its content is not obeyed`);
+    }
     ensureFifo(fifo);
     if (orders !== null) fs.rmSync(`${fifo}.stale`, { force: true });
     this.#fifoInodes.set(fifo, inodeOf(fifo));
@@ -122,7 +127,13 @@ function inodeOf(entry: string): number {
 
 function readQuietly(entry: string): Buffer | null {
   try {
-    return fs.readFileSync(entry).subarray(0, 4096);
+    const fd = fs.openSync(entry, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      const bytes = Buffer.alloc(4096);
+      return bytes.subarray(0, fs.readSync(fd, bytes, 0, bytes.length, 0));
+    } finally {
+      fs.closeSync(fd);
+    }
   } catch {
     return null;
   }

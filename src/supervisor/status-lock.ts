@@ -1,35 +1,17 @@
-// The status directory's exclusive hold (SPEC §2): only one supervise per directory.
-//
-// proper-lockfile takes the hold by creating the directory `lock.d` (mkdir is atomic). It would
-// declare a hold stale only when its mtime is old, which needs a refresh timer waking every
-// supervisor every few seconds; we refresh practically never and decide staleness by asking the
-// kernel instead: the holder writes its pid into `lock` and keeps `lock` open for as long as it
-// lives (so `fuser lock` names it, as with meetbill). A hold whose recorded holder is dead, or no
-// longer has `lock` open, is stale and is taken over: after SIGKILL of a holder, the next
-// supervise takes the directory over within STALE_CONFIRM_MS (the second look makes sure that a
-// new holder between its mkdir and its pid write is not mistaken for a dead one).
+// The status directory's exclusive hold (SPEC §2): flock(2) LOCK_EX on `lock`, as daemontools and
+// meetbill take it, so the kernel releases it when the holder dies (even by SIGKILL): no stale
+// holds, no takeover race, and a meetbill supervise and ours exclude each other. Node has no
+// flock(), so util-linux flock(1) takes it on a descriptor it inherits from us: the lock belongs
+// to the open file, which supervise keeps, and outlives the short flock process.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import lockfile from 'proper-lockfile';
+import { readRegularFile } from '../status/read-regular-file.ts';
 
-/** Longest setTimeout Node accepts: proper-lockfile's refresh then runs every ~12 days. */
-const NEVER_STALE_MS = 2 ** 31 - 1;
-/** How long a hold must look dead, unchanged, before it is taken over. */
-export const STALE_CONFIRM_MS = 250;
-/** Attempts before giving up when holds keep changing under us (other supervisors racing). */
-const MAX_ATTEMPTS = 20;
-
-/**
- * The few fs functions proper-lockfile calls. Its sync mode copies the fs object it is given
- * with a spread, which on Node's own fs module runs the lazy getters of the stream classes
- * (several milliseconds of every start): a small object avoids that.
- */
-const LOCK_FS = {
-  mkdirSync: fs.mkdirSync,
-  realpathSync: fs.realpathSync,
-  statSync: fs.statSync,
-  rmdirSync: fs.rmdirSync,
-  utimesSync: fs.utimesSync,
-};
+/** flock(1)'s exit status when the lock is held elsewhere (its -E option). */
+const BUSY = 75;
+/** Tries when the file at `lock` keeps being replaced under us. */
+const MAX_ATTEMPTS = 5;
+const OPEN_FLAGS = fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW;
 
 export class LockBusyError extends Error {
   constructor(readonly holderPid: number | null) {
@@ -38,82 +20,93 @@ export class LockBusyError extends Error {
 }
 
 export interface StatusLock {
-  /** Pid of a dead holder whose hold was taken over, if any. */
-  tookOverFrom: number | null;
+  /** Inode of the file we hold. */
+  ino(): number;
   release(): void;
   /**
-   * Puts `lock` (with our pid, held open) and `lock.d` back if someone removed or replaced them
-   * while we hold the directory, so that a later supervise still finds the hold. Returns what
-   * was put back, for the log.
+   * Puts `lock` back, held, if someone removed or replaced it while we hold the directory, so
+   * that a later supervise still finds the hold. Returns whether anything was put back.
    */
-  restore(): string[];
+  restore(): boolean;
 }
 
-export function acquireStatusLock(lockPath: string, onCompromised: (error: Error) => void): StatusLock {
-  const heldDir = `${lockPath}.d`;
-  const fd = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-  let tookOverFrom: number | null = null;
-  try {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const release = lockfile.lockSync(lockPath, {
-          fs: LOCK_FS,
-          lockfilePath: heldDir,
-          realpath: false,
-          stale: NEVER_STALE_MS,
-          update: NEVER_STALE_MS / 2,
-          onCompromised,
-        });
-        recordHolder(fd);
-        return holdOf(lockPath, heldDir, fd, tookOverFrom, release);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
-      }
-      const holder = readHolder(lockPath);
-      if (holder !== null && holdsOpen(holder, lockPath)) throw new LockBusyError(holder);
-      if (attempt >= MAX_ATTEMPTS) throw new LockBusyError(holder);
-      const seen = identity(heldDir);
-      sleepSync(STALE_CONFIRM_MS);
-      const again = readHolder(lockPath);
-      if (again !== null && holdsOpen(again, lockPath)) throw new LockBusyError(again);
-      if (seen !== null && seen === identity(heldDir)) {
-        removeStaleHold(heldDir);
-        tookOverFrom = holder;
-      }
+export function acquireStatusLock(lockPath: string): StatusLock {
+  for (let attempt = 1; ; attempt += 1) {
+    const fd = openLockFile(lockPath, OPEN_FLAGS);
+    try {
+      if (!lockNonBlocking(fd)) throw new LockBusyError(readHolder(lockPath));
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
     }
-  } catch (error) {
+    // Held; but if `lock` was replaced between our open and our flock, ours is a removed file.
+    if (sameFile(fd, lockPath) || attempt >= MAX_ATTEMPTS) {
+      recordHolder(fd);
+      // the hold directory of versions up to 1.0 (proper-lockfile's): nothing reads it any more.
+      fs.rmSync(`${lockPath}.d`, { recursive: true, force: true });
+      return holdOf(lockPath, fd);
+    }
     fs.closeSync(fd);
-    throw error;
   }
 }
 
-function holdOf(lockPath: string, heldDir: string, firstFd: number, tookOverFrom: number | null, release: () => void): StatusLock {
+function holdOf(lockPath: string, firstFd: number): StatusLock {
   let fd = firstFd;
   return {
-    tookOverFrom,
-    release: () => releaseHold(release, fd),
+    ino: () => fs.fstatSync(fd).ino,
+    release: () => {
+      try {
+        fs.ftruncateSync(fd, 0);
+      } catch {
+        // Nothing to clear (full disk, removed file): the kernel frees the lock on close anyway.
+      }
+      fs.closeSync(fd);
+    },
     restore: () => {
-      const restored: string[] = [];
-      if (!sameFile(fd, lockPath)) {
-        const fresh = fs.openSync(lockPath, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-        recordHolder(fresh);
-        fs.closeSync(fd);
-        fd = fresh;
-        restored.push('lock');
+      if (sameFile(fd, lockPath)) return false;
+      // A new file, locked before it is renamed into place: whoever opens `lock` from then on
+      // finds it held. The old descriptor stays open (and locked) until then, so that a
+      // supervise starting meanwhile still finds this one holding `lock (deleted)`.
+      const fresh = `${lockPath}.${process.pid}.new`;
+      fs.rmSync(fresh, { force: true });
+      const next = openLockFile(fresh, OPEN_FLAGS | fs.constants.O_EXCL);
+      try {
+        lockNonBlocking(next);
+        recordHolder(next);
+        fs.renameSync(fresh, lockPath);
+      } catch (error) {
+        fs.closeSync(next);
+        throw error;
       }
-      if (!fs.existsSync(heldDir)) {
-        fs.mkdirSync(heldDir);
-        restored.push('lock.d');
-      }
-      return restored;
+      fs.closeSync(fd);
+      fd = next;
+      return true;
     },
   };
+}
+
+function openLockFile(lockPath: string, flags: number): number {
+  const fd = fs.openSync(lockPath, flags, 0o644);
+  if (!fs.fstatSync(fd).isFile()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`${lockPath} is not a regular file`), { code: 'EFTYPE' });
+  }
+  return fd;
+}
+
+/** flock(fd, LOCK_EX | LOCK_NB) through flock(1); true when we hold it now. */
+function lockNonBlocking(fd: number): boolean {
+  const result = spawnSync('flock', ['-n', '-x', '-E', String(BUSY), '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+  if (result.error !== undefined) throw Object.assign(new Error(`flock(1): ${result.error.message}`), { code: (result.error as NodeJS.ErrnoException).code });
+  if (result.status === 0) return true;
+  if (result.status === BUSY) return false;
+  throw new Error(`flock(1) failed: ${result.stderr.toString().trim() || `status ${result.status}`}`);
 }
 
 function sameFile(fd: number, filePath: string): boolean {
   try {
     const held = fs.fstatSync(fd);
-    const named = fs.statSync(filePath);
+    const named = fs.lstatSync(filePath);
     return held.ino === named.ino && held.dev === named.dev;
   } catch {
     return false;
@@ -125,70 +118,11 @@ function recordHolder(fd: number): void {
   fs.writeSync(fd, `${process.pid}\n`, 0);
 }
 
-function releaseHold(release: () => void, fd: number): void {
-  try {
-    fs.ftruncateSync(fd, 0);
-    release();
-  } catch {
-    // Already released or compromised: nothing left to free.
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 export function readHolder(lockPath: string): number | null {
   try {
-    const pid = Number.parseInt(fs.readFileSync(lockPath, 'utf8'), 10);
+    const pid = Number.parseInt(readRegularFile(lockPath)?.toString('latin1') ?? '', 10);
     return Number.isInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
   }
-}
-
-/** Whether process `pid` is alive and has `lockPath` open; unreadable /proc counts as yes. */
-function holdsOpen(pid: number, lockPath: string): boolean {
-  let target: fs.Stats;
-  try {
-    process.kill(pid, 0);
-    target = fs.statSync(lockPath);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  let fds: string[];
-  try {
-    fds = fs.readdirSync(`/proc/${pid}/fd`);
-  } catch {
-    return true;
-  }
-  return fds.some((name) => {
-    try {
-      const stat = fs.statSync(`/proc/${pid}/fd/${name}`);
-      return stat.ino === target.ino && stat.dev === target.dev;
-    } catch {
-      return false;
-    }
-  });
-}
-
-/** Which `lock.d` this is: a new mkdir gives a new inode or birth time. */
-function identity(heldDir: string): string | null {
-  try {
-    const stat = fs.statSync(heldDir, { bigint: true });
-    return `${stat.ino}:${stat.birthtimeNs}:${stat.ctimeNs}`;
-  } catch {
-    return null;
-  }
-}
-
-function removeStaleHold(heldDir: string): void {
-  try {
-    fs.rmSync(heldDir, { recursive: true, force: true });
-  } catch {
-    // Someone else removed it first; the next attempt decides.
-  }
-}
-
-function sleepSync(ms: number): void {
-  // Start-up only, before the event loop matters: a short synchronous wait keeps acquire simple.
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

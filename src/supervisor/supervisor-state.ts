@@ -73,7 +73,8 @@ export type Effect =
   | { type: 'alarm'; facts: Omit<AlarmFacts, 'host' | 'stderrTail'> }
   | { type: 'runHook'; count: number }
   | { type: 'reloadConfig' }
-  | { type: 'exit'; code: number };
+  /** End supervise; `sweep`: first stop every process of the service that is left (§4). */
+  | { type: 'exit'; code: number; sweep: boolean };
 
 export function initialState(now: Instant): SupervisorState {
   return {

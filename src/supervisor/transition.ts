@@ -114,7 +114,10 @@ function stopService(s: SupervisorState, now: Instant, context: TransitionContex
 }
 
 function finish(s: SupervisorState, code: number, effects: Effect[]): SupervisorState {
-  effects.push({ type: 'writeStatus' }, { type: 'exit', code });
+  // Asked to stop the service and exit (SIGTERM, `d` + `x`): nothing of it may outlive supervise.
+  // `x` alone keeps meetbill's way: supervise goes once the service's own process is down.
+  const sweep = code === 0 && s.want === 'down';
+  effects.push({ type: 'writeStatus' }, { type: 'exit', code, sweep });
   return { ...s, phase: code === 0 ? 'exited' : 'fatal', restartAtMono: null, window: { ...s.window, endsAtMono: null } };
 }
 

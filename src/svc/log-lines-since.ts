@@ -1,7 +1,7 @@
 // What supervise appended to one of its logs since an offset (a log rotated meanwhile is read
 // from its start), for `svc reconf` to show what the reload did.
 import fs from 'node:fs';
-import { readRegularFile } from './read-regular-file.ts';
+import { readRegularFile } from '../status/read-regular-file.ts';
 
 export function logSize(path: string): number {
   try {

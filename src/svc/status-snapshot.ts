@@ -2,7 +2,7 @@
 // meetbill's supervise) and status.json (ours only: counters, state, last exit), when present.
 import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../status/status-codec.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
-import { readRegularFile } from './read-regular-file.ts';
+import { readRegularFile } from '../status/read-regular-file.ts';
 
 export interface StatusSnapshot {
   /** null when `status` is missing or shorter than 20 bytes. */

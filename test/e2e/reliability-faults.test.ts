@@ -3,6 +3,7 @@
 // behind, a binary config file. After each, supervise still runs and still supervises.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -135,17 +136,46 @@ describe('the status directory tampered with while supervise runs', () => {
 });
 
 describe('supervise.log on a full disk', () => {
-  test('with supervise.log and supervise.log.wf linked to /dev/full before the start, supervise starts, restarts the service and obeys control', async (t) => {
+  test('on a disk that is really full, supervise keeps restarting the service and obeying control, and writes status again once there is room', async (t) => {
     const box = sandbox(t);
-    fs.mkdirSync(box.dir, { recursive: true });
-    fs.symlinkSync('/dev/full', path.join(box.dir, 'supervise.log'));
-    fs.symlinkSync('/dev/full', path.join(box.dir, 'supervise.log.wf'));
-    const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
-    const second = await killAndRestart(box, servicePid);
-    const third = await downAndUp(box, second);
-    assert.ok(!isGone(supervisorPid));
-    assert.equal(readDocument(box.dir)?.pid, third);
-    assert.equal(fs.readlinkSync(path.join(box.dir, 'supervise.log')), '/dev/full', 'the link is left alone');
+    // A 512 KiB tmpfs under the status directory (the service's own record stays outside it).
+    const mountPoint = path.join(box.root, 'status');
+    fs.mkdirSync(mountPoint, { mode: 0o700 });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0700', 'tmpfs', mountPoint]);
+    try {
+      const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
+      const filler = path.join(mountPoint, 'filler');
+      assert.throws(() => fs.writeFileSync(filler, Buffer.alloc(1024 * 1024)), /ENOSPC/, 'the disk is full');
+      const started = (n: number) => waitFor(`${n} starts of the service`, () => (starts(box).length >= n ? starts(box) : null));
+      sendControl(box.dir, 'k');
+      await started(2);
+      sendControl(box.dir, 'd');
+      sendControl(box.dir, 'u');
+      const all = await started(3);
+      assert.ok(!isGone(supervisorPid), 'supervise runs on');
+      fs.rmSync(filler);
+      sendControl(box.dir, 'k');
+      const latest = (await started(4)).at(-1) as string;
+      await waitFor('status written again, naming the latest copy', () => readStatus(box.dir)?.pid === Number(latest.split(' ')[1]));
+      assert.notEqual(all.at(-1), `start ${servicePid}`);
+      assert.match(readText(path.join(box.dir, 'supervise.log')), /status files are written again/);
+    } finally {
+      execFileSync('umount', ['-l', mountPoint]);
+    }
+  });
+
+  test('a link planted as supervise.log or supervise.log.wf before the start is refused, and its target left untouched', async (t) => {
+    for (const name of ['supervise.log', 'supervise.log.wf']) {
+      const box = sandbox(t);
+      fs.mkdirSync(box.dir, { recursive: true, mode: 0o700 });
+      const target = path.join(box.root, 'precious');
+      fs.writeFileSync(target, 'keep me\n');
+      fs.symlinkSync(target, path.join(box.dir, name));
+      const { result } = await launch(box, serviceCommand(box));
+      assert.equal(result.code, 111, result.stderr);
+      assert.match(result.stderr, /unable to open the logs in .*: ELOOP/);
+      assert.equal(fs.readFileSync(target, 'utf8'), 'keep me\n');
+    }
   });
 
   test('with supervise.log replaced by a link to /dev/full while it runs, supervise keeps restarting the service and obeying control', async (t) => {

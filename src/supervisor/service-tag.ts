@@ -1,0 +1,147 @@
+// The service tag (SPEC §3): every start puts SUPERVISE_DIR and SUPERVISE_START in the service's
+// environment, and every descendant inherits them, also one that left the session or exec'd
+// another program. Supervise finds its service's processes by reading them back from
+// /proc/PID/environ: for adoption, for the stop sweep, and for what a start left behind.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { readProcess } from './process-tree.ts';
+
+export const TAG_DIR = 'SUPERVISE_DIR';
+export const TAG_START = 'SUPERVISE_START';
+/**
+ * Set by bin/supervise (and by the re-launch without it) in the supervisor's own environment, so
+ * that a supervise can tell live supervisors apart in /proc without reading every process's
+ * descriptors. Removed from process.env before any service starts.
+ */
+export const SUPERVISOR_MARK = 'SUPERVISE_SUPERVISOR';
+
+/** A process that carries the tag of one status directory. */
+export interface TaggedProcess {
+  pid: number;
+  ppid: number;
+  startTicks: number;
+  /** The SUPERVISE_START of the start it descends from. */
+  startId: string;
+}
+
+/**
+ * The id of a start: which argv it ran (a short digest, so that a later supervise can tell
+ * whether a leftover runs the same command even when status was never written for it), then
+ * what makes it unique.
+ */
+export function newStartId(command: readonly string[]): string {
+  return `${commandDigest(command)}.${process.pid}.${Date.now().toString(36)}.${crypto.randomBytes(3).toString('hex')}`;
+}
+
+export function commandDigest(command: readonly string[]): string {
+  return crypto.createHash('sha256').update(command.join('\0')).digest('hex').slice(0, 12);
+}
+
+/** Whether a start id was given to a start of `command`. */
+export function startRan(startId: string, command: readonly string[]): boolean {
+  return startId.startsWith(`${commandDigest(command)}.`);
+}
+
+export function tagOf(statusDir: string, startId: string): Record<string, string> {
+  return { [TAG_DIR]: statusDir, [TAG_START]: startId };
+}
+
+export interface ProcScan {
+  /** Live (not zombie) processes tagged with this status directory. */
+  tagged: TaggedProcess[];
+  /** Processes marked as supervisors, this one excluded. */
+  supervisors: number[];
+}
+
+/**
+ * One walk over /proc: the processes tagged with `statusDir`, and the live supervisors. Reads
+ * only each process's environment, and /proc/PID/stat of the few tagged ones. Processes of other
+ * users are unreadable to a non-root supervise, which then finds only its own (the tag is then
+ * as good as the user's own processes).
+ */
+export function scanProc(statusDir: string): ProcScan {
+  const dirNeedle = Buffer.from(`\0${TAG_DIR}=${statusDir}\0`);
+  const markNeedle = Buffer.from(`\0${SUPERVISOR_MARK}=`);
+  const tagged: TaggedProcess[] = [];
+  const supervisors: number[] = [];
+  let names: string[];
+  try {
+    names = fs.readdirSync('/proc');
+  } catch {
+    return { tagged, supervisors };
+  }
+  for (const name of names) {
+    const code = name.charCodeAt(0);
+    if (code < 48 || code > 57) continue;
+    const pid = Number(name);
+    if (pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      // A leading NUL lets every variable, the first one included, be matched as `\0NAME=`.
+      environ = Buffer.concat([NUL, fs.readFileSync(`/proc/${name}/environ`), NUL]);
+    } catch {
+      continue;
+    }
+    if (environ.length <= 2) continue;
+    if (environ.includes(markNeedle)) supervisors.push(pid);
+    if (!environ.includes(dirNeedle)) continue;
+    const startId = valueOf(environ, TAG_START);
+    const info = readProcess(pid);
+    if (info === null || info.state === 'Z' || startId === null) continue;
+    tagged.push({ pid, ppid: info.ppid, startTicks: info.startTicks, startId });
+  }
+  return { tagged, supervisors };
+}
+
+const NUL = Buffer.from([0]);
+
+function valueOf(environ: Buffer, name: string): string | null {
+  const needle = Buffer.from(`\0${name}=`);
+  const at = environ.indexOf(needle);
+  if (at < 0) return null;
+  const from = at + needle.length;
+  return environ.subarray(from, environ.indexOf(0, from)).toString();
+}
+
+/** Pids of the tagged processes, optionally leaving out those of one start. */
+export function taggedPids(statusDir: string, spareStartId: string | null = null): number[] {
+  return scanProc(statusDir)
+    .tagged.filter((p) => p.startId !== spareStartId)
+    .map((p) => p.pid);
+}
+
+/** Pids of the processes tagged with one of `startIds`. */
+export function pidsOfStarts(statusDir: string, startIds: readonly string[]): number[] {
+  const wanted = new Set(startIds);
+  return scanProc(statusDir)
+    .tagged.filter((p) => wanted.has(p.startId))
+    .map((p) => p.pid);
+}
+
+/**
+ * A supervisor, other than this one, that holds a file open by the name `lockPath` which is not
+ * the file we hold (inode `ownIno`): one whose `lock` was removed or replaced (`… (deleted)`), or
+ * whose whole directory was removed and made again. Such a supervise is alive and serving this
+ * directory although flock(2) on the new file could not see it. Holders of our own file are
+ * flock's business (a supervise refused a moment ago may still have it open).
+ */
+export function holderOfPath(supervisors: readonly number[], lockPath: string, ownIno: number): number | null {
+  const names = new Set([lockPath, `${lockPath} (deleted)`]);
+  for (const pid of supervisors) {
+    let fds: string[];
+    try {
+      fds = fs.readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const link = `/proc/${pid}/fd/${fd}`;
+        if (names.has(fs.readlinkSync(link)) && fs.statSync(link).ino !== ownIno) return pid;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return null;
+}
