@@ -1,5 +1,5 @@
 // Builds the man pages: man/NAME.SECTION.md (ronn-style markdown) to roff man/NAME.SECTION with
-// marked-man. Run by `npm run man`, `prepare` and `prepack`; the roff files are not committed.
+// marked-man. Run by `npm run man` and `prepack`; the roff files are not committed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
