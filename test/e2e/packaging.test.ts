@@ -122,15 +122,18 @@ describe('npm install -g of the tarball', () => {
     assertRan(started, 'supervise -p');
     const supervisor = document?.supervisor_pid;
     assert.ok(supervisor !== undefined, 'status.json names the supervisor');
-    const pid = await waitForServicePid(dir);
+    let ended = false;
     try {
+      const pid = await waitForServicePid(dir);
       const exited = await run(path.join(bin, 'svc'), [dir, 'exit'], { cwd: tmp });
       assertRan(exited, 'svc exit');
       assert.match(exited.stdout, /stopped/);
       await waitFor(`service ${pid} gone`, () => !isAlive(pid));
       await waitFor(`supervise ${supervisor} gone`, () => !isAlive(supervisor));
+      ended = true;
     } finally {
-      await stopSupervisor(supervisor);
+      // Only a supervisor not seen gone: its pid must not be signalled once it may be reused.
+      if (!ended) await stopSupervisor(supervisor);
     }
   });
 
@@ -148,7 +151,7 @@ describe('npm install -g of the tarball', () => {
       assert.ok(rendered.stdout.startsWith(title), `${page} starts with its title: ${rendered.stdout.slice(0, 80)}`);
       assert.match(rendered.stdout, /\nNAME\n/);
       assert.match(rendered.stdout, /\nSEE ALSO\n/);
-      assert.equal(rendered.stderr, '', `groff warnings for ${page}`);
+      assert.doesNotMatch(rendered.stderr, /troff|tbl|warning/i, `groff warnings for ${page}`);
     }
   });
 });
