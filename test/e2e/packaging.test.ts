@@ -2,6 +2,7 @@
 // and the bash completion, each used for real from a temporary prefix.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isAlive, track } from '../helpers/processes.ts';
@@ -15,6 +16,12 @@ const SLOW = { timeoutMs: 120_000 };
 /** The environment without what `npm test` passes to its scripts (npm_config_*, ...), so the npm run here sees only its own flags. */
 function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+}
+
+/** The nodemailer that dist/alarm.cjs would load (its one runtime import), resolved from where it is installed. */
+function assertNodemailerBeside(lib: string): void {
+  const resolved = createRequire(path.join(lib, 'dist', 'alarm.cjs')).resolve('nodemailer');
+  assert.ok(resolved.startsWith(path.join(lib, 'node_modules') + path.sep), `nodemailer resolved to ${resolved}, not inside ${lib}`);
 }
 
 function assertRan(result: RunResult, what: string): void {
@@ -103,13 +110,14 @@ describe('npm install -g of the tarball', () => {
     bin = path.join(prefix, 'bin');
   });
 
-  test('needs no registry and installs supervise and svc that print the version', async () => {
+  test('needs no registry and installs supervise and svc that print the version, with their dependencies beside them', async () => {
     const supervise = await run(path.join(bin, 'supervise'), ['-v']);
     assertRan(supervise, 'supervise -v');
     assert.equal(supervise.stdout.trim(), `supervise ${version}`);
     const svc = await run(path.join(bin, 'svc'), ['-v']);
     assertRan(svc, 'svc -v');
     assert.equal(svc.stdout.trim(), `svc ${version}`);
+    assertNodemailerBeside(path.join(prefix, 'lib', 'node_modules', 'supervise'));
   });
 
   test('starts a service with the installed supervise and ends it with the installed svc exit', async () => {
@@ -191,7 +199,7 @@ describe('npm run deb', () => {
     assert.match(description.stdout.replace(/\s+/g, ' '), /daemontools, which installs different programs under the same names: \/usr\/bin\/supervise and \/usr\/bin\/svc/);
   });
 
-  test('unpacked with dpkg -x, gives supervise and svc that run from the extracted paths', async () => {
+  test('unpacked with dpkg -x, gives supervise and svc that run from the extracted paths, with their dependencies beside them', async () => {
     const root = path.join(tmp, 'deb-root');
     assertRan(await run('dpkg', ['-x', deb, root]), 'dpkg -x');
     const supervise = await run(path.join(root, 'usr/bin/supervise'), ['-v']);
@@ -200,6 +208,7 @@ describe('npm run deb', () => {
     const svc = await run(path.join(root, 'usr/bin/svc'), ['-v']);
     assertRan(svc, 'extracted svc -v');
     assert.equal(svc.stdout.trim(), `svc ${version}`);
+    assertNodemailerBeside(path.join(root, 'usr', 'lib', 'supervise'));
   });
 });
 
