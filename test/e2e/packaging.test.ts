@@ -1,0 +1,233 @@
+// The install path a user takes: npm pack, npm install -g of the tarball, man pages, the .deb
+// and the bash completion, each used for real from a temporary prefix.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { isAlive, track } from '../helpers/processes.ts';
+import { readDocument, ROOT, run, SERVICE, stopSupervisor, waitForServicePid, type RunResult } from '../helpers/supervise-cli.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const SLOW = { timeoutMs: 120_000 };
+
+/** The environment without what `npm test` passes to its scripts (npm_config_*, ...), so the npm run here sees only its own flags. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+}
+
+/** The nodemailer that dist/alarm.cjs would load (its one runtime import), resolved from where it is installed. */
+function assertNodemailerBeside(lib: string): void {
+  const resolved = createRequire(path.join(lib, 'dist', 'alarm.cjs')).resolve('nodemailer');
+  assert.ok(resolved.startsWith(path.join(lib, 'node_modules') + path.sep), `nodemailer resolved to ${resolved}, not inside ${lib}`);
+}
+
+function assertRan(result: RunResult, what: string): void {
+  assert.equal(result.code, 0, `${what} failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+}
+
+/**
+ * A copy of the work tree with the repository's node_modules linked in: packing builds dist/ and
+ * the man pages, and must not rewrite them under the other test files running meanwhile.
+ */
+function copyWorkTree(to: string): void {
+  const skipped = new Set(['.git', 'node_modules', 'dist', 'out', 'status', 'test', 'bench']);
+  fs.cpSync(ROOT, to, {
+    recursive: true,
+    filter: (source) => {
+      const relative = path.relative(ROOT, source);
+      if (skipped.has(relative.split(path.sep)[0] ?? '')) return false;
+      return !/^man\/.*\.[0-9]$/.test(relative) && !relative.endsWith('.tgz');
+    },
+  });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(to, 'node_modules'));
+}
+
+let tmp: string;
+let tree: string;
+let tarball: string;
+let prefix: string;
+
+before(async () => {
+  tmp = makeTempDir('packaging-');
+  tree = path.join(tmp, 'tree');
+  prefix = path.join(tmp, 'prefix');
+  copyWorkTree(tree);
+  const packed = await run('npm', ['pack', '--pack-destination', tmp, '--cache', path.join(tmp, 'npm-cache')], { cwd: tree, env: cleanEnv(), ...SLOW });
+  assertRan(packed, 'npm pack');
+  tarball = path.join(tmp, `supervise-${version}.tgz`);
+});
+
+after(() => removeTempDir(tmp));
+
+describe('npm pack', () => {
+  test('ships the built commands, man pages, docs and bundled dependencies, and no sources or tests', async () => {
+    const listing = await run('tar', ['-tzf', tarball]);
+    assertRan(listing, 'tar -t');
+    const files = listing.stdout.split('\n').filter(Boolean);
+    for (const expected of [
+      'package/bin/supervise',
+      'package/bin/svc',
+      'package/dist/supervise.cjs',
+      'package/dist/alarm.cjs',
+      'package/dist/svc.js',
+      'package/man/supervise.8',
+      'package/man/svc.8',
+      'package/man/supervise.conf.5',
+      'package/supervise.conf',
+      'package/docs/config.md',
+      'package/packaging/supervise@.service',
+      'package/packaging/svc.bash-completion',
+      'package/node_modules/nodemailer/package.json',
+    ]) {
+      assert.ok(files.includes(expected), `${expected} missing from the tarball`);
+    }
+    const unwanted = files.filter((file) => /^package\/(src|test|bench|scripts|examples)\/|^package\/man\/.*\.md$/.test(file));
+    assert.deepEqual(unwanted, []);
+  });
+
+  test('leaves no dependency install script unreviewed (esbuild is in allowScripts)', async () => {
+    const pending = await run('npm', ['approve-scripts', '--allow-scripts-pending'], { cwd: ROOT, env: cleanEnv(), ...SLOW });
+    assertRan(pending, 'npm approve-scripts --allow-scripts-pending');
+    assert.match(pending.stdout, /No packages with unreviewed install scripts/);
+  });
+});
+
+describe('npm install -g of the tarball', () => {
+  let bin: string;
+
+  before(async () => {
+    const installed = await run(
+      'npm',
+      ['install', '-g', tarball, '--prefix', prefix, '--offline', '--cache', path.join(tmp, 'npm-cache'), '--no-audit', '--no-fund'],
+      { cwd: tmp, env: cleanEnv(), ...SLOW },
+    );
+    assertRan(installed, 'npm install -g --offline');
+    // Nothing to review: an install script in the package would make npm warn about it here.
+    assert.doesNotMatch(installed.stderr, /install-scripts/);
+    bin = path.join(prefix, 'bin');
+  });
+
+  test('needs no registry and installs supervise and svc that print the version, with their dependencies beside them', async () => {
+    const supervise = await run(path.join(bin, 'supervise'), ['-v']);
+    assertRan(supervise, 'supervise -v');
+    assert.equal(supervise.stdout.trim(), `supervise ${version}`);
+    const svc = await run(path.join(bin, 'svc'), ['-v']);
+    assertRan(svc, 'svc -v');
+    assert.equal(svc.stdout.trim(), `svc ${version}`);
+    assertNodemailerBeside(path.join(prefix, 'lib', 'node_modules', 'supervise'));
+  });
+
+  test('starts a service with the installed supervise and ends it with the installed svc exit', async () => {
+    const dir = path.join(tmp, 'status', 'packaged');
+    const conf = path.join(tmp, 'supervise.conf');
+    fs.writeFileSync(conf, '[global]\n');
+    const started = await run(path.join(bin, 'supervise'), ['-p', dir, '-F', conf, '-f', `node ${SERVICE} forever`], { cwd: tmp });
+    const document = readDocument(dir);
+    if (document !== null) track(document.supervisor_pid);
+    assertRan(started, 'supervise -p');
+    const supervisor = document?.supervisor_pid;
+    assert.ok(supervisor !== undefined, 'status.json names the supervisor');
+    let ended = false;
+    try {
+      const pid = await waitForServicePid(dir);
+      const exited = await run(path.join(bin, 'svc'), [dir, 'exit'], { cwd: tmp });
+      assertRan(exited, 'svc exit');
+      assert.match(exited.stdout, /stopped/);
+      await waitFor(`service ${pid} gone`, () => !isAlive(pid));
+      await waitFor(`supervise ${supervisor} gone`, () => !isAlive(supervisor));
+      ended = true;
+    } finally {
+      // Only a supervisor not seen gone: its pid must not be signalled once it may be reused.
+      if (!ended) await stopSupervisor(supervisor);
+    }
+  });
+
+  test('installs the man pages where man finds them, and each renders without a warning', async () => {
+    assert.ok(fs.existsSync('/usr/bin/man') || (await run('sh', ['-c', 'command -v man'])).code === 0, 'man (man-db) is needed: apt-get install man-db');
+    for (const [page, title] of [
+      ['man8/supervise.8', 'SUPERVISE(8)'],
+      ['man8/svc.8', 'SVC(8)'],
+      ['man5/supervise.conf.5', 'SUPERVISE.CONF(5)'],
+    ] as const) {
+      const file = path.join(prefix, 'share/man', page);
+      assert.ok(fs.existsSync(file), `${file} installed`);
+      const rendered = await run('man', ['--warnings', '-l', file], { env: { ...process.env, MANPAGER: 'cat', PAGER: 'cat', MANWIDTH: '80' } });
+      assertRan(rendered, `man -l ${page}`);
+      assert.ok(rendered.stdout.startsWith(title), `${page} starts with its title: ${rendered.stdout.slice(0, 80)}`);
+      assert.match(rendered.stdout, /\nNAME\n/);
+      assert.match(rendered.stdout, /\nSEE ALSO\n/);
+      assert.doesNotMatch(rendered.stderr, /troff|tbl|warning/i, `groff warnings for ${page}`);
+    }
+  });
+});
+
+describe('npm run deb', () => {
+  let deb: string;
+
+  before(async () => {
+    const out = path.join(tmp, 'deb');
+    const built = await run('npm', ['run', 'deb', '--silent', '--', tarball], { cwd: tree, env: { ...cleanEnv(), DEB_OUT: out }, ...SLOW });
+    assertRan(built, 'npm run deb');
+    deb = path.join(out, `supervise_${version}_all.deb`);
+    assert.equal(built.stdout.trim(), deb);
+  });
+
+  test('lists the commands, the runtime, man pages, unit and completion, and conflicts with daemontools', async () => {
+    const contents = await run('dpkg-deb', ['--contents', deb]);
+    assertRan(contents, 'dpkg-deb --contents');
+    for (const expected of [
+      './usr/bin/supervise -> ../lib/supervise/bin/supervise',
+      './usr/bin/svc -> ../lib/supervise/bin/svc',
+      './usr/lib/supervise/dist/supervise.cjs',
+      './usr/lib/supervise/node_modules/nodemailer/package.json',
+      './usr/share/man/man8/supervise.8.gz',
+      './usr/share/man/man8/svc.8.gz',
+      './usr/share/man/man5/supervise.conf.5.gz',
+      './usr/lib/systemd/system/supervise@.service',
+      './usr/share/bash-completion/completions/svc',
+      './etc/supervise/supervise.conf',
+    ]) {
+      assert.ok(contents.stdout.includes(expected), `${expected} missing from the .deb`);
+    }
+    const fields = await run('dpkg-deb', ['--field', deb, 'Package', 'Architecture', 'Depends', 'Conflicts']);
+    assertRan(fields, 'dpkg-deb --field');
+    assert.equal(fields.stdout, 'Package: supervise\nArchitecture: all\nDepends: nodejs (>= 20), util-linux\nConflicts: daemontools\n');
+    const description = await run('dpkg-deb', ['--field', deb, 'Description']);
+    assert.match(description.stdout.replace(/\s+/g, ' '), /daemontools, which installs different programs under the same names: \/usr\/bin\/supervise and \/usr\/bin\/svc/);
+  });
+
+  test('unpacked with dpkg -x, gives supervise and svc that run from the extracted paths, with their dependencies beside them', async () => {
+    const root = path.join(tmp, 'deb-root');
+    assertRan(await run('dpkg', ['-x', deb, root]), 'dpkg -x');
+    const supervise = await run(path.join(root, 'usr/bin/supervise'), ['-v']);
+    assertRan(supervise, 'extracted supervise -v');
+    assert.equal(supervise.stdout.trim(), `supervise ${version}`);
+    const svc = await run(path.join(root, 'usr/bin/svc'), ['-v']);
+    assertRan(svc, 'extracted svc -v');
+    assert.equal(svc.stdout.trim(), `svc ${version}`);
+    assertNodemailerBeside(path.join(root, 'usr', 'lib', 'supervise'));
+  });
+});
+
+describe('bash completion for svc', () => {
+  /** Runs the completion function as bash would for the words typed, in a directory with status/app. */
+  async function complete(...words: string[]): Promise<string[]> {
+    const cwd = path.join(tmp, 'completion');
+    fs.mkdirSync(path.join(cwd, 'status', 'app'), { recursive: true });
+    const script = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _svc; printf '%s\\n' "\${COMPREPLY[@]}"`;
+    const result = await run('bash', ['-c', script, 'bash', path.join(ROOT, 'packaging/svc.bash-completion'), 'svc', ...words], { cwd });
+    assertRan(result, 'bash completion');
+    return result.stdout.split('\n').filter(Boolean).sort();
+  }
+
+  test('offers status directories first, then the subcommands, then on and off after alarm', async () => {
+    assert.deepEqual(await complete('status/'), ['status/app']);
+    assert.deepEqual(await complete('status/app', 're'), ['reconf', 'reload', 'restart']);
+    assert.deepEqual(await complete('status/app', 'alarm', ''), ['off', 'on']);
+    assert.deepEqual(await complete('status', 'status/app', 'status/'), ['status/app']);
+    assert.deepEqual(await complete('status/app', 'log', '-'), ['--stderr', '--timeout', '-f', '-n']);
+  });
+});
