@@ -52,7 +52,8 @@ function openOutput(filePath: string): number {
     return openForAppend(filePath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'EFTYPE' ? 'it is not a regular file' : code === 'ELOOP' ? 'it is a symbolic link' : describeOsError(error);
+    // ENXIO: a FIFO without a reader (opened without waiting for one).
+    const why = code === 'EFTYPE' || code === 'ENXIO' ? 'it is not a regular file' : code === 'ELOOP' ? 'it is a symbolic link' : describeOsError(error);
     throw Object.assign(new Error(`unable to open ${filePath}: ${why}`), { code: 'EOUTPUT' });
   }
 }
