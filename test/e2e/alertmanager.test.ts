@@ -82,13 +82,14 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     assert.equal(alert?.status.state, 'active');
     assert.match(alert?.annotations.summary ?? '', /\[Alarm: .+\] Service crashy exited!$/);
     assert.match(alert?.annotations.description ?? '', /^exit code: 1\n/);
-    assert.match(readLog(dirOf('crashy')), /alertmanager sent: SuperviseServiceExited to http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/);
+    // Alertmanager may list the alert before supervise has logged the answer: wait for the line.
+    await waitFor('the alert logged', () => /alertmanager sent: SuperviseServiceExited to http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
 
     // Executable again: the next try starts it, and it stays up; the alert is resolved.
     fs.chmodSync(script, 0o755);
     track(await waitForServicePid(dirOf('crashy')));
     await waitFor('the alert resolved', async () => (await alertsOf('crashy')).length === 0);
-    assert.match(readLog(dirOf('crashy')), /alertmanager resolved: SuperviseServiceExited of crashy at http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/);
+    await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseServiceExited of crashy at http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
     assertNoPasswordLogged('crashy');
   });
 
@@ -108,6 +109,7 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     await start('doomed', writeConfig(), ['node', SERVICE, 'forever']);
     track(await waitForServicePid(dirOf('doomed')));
     await waitFor('the give-up resolved', async () => (await alertsOf('doomed')).length === 0);
+    await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseGaveUp, SuperviseServiceExited of doomed/.test(readLog(dirOf('doomed'))));
     assertNoPasswordLogged('doomed');
   });
 });
