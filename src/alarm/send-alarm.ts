@@ -6,9 +6,11 @@ import { errorText, type ChannelResult } from './channel-result.ts';
 import { runCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './command-channel.ts';
 import { sendMail, DEFAULT_MAIL_TIMEOUT_MS } from './mail-channel.ts';
 import { maskUrl } from './mask-url.ts';
+import { maskSecrets } from '../config/mask-secrets.ts';
+import { ALERTS, DEFAULT_ALERTMANAGER_TIMEOUT_MS, firingAlert, postAlerts, resolvedAlert, type AlertEvent } from './alertmanager-channel.ts';
 
 export interface SendAlarmOptions {
-  /** Deadline for each channel; default: 15 s mail, 30 s commands, 10 s webhook. */
+  /** Deadline for each channel; default: 15 s mail, 30 s commands, 10 s webhook and Alertmanager. */
   timeoutMs?: number;
 }
 
@@ -17,13 +19,17 @@ const GRACE_MS = 5_000;
 
 type AlarmChannelConfig = Pick<
   ServiceConfig,
-  'alarmMail' | 'alarmGsm' | 'gsmCommand' | 'alarmCommand' | 'alarmWebhook' | 'mailTransport' | 'mailFrom'
+  'alarmMail' | 'alarmGsm' | 'gsmCommand' | 'alarmCommand' | 'alarmWebhook' | 'mailTransport' | 'mailFrom' | 'alarmAlertmanager'
 >;
 
 /** True when at least one channel would deliver something, so the caller can skip building messages. */
 export function hasAlarmChannels(config: AlarmChannelConfig): boolean {
   return (
-    config.alarmMail.length > 0 || config.alarmGsm.length > 0 || config.alarmCommand !== '' || config.alarmWebhook !== ''
+    config.alarmMail.length > 0 ||
+    config.alarmGsm.length > 0 ||
+    config.alarmCommand !== '' ||
+    config.alarmWebhook !== '' ||
+    config.alarmAlertmanager.length > 0
   );
 }
 
@@ -49,6 +55,32 @@ export async function sendAlarm(
   // cuts short a channel that ignores them.
   const deadlineMs =
     Math.max(2 * (options.timeoutMs ?? DEFAULT_MAIL_TIMEOUT_MS), options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS) + GRACE_MS;
+  await Promise.all(deliveries.map((delivery) => deliver(delivery, deadlineMs, log)));
+}
+
+/**
+ * Resolves the Alertmanager alerts of `events` for `service` (same labels, endsAt now) at every
+ * alarm_alertmanager URL. Never rejects: a failure is a WARNING line, as for an alarm.
+ */
+export async function resolveAlerts(
+  events: readonly AlertEvent[],
+  service: string,
+  host: string,
+  config: Pick<ServiceConfig, 'alarmAlertmanager'>,
+  log: Log,
+  options: SendAlarmOptions = {},
+): Promise<void> {
+  if (events.length === 0) return;
+  const at = new Date();
+  const deliveries = config.alarmAlertmanager.map((url): Delivery => {
+    const shown = maskSecrets(url);
+    return {
+      run: () => postAlerts(url, events.map((event) => resolvedAlert(event, service, host, at)), options.timeoutMs),
+      sent: (r) => `alertmanager resolved: ${alertNames(events)} of ${service} at ${shown} (${r.detail})`,
+      failed: (r) => `unable to resolve alerts ${alertNames(events)} of ${service} at ${shown}: ${r.detail}`,
+    };
+  });
+  const deadlineMs = (options.timeoutMs ?? DEFAULT_ALERTMANAGER_TIMEOUT_MS) + GRACE_MS;
   await Promise.all(deliveries.map((delivery) => deliver(delivery, deadlineMs, log)));
 }
 
@@ -119,7 +151,20 @@ function planDeliveries(
       failed: (r) => `unable to send webhook to ${url}: ${r.detail}`,
     });
   }
+  for (const url of config.alarmAlertmanager) {
+    const shown = maskSecrets(url);
+    const name = alertNames([facts.event]);
+    deliveries.push({
+      run: () => postAlerts(url, [firingAlert(facts, message)], timeoutMs),
+      sent: (r) => `alertmanager sent: ${name} to ${shown} (${r.detail})`,
+      failed: (r) => `unable to send alert ${name} to ${shown}: ${r.detail}`,
+    });
+  }
   return deliveries;
+}
+
+function alertNames(events: readonly AlertEvent[]): string {
+  return events.map((event) => ALERTS[event].alertname).join(', ');
 }
 
 /** What alarm_command and gsm_command find in their environment, on top of supervise's own. */

@@ -26,6 +26,9 @@ export interface ListKey {
   field: FieldOfType<string[]>;
   /** Longest list kept; extra items are dropped with a warning. */
   maxItems?: number;
+  /** What each item must look like; an item refused is dropped with a warning. */
+  expected?: string;
+  accepts?: (item: string) => boolean;
 }
 
 export interface StringKey {
@@ -93,6 +96,13 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     min: 0,
     max: Number.MAX_SAFE_INTEGER,
     unit: 'bytes',
+  },
+  {
+    name: 'alarm_alertmanager',
+    kind: 'list',
+    field: 'alarmAlertmanager',
+    expected: 'an http:// or https:// URL',
+    accepts: (item) => isUrlWithHost(item, ['http:', 'https:']),
   },
 ];
 

@@ -111,7 +111,13 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
       }
       case 'list': {
         // Lists grow line by line and over [global], as meetbill's alarm_mail and alarm_gsm do.
-        const items = [...config[key.field], ...parseList(entry.value)];
+        const given = parseList(entry.value);
+        const accepted = key.accepts ? given.filter((item) => key.accepts?.(item)) : given;
+        if (accepted.length < given.length) {
+          const refused = given.filter((item) => !accepted.includes(item)).map((item) => shownText(maskSecrets(item)));
+          warnings.push({ text: `${where}: ${key.name}: expected ${key.expected ?? 'another value'}, found ${refused.join(' ')}; dropped` });
+        }
+        const items = [...config[key.field], ...accepted];
         if (key.maxItems !== undefined && items.length > key.maxItems) {
           const dropped = items.splice(key.maxItems);
           warnings.push({
@@ -141,6 +147,7 @@ const NEEDS_INTERVAL: readonly (keyof ServiceConfig)[] = [
   'alarmGsm',
   'alarmCommand',
   'alarmWebhook',
+  'alarmAlertmanager',
   'maxTries',
   'maxTriesIfCoredumped',
 ];

@@ -29,6 +29,8 @@ export interface ServiceConfig {
   logBackups: number;
   /** Size at which supervise.log and supervise.log.wf are rotated to .1. */
   superviseLogMaxBytes: number;
+  /** Alertmanager base URLs; every alarm is POSTed to URL/api/v2/alerts as an alert. */
+  alarmAlertmanager: string[];
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
@@ -46,6 +48,7 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   logMaxBytes: 0,
   logBackups: 1,
   superviseLogMaxBytes: 16 * 1024 * 1024,
+  alarmAlertmanager: [],
 });
 
 /** A problem found while reading the file: logged as a WARNING, never fatal. */

@@ -17,7 +17,8 @@ function describeValue(key: ConfigKey, config: ServiceConfig): string {
     }
     case 'list': {
       const items = config[key.field];
-      return items.length > 0 ? items.join(' ') : '(none)';
+      // alarm_alertmanager's URLs may carry credentials.
+      return items.length > 0 ? maskSecrets(items.join(' ')) : '(none)';
     }
     case 'string': {
       const value = config[key.field];

@@ -150,6 +150,8 @@ export class Runner {
     if (pid !== null) {
       this.dispatch({ type: 'spawned', pid });
       this.#tellStartOutcome({ pid });
+      // Running again: alerts opened by earlier exits are resolved (a no-op when none is open).
+      this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config);
     }
   }
 

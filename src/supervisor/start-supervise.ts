@@ -19,7 +19,7 @@ import { statusPaths } from '../status/status-paths.ts';
 import { StatusWriter } from '../status/status-writer.ts';
 import { describeOsError as reason } from '../os-error.ts';
 import { VERSION } from '../version.ts';
-import { AlarmDispatcher } from './alarm-dispatcher.ts';
+import { AlarmDispatcher, alertsLeftOpen } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
 import { findLeftover, type Leftover } from './leftover-service.ts';
@@ -113,7 +113,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     startThrottleMs: testStartThrottleMs(),
     log,
     statusWriter: new StatusWriter(paths, log),
-    alarms: new AlarmDispatcher(log, paths.stderr),
+    alarms: new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson)),
     version: VERSION,
     reloadConfig: () => {
       const next = loadConfig(options.configPath, serviceName, log, null);

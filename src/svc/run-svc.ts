@@ -3,6 +3,7 @@
 import { alarmCommand } from './command-alarm.ts';
 import { exitCommand } from './command-exit.ts';
 import { logCommand } from './command-log.ts';
+import { metricsCommand } from './command-metrics.ts';
 import { reconfCommand } from './command-reconf.ts';
 import { restartCommand } from './command-restart.ts';
 import { startCommand } from './command-start.ts';
@@ -56,6 +57,8 @@ export async function runSvc(request: SvcRequest, io: SvcIo): Promise<number> {
         return await statusTableCommand(request.dirs, request.json, context(0));
       case 'log':
         return await logCommand(request.dir, request.options, context(0), io.sink);
+      case 'metrics':
+        return await metricsCommand(request.dirs, request.output, context(0));
     }
   } catch (error) {
     if (error instanceof SvcError) {

@@ -13,7 +13,8 @@ export type SvcRequest =
   | { kind: 'dir'; dir: string; command: DirCommand; timeoutMs: number }
   | { kind: 'alarm'; dir: string; setting: 'on' | 'off'; timeoutMs: number }
   | { kind: 'statusTable'; dirs: string[]; json: boolean }
-  | { kind: 'log'; dir: string; options: LogOptions };
+  | { kind: 'log'; dir: string; options: LogOptions }
+  | { kind: 'metrics'; dirs: string[]; output: string | null };
 
 const DIR_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'status', 'alarm', 'log']);
 const WAITING_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'alarm']);
@@ -26,12 +27,13 @@ interface Flags {
   stderr: boolean;
   lines: string | null;
   timeout: string | null;
+  output: string | null;
 }
 
 class UsageError extends Error {}
 
 function splitFlags(argv: readonly string[]): { flags: Flags; words: string[] } {
-  const flags: Flags = { help: false, version: false, json: false, follow: false, stderr: false, lines: null, timeout: null };
+  const flags: Flags = { help: false, version: false, json: false, follow: false, stderr: false, lines: null, timeout: null, output: null };
   const words: string[] = [];
   const valueOf = (i: number, name: string): string => {
     const value = argv[i + 1];
@@ -54,6 +56,8 @@ function splitFlags(argv: readonly string[]): { flags: Flags; words: string[] } 
     else if (/^-n.+/.test(word)) flags.lines = word.slice(2);
     else if (word === '--timeout') flags.timeout = valueOf(i++, word);
     else if (word.startsWith('--timeout=')) flags.timeout = word.slice('--timeout='.length);
+    else if (word === '-o' || word === '--output') flags.output = valueOf(i++, word);
+    else if (word.startsWith('--output=')) flags.output = word.slice('--output='.length);
     else if (word.startsWith('-') && word.length > 1) throw new UsageError(`unknown option ${word}`);
     else words.push(word);
   }
@@ -74,7 +78,7 @@ function lineCount(flags: Flags): number | null {
 }
 
 function refuse(flags: Flags, allowed: readonly (keyof Flags)[], command: string): void {
-  const names: Record<string, string> = { json: '--json', follow: '-f', stderr: '--stderr', lines: '-n', timeout: '--timeout' };
+  const names: Record<string, string> = { json: '--json', follow: '-f', stderr: '--stderr', lines: '-n', timeout: '--timeout', output: '--output' };
   for (const [key, name] of Object.entries(names)) {
     const set = flags[key as keyof Flags];
     if (set !== false && set !== null && !allowed.includes(key as keyof Flags)) throw new UsageError(`${name} does not apply to "${command}"`);
@@ -84,6 +88,12 @@ function refuse(flags: Flags, allowed: readonly (keyof Flags)[], command: string
 function toRequest(flags: Flags, words: string[]): SvcRequest {
   if (flags.help) return { kind: 'help' };
   if (flags.version) return { kind: 'version' };
+  if (words[0] === 'metrics' && !DIR_COMMANDS.has(words[1] ?? '')) {
+    refuse(flags, ['output'], 'metrics');
+    if (words.length < 2) throw new UsageError('"metrics" wants at least one status directory');
+    if (flags.output === '') throw new UsageError('--output wants a file name');
+    return { kind: 'metrics', dirs: words.slice(1), output: flags.output };
+  }
   if (words.length < 2) throw new UsageError('a status directory and a command are needed');
   const [first, second, ...rest] = words as [string, string, ...string[]];
 

@@ -3,6 +3,7 @@ export const SVC_USAGE = `Usage: svc STATUS_DIR COMMAND [--timeout SECONDS]
    or: svc STATUS_DIR alarm on|off [--timeout SECONDS]
    or: svc STATUS_DIR log [-f] [--stderr] [-n N]
    or: svc status STATUS_DIR... [--json]
+   or: svc metrics STATUS_DIR... [--output FILE]
    or: svc -h | -v
 
 Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
@@ -17,6 +18,8 @@ Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
   log        print the service's __stdout (--stderr: __stderr); -f follows it, -n N prints the last N lines
 
   svc status DIR... shows many directories as one table (--json: their status.json documents).
+  svc metrics DIR... prints them in the Prometheus text format; --output FILE replaces FILE
+             atomically instead (for node_exporter's textfile collector, see docs/fleet.md).
   --timeout  how long to wait for the change to show in STATUS_DIR/status (default 30 s)
 
 Exit status: 0 done; 1 bad arguments; 2 not a directory; 3 cannot enter it; 4 supervise not

@@ -29,6 +29,7 @@ describe('describeConfig', () => {
       'log_max_bytes: 0',
       'log_backups: 1',
       'supervise_log_max_bytes: 16777216',
+      'alarm_alertmanager: (none)',
     ]);
   });
 
