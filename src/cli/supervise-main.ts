@@ -6,7 +6,15 @@ import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
 import { USAGE } from './usage.ts';
 import { VERSION } from '../version.ts';
-import { startSupervise } from '../supervisor/start-supervise.ts';
+import { startSupervise, type StartFailure } from '../supervisor/start-supervise.ts';
+
+/** SPEC §10: what each start-up failure exits with. */
+const EXIT_OF_FAILURE: Record<StartFailure['kind'], number> = {
+  statusDir: EXIT.statusDir,
+  held: EXIT.system,
+  setup: EXIT.system,
+  serviceStart: EXIT.system,
+};
 
 // First thing: no SIGUSR1 may open the inspector, no stray signal may end supervise.
 catchStraySignals();
@@ -43,11 +51,12 @@ async function main(): Promise<number | null> {
   }
   const supervision = startSupervise(options);
   if (!('started' in supervision)) {
-    say(supervision.code, `${supervision.message}\n`);
-    return supervision.code;
+    const code = EXIT_OF_FAILURE[supervision.kind];
+    say(code, `${supervision.message}\n`);
+    return code;
   }
   const outcome = await supervision.started;
-  if (report !== null) say(outcome.ok ? EXIT.ok : outcome.code, outcome.ok ? '' : `${outcome.message}\n`);
+  if (report !== null) say(outcome.ok ? EXIT.ok : EXIT_OF_FAILURE[outcome.kind], outcome.ok ? '' : `${outcome.message}\n`);
   else if (!outcome.ok) process.stderr.write(`${outcome.message}\n`);
   releaseStartUpGarbage();
   return supervision.finished;

@@ -99,6 +99,12 @@ export interface StatusDocument {
   tries_in_window: number;
   coredumps_in_window: number;
   last_exit: LastExit | null;
+  /**
+   * The configuration in force: `generation` counts successful loads (1 at start, +1 for each
+   * `r` that loaded the file), `error` says why the last `r` failed (null when it did not).
+   * Absent in documents written before 1.1.
+   */
+  config?: { generation: number; loaded_at: string; error: string | null };
   version: string;
 }
 

@@ -1,4 +1,4 @@
-// What an exit means: coredump classification and the words used to log it (SPEC §3).
+// What an exit means: which signals count as a coredump (SPEC §3).
 
 /**
  * Node does not expose the kernel's WCOREDUMP bit, so an exit by a signal whose default action
@@ -19,11 +19,4 @@ const CORE_SIGNALS: ReadonlySet<string> = new Set([
 
 export function isCoredumpSignal(signal: string | null): boolean {
   return signal !== null && CORE_SIGNALS.has(signal);
-}
-
-/** `service exited with code 1!`, `service exited with signal SIGSEGV with coredump!` */
-export function describeExit(code: number | null, signal: string | null, statusKnown: boolean): string {
-  if (!statusKnown) return 'service exited (exit status unknown: it was adopted, not started, by this supervise)!';
-  const how = signal !== null ? `with signal ${signal}` : code !== null ? `with code ${code}` : 'without starting';
-  return `service exited ${how}${isCoredumpSignal(signal) ? ' with coredump' : ''}!`;
 }

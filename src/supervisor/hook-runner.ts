@@ -1,54 +1,53 @@
 // Runs the -r restart hook (SPEC §8) as `RESTART_SH N`, without a shell and without blocking the
-// supervisor, with a time limit; logs the call and how it ended.
+// supervisor; logs the call and how it ended. Its time limit is the timer `hook` of the state
+// machine, which ends it through kill().
 import { spawn } from 'node:child_process';
 import type { Log } from '../logs/log.ts';
 
-/** A hook still running after this long is killed, and the restart goes ahead. */
-export const HOOK_TIMEOUT_MS = 60_000;
-
 export class HookRunner {
   #running: Promise<void> | null = null;
+  #pid: number | null = null;
+  #killedAfterMs: number | null = null;
 
-  constructor(
-    private readonly log: Log,
-    private readonly timeoutMs = HOOK_TIMEOUT_MS,
-  ) {}
+  constructor(private readonly log: Log) {}
 
   /** `hook` is the -r value split into words; the exit count is appended as the last argument. */
   run(hook: readonly string[], count: number, done: () => void): void {
     const [program, ...args] = hook as [string, ...string[]];
     const shown = `${hook.join(' ')} ${count}`;
+    this.#killedAfterMs = null;
     this.#running = new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | null = null;
       const finish = (text: string, failed: boolean) => {
-        if (timer !== null) clearTimeout(timer);
         if (failed) this.log.warning(text);
         else this.log.notice(text);
         this.#running = null;
+        this.#pid = null;
         resolve();
         done();
       };
       // Own session: the hook is not part of the service, and a stop of the service never hits it.
       const child = spawn(program, [...args, String(count)], { stdio: 'ignore', detached: true });
-      child.once('error', (error: NodeJS.ErrnoException) =>
-        finish(`restart_cmd: ${shown} could not be run: ${error.code ?? error.message}`, true),
-      );
+      child.once('error', (error: NodeJS.ErrnoException) => finish(`restart_cmd: ${shown} could not be run: ${error.code ?? error.message}`, true));
       if (child.pid === undefined) return;
+      this.#pid = child.pid;
       this.log.notice(`restart_cmd: ${shown} is called.`);
-      timer = setTimeout(() => {
-        try {
-          process.kill(-(child.pid as number), 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }, this.timeoutMs);
       child.once('exit', (code, signal) => {
-        const timedOut = signal === 'SIGKILL' && timer !== null;
         const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
-        const text = `restart_cmd: ${shown} ${how}${timedOut ? ` (time limit ${this.timeoutMs / 1000}s)` : ''}`;
-        finish(text, code !== 0);
+        const limit = this.#killedAfterMs === null ? '' : ` (time limit ${this.#killedAfterMs / 1000}s)`;
+        finish(`restart_cmd: ${shown} ${how}${limit}`, code !== 0);
       });
     });
+  }
+
+  /** Ends the running hook and its process group (its time limit passed). */
+  kill(afterMs: number): void {
+    if (this.#pid === null) return;
+    this.#killedAfterMs = afterMs;
+    try {
+      process.kill(-this.#pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
   }
 
   settled(): Promise<void> {

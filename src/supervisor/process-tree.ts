@@ -1,5 +1,7 @@
 // Reads /proc to find a service's whole process tree, so that a stop can reach every process.
 import fs from 'node:fs';
+import { scanProc } from './service-tag.ts';
+import type { ProcessTarget } from './supervisor-state.ts';
 
 export interface ProcessInfo {
   pid: number;
@@ -60,28 +62,26 @@ function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
 }
 
 /**
- * What a stopped service left in the supervisor's session (its orphaned children), sparing the
- * tree of `spare`, the service just started. Empty unless the supervisor leads its session.
+ * The live processes of `target` (see ProcessTarget): the tree below a pid, the rest of
+ * supervise's session (only when supervise leads it), the tagged processes of `statusDir`, and
+ * given pids while they live; never supervise itself, never the spared tree.
  */
-export function sessionLeftovers(spare: number, supervisorPid: number): number[] {
-  const processes = listProcesses();
-  if (!processes.some((p) => p.pid === supervisorPid && p.session === supervisorPid)) return [];
-  const spared = subtree(spare, processes);
-  return processes.filter((p) => p.session === supervisorPid && p.pid !== supervisorPid && !spared.has(p.pid)).map((p) => p.pid);
-}
-
-/**
- * The service and its descendants, plus, when the supervisor leads its own session, every other
- * process left in that session (children the service orphaned). Never the supervisor itself.
- */
-export function serviceTree(servicePid: number, supervisorPid: number): number[] {
-  const processes = listProcesses();
-  const members = subtree(servicePid, processes);
-  const leadsSession = processes.some((p) => p.pid === supervisorPid && p.session === supervisorPid);
-  if (leadsSession) {
+export function findProcesses(target: ProcessTarget, statusDir: string, supervisorPid: number): number[] {
+  const processes = listProcesses().filter((p) => p.state !== 'Z');
+  const members = target.tree === null ? new Set<number>() : subtree(target.tree, processes);
+  if (target.session && processes.some((p) => p.pid === supervisorPid && p.session === supervisorPid)) {
     for (const p of processes) if (p.session === supervisorPid) members.add(p.pid);
   }
+  const { tagged } = target;
+  if (tagged !== 'none') {
+    for (const p of scanProc(statusDir).tagged) {
+      const included = tagged === 'all' || ('except' in tagged ? p.startId !== tagged.except : tagged.only.includes(p.startId));
+      if (included) members.add(p.pid);
+    }
+  }
+  const alive = new Set(processes.map((p) => p.pid));
+  for (const pid of target.pids) if (alive.has(pid)) members.add(pid);
+  if (target.spare !== null) for (const pid of subtree(target.spare, processes)) members.delete(pid);
   members.delete(supervisorPid);
-  if (servicePid > 0 && !processes.some((p) => p.pid === servicePid)) members.delete(servicePid);
-  return [...members];
+  return [...members].filter((pid) => alive.has(pid));
 }

@@ -1,18 +1,43 @@
-// The runner: feeds events to transition(), performs the effects it returns, and keeps the one
-// timer for the next deadline. The only place that touches processes, files and clocks.
+// The runner: feeds events to transition(), performs the effects it returns, writes the status
+// projection when it changes, and keeps one OS timer for the earliest named timer. The only
+// place that touches processes, files and clocks, and it touches them through its world (spawn,
+// signal, /proc, clock), so that tests can drive the real runner in-process.
 import type { ServiceConfig } from '../config/config-types.ts';
 import type { Log } from '../logs/log.ts';
-import type { StatusDocument } from '../status/status-codec.ts';
+import { encodeStatus, encodeStatusDocument } from '../status/status-codec.ts';
 import type { StatusWriter } from '../status/status-writer.ts';
-import { HookRunner } from './hook-runner.ts';
-import { stillRunning, type FoundService } from './leftover-service.ts';
-import { serviceTree, sessionLeftovers } from './process-tree.ts';
-import { sweepProcesses } from './process-sweep.ts';
-import { newStartId, tagOf, taggedPids } from './service-tag.ts';
-import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
-import { initialState, nextDeadline, type Effect, type Instant, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
-import { START_THROTTLE_MS, transition, type TransitionContext } from './transition.ts';
+import { textOf } from '../text/messages.ts';
 import type { AlarmDispatcher } from './alarm-dispatcher.ts';
+import { HookRunner } from './hook-runner.ts';
+import { stillRunning } from './leftover-service.ts';
+import { findProcesses } from './process-tree.ts';
+import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
+import { newStartId, tagOf } from './service-tag.ts';
+import { statusOf } from './status-projection.ts';
+import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
+import { transition, type TransitionContext } from './transition.ts';
+import { HOOK_TIMEOUT_MS } from './hook-policy.ts';
+
+/** What the runner does to the world, passed in so that tests can watch or shorten it. */
+export interface RunnerWorld {
+  /** Both clocks, read once per event. */
+  now(): Instant;
+  /** Starts the service; the pid, or null when it failed (onSpawnError then follows). */
+  spawn: typeof spawnService;
+  signal(pid: number, signal: NodeJS.Signals): boolean;
+  /** Live processes of a target (/proc). */
+  find(target: ProcessTarget, statusDir: string): number[];
+  /** Whether an adopted process (pid and start time) still exists. */
+  stillRunning(pid: number, startTicks: number): boolean;
+}
+
+export const REAL_WORLD: RunnerWorld = {
+  now: () => ({ mono: performance.now(), wall: Date.now() }),
+  spawn: spawnService,
+  signal: signalProcess,
+  find: (target, statusDir) => findProcesses(target, statusDir, process.pid),
+  stillRunning,
+};
 
 export interface RunnerOptions {
   serviceName: string;
@@ -27,49 +52,56 @@ export interface RunnerOptions {
   statusWriter: StatusWriter;
   alarms: AlarmDispatcher;
   version: string;
-  /** Reads the config file again for `r`; null keeps the old config (the reader logs why). */
-  reloadConfig: () => ServiceConfig | null;
-  /** Test-only shorter start throttle (SUPERVISE_TEST_START_THROTTLE_MS). */
+  /** Reads the config file again for `r`: the new config, or why it could not be read. */
+  reloadConfig: () => { config: ServiceConfig } | { error: string };
+  /** Shorter start throttle and hook time limit, for tests. */
   startThrottleMs?: number;
+  hookTimeoutMs?: number;
+  world?: RunnerWorld;
   /** Told once how the first start went. */
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
   onExit: (code: number) => void;
 }
 
-/** How often an adopted service (not our child: no exit event) is checked. */
-export const ADOPTED_POLL_MS = 1000;
-
-export function now(): Instant {
-  return { mono: performance.now(), wall: Date.now() };
-}
-
 export class Runner {
   #state: SupervisorState;
   #context: TransitionContext;
+  readonly #world: RunnerWorld;
   #timer: NodeJS.Timeout | null = null;
   #timerAt: number | null = null;
-  #statusDirty = false;
   #batchDepth = 0;
-  #lastSignal: string | null = null;
+  /** What was last written, encoded: status is written when this changes. */
+  #written = '';
   #exiting = false;
-  /** SUPERVISE_START of the running (or adopted) service; null before the first start. */
-  #startId: string | null = null;
   readonly #hooks: HookRunner;
 
   constructor(private options: RunnerOptions) {
-    this.#state = initialState(now());
+    this.#world = options.world ?? REAL_WORLD;
+    this.#state = initialState(this.#world.now());
     this.#context = {
       config: options.config,
       serviceName: options.serviceName,
       hook: options.hook,
-      startThrottleMs: options.startThrottleMs ?? START_THROTTLE_MS,
+      startThrottleMs: options.startThrottleMs,
+      hookTimeoutMs: options.hookTimeoutMs,
     };
     this.#hooks = new HookRunner(options.log);
   }
 
   get state(): SupervisorState {
     return this.#state;
+  }
+
+  get config(): ServiceConfig {
+    return this.#context.config;
+  }
+
+  /** Starts supervising: adopts or clears what a dead supervise left, then starts the service. */
+  boot(leftover: BootFacts): void {
+    this.dispatch({ type: 'boot', leftover });
+    const pid = pidOf(this.#state.run);
+    if (pid !== 0) this.#tellStartOutcome({ pid });
   }
 
   dispatch(event: SupervisorEvent): void {
@@ -81,39 +113,43 @@ export class Runner {
     this.#batchDepth += 1;
     try {
       for (const event of events) {
-        const result = transition(this.#state, event, now(), this.#context);
+        const result = transition(this.#state, event, this.#world.now(), this.#context);
         this.#state = result.state;
         for (const effect of result.effects) this.#perform(effect);
       }
     } finally {
       this.#batchDepth -= 1;
     }
-    if (this.#batchDepth === 0) {
-      this.#lastSignal = null;
-      if (this.#statusDirty) this.#writeStatus();
+    if (this.#batchDepth === 0 && !this.#exiting) {
+      this.#writeStatus(false);
       this.#armTimer();
     }
   }
 
+  /** Writes the status files again, changed or not (after the directory was made again). */
+  rewriteStatus(): void {
+    this.#writeStatus(true);
+  }
+
   #perform(effect: Effect): void {
-    if (effect.type !== 'signal' && effect.type !== 'writeStatus') this.#lastSignal = null;
     switch (effect.type) {
       case 'spawn':
         this.#spawn();
         return;
-      case 'signal': {
-        // Standard signals do not queue: the same signal twice in a row within one batch (a
-        // flood of `k` on control) is delivered once.
-        const key = `${effect.pid}:${effect.signal}`;
-        if (key !== this.#lastSignal) signalProcess(effect.pid, effect.signal);
-        this.#lastSignal = key;
+      case 'signal':
+        this.#world.signal(effect.pid, effect.signal);
+        return;
+      case 'kill': {
+        const pids = this.#world.find(effect.target, this.options.statusDir);
+        for (const pid of pids) this.#world.signal(pid, 'SIGKILL');
+        if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterS: this.#context.config.killTimeout }));
         return;
       }
-      case 'killTree':
-        this.#killTree(effect.reason);
+      case 'look':
+        this.dispatch({ type: 'looked', pids: this.#world.find(effect.target, this.options.statusDir) });
         return;
-      case 'writeStatus':
-        this.#statusDirty = true;
+      case 'checkAdopted':
+        if (!this.#world.stillRunning(effect.pid, effect.startTicks)) this.dispatch({ type: 'exited', pid: effect.pid, code: null, signal: null, statusKnown: false });
         return;
       case 'log':
         if (effect.level === 'NOTICE') this.options.log.notice(effect.text);
@@ -123,35 +159,40 @@ export class Runner {
       case 'alarm':
         this.options.alarms.raise(effect.facts, this.#context.config);
         return;
+      case 'serviceRecovered':
+        this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config);
+        return;
       case 'runHook':
-        this.#runHook(effect.count);
+        if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, effect.count, () => this.dispatch({ type: 'hookDone' }));
         return;
-      case 'reloadConfig':
-        this.#reload();
+      case 'killHook':
+        this.#hooks.kill(this.#context.hookTimeoutMs ?? HOOK_TIMEOUT_MS);
         return;
+      case 'reloadConfig': {
+        const loaded = this.options.reloadConfig();
+        if ('config' in loaded) this.#context = { ...this.#context, config: loaded.config };
+        this.dispatch({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
+        return;
+      }
       case 'exit':
-        this.#exit(effect.code, effect.sweep);
+        this.#exit(effect.code);
         return;
     }
   }
 
   #spawn(): void {
     const startId = newStartId(this.options.command);
-    this.#startId = startId;
     const env = { ...this.options.env, ...tagOf(this.options.statusDir, startId) };
-    const pid = spawnService(this.options.command, this.options.output, env, {
-      onExit: (exitedPid, code, signal) =>
-        this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
+    const pid = this.#world.spawn(this.options.command, this.options.output, env, {
+      onExit: (exitedPid, code, signal) => this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
       onSpawnError: (reason) => {
         this.#tellStartOutcome({ reason });
         this.dispatch({ type: 'spawnFailed', reason });
       },
     });
     if (pid !== null) {
-      this.dispatch({ type: 'spawned', pid });
+      this.dispatch({ type: 'spawned', pid, startId });
       this.#tellStartOutcome({ pid });
-      // Running again: alerts opened by earlier exits are resolved (a no-op when none is open).
-      this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config);
     }
   }
 
@@ -161,122 +202,32 @@ export class Runner {
     tell?.(outcome);
   }
 
-  /**
-   * Watches a service left by a previous supervise. It is not our child, so no exit event comes
-   * for it: its existence is checked once a second (the only polling supervise does, and only
-   * until the adopted process ends).
-   */
-  adopt(leftover: FoundService, replace: boolean): void {
-    const { pid, startTicks, startedAtWall, pidChangedAtWall, paused, alarmsSilenced } = leftover;
-    this.#startId = leftover.startId;
-    this.dispatch({ type: 'adopted', pid, startedAtWall, pidChangedAtWall, paused, alarmsSilenced });
-    this.#tellStartOutcome({ pid });
-    const watch = setInterval(() => {
-      if (stillRunning(pid, startTicks)) return;
-      clearInterval(watch);
-      this.dispatch({ type: 'exited', pid, code: null, signal: null, statusKnown: false });
-    }, ADOPTED_POLL_MS);
-    if (replace) this.dispatch({ type: 'replace' });
-  }
-
-  #killTree(reason: 'timeout' | 'leftovers'): void {
-    // The tree and session as seen by /proc, and every process carrying the tag (those that left
-    // the session); after a new start, all but the new start's own.
-    const tree = reason === 'timeout' ? serviceTree(this.#state.pid, process.pid) : sessionLeftovers(this.#state.pid, process.pid);
-    const tagged = taggedPids(this.options.statusDir, reason === 'timeout' ? null : this.#startId);
-    const pids = [...new Set([...tree, ...tagged])];
-    for (const pid of pids) signalProcess(pid, 'SIGKILL');
-    if (pids.length === 0) return;
-    const why =
-      reason === 'timeout'
-        ? `service still running ${this.#context.config.killTimeout}s after TERM`
-        : 'the stopped service left processes behind, and a new copy was started';
-    this.options.log.warning(`${why}: sent SIGKILL to ${pids.length} process(es): ${pids.join(' ')}`);
-  }
-
-  #runHook(count: number): void {
-    const hook = this.options.hook;
-    if (hook === null) return;
-    this.#hooks.run(hook.command, count, () => this.dispatch({ type: 'hookDone' }));
-  }
-
-  #reload(): void {
-    const config = this.options.reloadConfig();
-    if (config === null) return;
-    this.#context = { ...this.#context, config };
-  }
-
-  #exit(code: number, sweep: boolean): void {
+  #exit(code: number): void {
     if (this.#exiting) return;
+    this.#writeStatus(false);
     this.#exiting = true;
-    this.#writeStatus();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
-    const swept = sweep ? this.#sweepBeforeExit() : Promise.resolve();
-    void Promise.all([swept, this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));
+    void Promise.all([this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));
   }
 
-  /**
-   * Asked to stop the service and exit (SIGTERM, `d` + `x`): the service is down, but what it
-   * started may not be (a wrapper's child that ignores TERM, a setsid'd worker). Supervise
-   * exits only once no tagged process and nothing in its session is left, with the rest of the
-   * §4 escalation: the stop signal now, SIGKILL at the stop's deadline.
-   */
-  async #sweepBeforeExit(): Promise<void> {
-    const timeoutMs = this.#context.config.killTimeout * 1000;
-    const killAt = timeoutMs > 0 ? (this.#state.killAtMono ?? performance.now() + timeoutMs) : null;
-    const find = () => [...new Set([...serviceTree(0, process.pid), ...taggedPids(this.options.statusDir)])];
-    const { killed, left } = await sweepProcesses(find, 'SIGTERM', killAt);
-    if (killed.length > 0) this.options.log.warning(`processes of the service still running ${this.#context.config.killTimeout}s after TERM: sent SIGKILL to ${killed.length} process(es): ${killed.join(' ')}`);
-    if (left.length > 0 && killAt !== null) this.options.log.warning(`processes of the service could not be stopped: ${left.join(' ')}`);
-  }
-
-  /** Writes the status files again (after the directory was made again). */
-  rewriteStatus(): void {
-    this.#writeStatus();
-  }
-
-  #writeStatus(): void {
-    this.#statusDirty = false;
-    const s = this.#state;
-    const wall = s.pidChangedAtWall;
-    this.options.statusWriter.write(
-      {
-        seconds: Math.floor(wall / 1000),
-        nanos: (wall % 1000) * 1_000_000,
-        paused: s.paused,
-        want: s.want,
-        alarmsSilenced: s.alarmsSilenced,
-        pid: s.pid,
-      },
-      this.#document(),
-    );
-  }
-
-  #document(): StatusDocument {
-    const s = this.#state;
-    return {
-      name: this.options.serviceName,
-      supervisor_pid: process.pid,
-      pid: s.pid === 0 ? null : s.pid,
-      state: s.pid !== 0 && s.paused && s.phase === 'up' ? 'paused' : s.phase,
-      want: s.want,
-      alarm: s.alarmsSilenced ? 'off' : 'on',
-      paused: s.pid !== 0 && s.paused,
-      since: new Date(s.pidChangedAtWall).toISOString(),
-      started_at: s.startedAtWall === null ? null : new Date(s.startedAtWall).toISOString(),
-      command: [...this.options.command],
-      restarts: s.restarts,
-      tries_in_window: s.window.exits,
-      coredumps_in_window: s.window.coredumps,
-      last_exit: s.lastExit,
+  #writeStatus(always: boolean): void {
+    const { bytes, document } = statusOf(this.#state, {
+      serviceName: this.options.serviceName,
+      command: this.options.command,
+      supervisorPid: process.pid,
       version: this.options.version,
-    };
+    });
+    const encoded = `${encodeStatus(bytes).toString('latin1')}${encodeStatusDocument(document)}`;
+    if (!always && encoded === this.#written) return;
+    this.#written = encoded;
+    this.options.statusWriter.write(bytes, document);
   }
 
+  /** One OS timer, for the earliest named timer; when it fires, every due timer is an event. */
   #armTimer(): void {
-    if (this.#exiting) return;
-    const at = nextDeadline(this.#state);
+    const next = nextTimer(this.#state);
+    const at = next === null ? null : next.at;
     if (at === this.#timerAt) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
@@ -285,7 +236,13 @@ export class Runner {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#timerAt = null;
-      this.dispatch({ type: 'tick' });
-    }, Math.max(0, at - performance.now()));
+      const now = this.#world.now().mono;
+      const due = (Object.entries(this.#state.timers) as [keyof SupervisorState['timers'], number][])
+        .filter(([, when]) => when <= now)
+        .sort((a, b) => a[1] - b[1])
+        .map(([name]) => ({ type: 'timer' as const, name }));
+      if (due.length > 0) this.dispatchAll(due);
+      else this.#armTimer();
+    }, Math.max(0, at - this.#world.now().mono));
   }
 }

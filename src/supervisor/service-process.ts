@@ -2,8 +2,8 @@
 // service itself, stdin on /dev/null, in the supervisor's session (meetbill's svc uses pgrep -s).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { describeOsError } from '../os-error.ts';
 import { openForAppend } from '../status/safe-files.ts';
+import { outputFailure, spawnFailure } from '../text/messages.ts';
 
 export interface ServiceHandlers {
   onExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
@@ -51,23 +51,8 @@ function openOutput(filePath: string): number {
   try {
     return openForAppend(filePath);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ENXIO: a FIFO without a reader (opened without waiting for one).
-    const why = code === 'EFTYPE' || code === 'ENXIO' ? 'it is not a regular file' : code === 'ELOOP' ? 'it is a symbolic link' : describeOsError(error);
-    throw Object.assign(new Error(`unable to open ${filePath}: ${why}`), { code: 'EOUTPUT' });
+    throw Object.assign(new Error(outputFailure(filePath, error)), { code: 'EOUTPUT' });
   }
-}
-
-const REASONS: Record<string, string> = {
-  ENOENT: 'no such file or directory (not found on PATH)',
-  EACCES: 'permission denied (not executable?)',
-  ENOEXEC: 'exec format error',
-};
-
-function spawnFailure(program: string, error: NodeJS.ErrnoException): string {
-  if (error.code === 'EOUTPUT') return `unable to start ${program}: ${error.message}`;
-  const hint = error.code === undefined ? undefined : REASONS[error.code];
-  return `unable to start ${program}: ${hint === undefined ? describeOsError(error) : `${error.code} (${hint})`}`;
 }
 
 /** Sends a signal, ignoring a process that is already gone. Returns whether it was delivered. */

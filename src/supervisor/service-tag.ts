@@ -103,21 +103,6 @@ function valueOf(environ: Buffer, name: string): string | null {
   return environ.subarray(from, environ.indexOf(0, from)).toString();
 }
 
-/** Pids of the tagged processes, optionally leaving out those of one start. */
-export function taggedPids(statusDir: string, spareStartId: string | null = null): number[] {
-  return scanProc(statusDir)
-    .tagged.filter((p) => p.startId !== spareStartId)
-    .map((p) => p.pid);
-}
-
-/** Pids of the processes tagged with one of `startIds`. */
-export function pidsOfStarts(statusDir: string, startIds: readonly string[]): number[] {
-  const wanted = new Set(startIds);
-  return scanProc(statusDir)
-    .tagged.filter((p) => wanted.has(p.startId))
-    .map((p) => p.pid);
-}
-
 /**
  * A supervisor, other than this one, that holds a file open by the name `lockPath` which is not
  * the file we hold (inode `ownIno`): one whose `lock` was removed or replaced (`… (deleted)`), or

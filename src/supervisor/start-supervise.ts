@@ -1,10 +1,10 @@
-// Start-up of one supervisor: status directory, lock, logs, config, the service, then the FIFOs.
-// Start-up problems are returned as values with their exit code; after start-up, nothing is fatal.
+// Start-up of one supervisor: status directory, lock, logs, config, FIFOs, then the runner's boot
+// with what a dead supervise left. Start-up problems are returned as typed failures (src/cli
+// gives them their exit status); after start-up, nothing is fatal.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { SuperviseOptions } from '../cli/args.ts';
-import { EXIT } from '../cli/exit-codes.ts';
-import { serviceNameOf } from '../cli/service-name.ts';
+import { serviceNameOf } from '../status/service-name.ts';
+import { fatal, textOf } from '../text/messages.ts';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../config/config-types.ts';
 import { readConfigFile } from '../config/config-file.ts';
 import { describeConfig } from '../config/describe-config.ts';
@@ -22,18 +22,31 @@ import { VERSION } from '../version.ts';
 import { AlarmDispatcher, alertsLeftOpen } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
-import { findLeftover, type Leftover } from './leftover-service.ts';
-import { sweepProcesses } from './process-sweep.ts';
-import { serviceTree } from './process-tree.ts';
+import { findLeftover } from './leftover-service.ts';
 import { Runner } from './runner.ts';
 import { reportStraySignals } from './stray-signals.ts';
-import { signalProcess } from './service-process.ts';
-import { holderOfPath, pidsOfStarts, scanProc } from './service-tag.ts';
+import { holderOfPath, scanProc } from './service-tag.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
 
+/** What supervise needs to know to start (the command line, already parsed). */
+export interface SupervisionOptions {
+  statusDir: string;
+  command: string[];
+  configPath: string;
+  /** -r, split into words like -f; null without -r. */
+  restartHook: string[] | null;
+  /** -t: seconds of calm after which the hook's exit count restarts. */
+  resetAfterS: number | null;
+}
+
+/**
+ * Why supervise could not start; src/cli maps the kind to an exit status (SPEC §10):
+ * `statusDir` the directory cannot be created or used, `held` another supervise holds it,
+ * `setup` the lock, FIFOs or logs cannot be set up, `serviceStart` the first start failed.
+ */
 export interface StartFailure {
   ok: false;
-  code: number;
+  kind: 'statusDir' | 'held' | 'setup' | 'serviceStart';
   message: string;
 }
 
@@ -42,14 +55,13 @@ export type StartOutcome = { ok: true; supervisorPid: number; servicePid: number
 export interface Supervision {
   /** Resolves once the first start of the service succeeded or failed. */
   started: Promise<StartOutcome>;
-  /** Resolves with supervise's exit code when it has finished. */
+  /** Resolves with how supervise ended: 0 after a stop or `x`, 1 after giving up. */
   finished: Promise<number>;
 }
 
-const failure = (code: number, message: string): StartFailure => ({ ok: false, code, message: `supervise: fatal: ${message}` });
+const failure = (kind: StartFailure['kind'], message: string): StartFailure => ({ ok: false, kind, message: fatal(message) });
 
-
-export function startSupervise(options: SuperviseOptions): StartFailure | Supervision {
+export function startSupervise(options: SupervisionOptions): StartFailure | Supervision {
   const dir = options.statusDir.replace(/[ \t]+$/, '');
   const paths = statusPaths(path.resolve(dir));
   const serviceName = serviceNameOf(dir);
@@ -58,17 +70,17 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     makeDirectory(paths.dir, 0o700);
     fs.accessSync(paths.dir, fs.constants.W_OK | fs.constants.X_OK);
   } catch (error) {
-    return failure(EXIT.statusDir, `unable to use status directory ${dir}: ${reason(error)}`);
+    return failure('statusDir', `unable to use status directory ${dir}: ${reason(error)}`);
   }
   const unsafe = unsafeDirectoryReason(paths.dir);
-  if (unsafe !== null) return failure(EXIT.statusDir, `unable to use status directory ${dir} as root: ${unsafe} (another user could plant files where root writes)`);
+  if (unsafe !== null) return failure('statusDir', `unable to use status directory ${dir} as root: ${unsafe} (another user could plant files where root writes)`);
 
   let lock: StatusLock;
   try {
     lock = acquireStatusLock(paths.lock);
   } catch (error) {
-    if (error instanceof LockBusyError) return failure(EXIT.system, `unable to lock ${dir}: ${error.message}`);
-    return failure(EXIT.system, `unable to lock ${dir}: ${reason(error)}`);
+    if (error instanceof LockBusyError) return failure('held', `unable to lock ${dir}: ${error.message}`);
+    return failure('setup', `unable to lock ${dir}: ${reason(error)}`);
   }
 
   const log = new FileLog(paths.log, paths.logWf, DEFAULT_CONFIG.superviseLogMaxBytes);
@@ -76,7 +88,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     log.open();
   } catch (error) {
     lock.release();
-    return failure(EXIT.system, `unable to open the logs in ${dir}: ${reason(error)}`);
+    return failure('setup', `unable to open the logs in ${dir}: ${reason(error)}`);
   }
   // One look at /proc: a live supervise of this directory that flock could not see (its `lock`
   // or the whole directory was removed and made again), and what a dead one left running.
@@ -85,10 +97,12 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   if (otherHolder !== null) {
     lock.release();
     log.close();
-    return failure(EXIT.system, `unable to lock ${dir}: held by pid ${otherHolder} (its lock file was removed and made again)`);
+    return failure('held', `unable to lock ${dir}: held by pid ${otherHolder} (its lock file was removed and made again)`);
   }
 
-  const config = options.restartHook === null ? loadConfig(options.configPath, serviceName, log, DEFAULT_CONFIG) : DEFAULT_CONFIG;
+  const loaded = options.restartHook === null ? loadConfig(options.configPath, serviceName, log) : null;
+  const config = loaded !== null && 'config' in loaded ? loaded.config : DEFAULT_CONFIG;
+  if (loaded !== null && 'error' in loaded) log.warning(`${loaded.error}; using the defaults`);
   if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
   log.maxBytes = config.superviseLogMaxBytes;
   const outputCap = new OutputCap([paths.stdout, paths.stderr], 0, 1, log);
@@ -116,10 +130,10 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     alarms: new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson)),
     version: VERSION,
     reloadConfig: () => {
-      const next = loadConfig(options.configPath, serviceName, log, null);
-      if (next !== null) {
-        log.maxBytes = next.superviseLogMaxBytes;
-        outputCap.configure(next.logMaxBytes, next.logBackups);
+      const next = loadConfig(options.configPath, serviceName, log);
+      if ('config' in next) {
+        log.maxBytes = next.config.superviseLogMaxBytes;
+        outputCap.configure(next.config.logMaxBytes, next.config.logBackups);
       }
       return next;
     },
@@ -127,7 +141,7 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
       spawnOutcome(
         'pid' in outcome
           ? { ok: true, supervisorPid: process.pid, servicePid: outcome.pid }
-          : { ok: false, code: EXIT.system, message: `supervise: warning: ${outcome.reason}; supervise (pid ${process.pid}) keeps retrying, see ${dir}/supervise.log.wf` },
+          : { ok: false, kind: 'serviceStart', message: textOf({ kind: 'startFailedRetrying', reason: outcome.reason, supervisorPid: process.pid, dir }) },
       ),
     onExit: (code) => {
       outputCap.stop();
@@ -148,11 +162,9 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
   process.on('SIGHUP', () => {});
   process.on('SIGTERM', () => runner.dispatch({ type: 'terminate', signal: 'SIGTERM' }));
   process.on('SIGINT', () => runner.dispatch({ type: 'terminate', signal: 'SIGINT' }));
-  reportStraySignals((signal) => log.warning(`received ${signal}: ignored (supervise ends only on SIGTERM, SIGINT, x or its limits)`));
+  reportStraySignals((signal) => log.warning(textOf({ kind: 'straySignal', signal })));
 
-  log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
-  startOrAdopt(runner, findLeftover(paths, options.command, scan.tagged), paths.dir, serviceName, config.killTimeout, log);
-
+  // The FIFOs before the service: what is started must be stoppable.
   const decoder = new ControlDecoder(log);
   const obey = (bytes: Buffer) => runner.dispatchAll(decoder.decode(bytes));
   try {
@@ -161,11 +173,16 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
     control = new ControlReader(paths.control, obey);
     control.open();
   } catch (error) {
-    // Without control nobody could stop what we started: take it down before failing.
-    for (const pid of serviceTree(runner.state.pid, process.pid)) signalProcess(pid, 'SIGKILL');
+    if (okFd !== null) fs.closeSync(okFd);
     lock.release();
-    return failure(EXIT.system, `unable to set up the FIFOs in ${dir}: ${reason(error)}`);
+    log.close();
+    return failure('setup', `unable to set up the FIFOs in ${dir}: ${reason(error)}`);
   }
+
+  log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
+  const leftover = findLeftover(paths, options.command, scan.tagged);
+  runner.boot({ adopt: leftover.adopt, stop: leftover.stop, staleStarts: leftover.staleStarts, notes: leftover.notes });
+
   guard = new StatusDirGuard(paths, lock, log, {
     reopenControl: () => control?.reopen(),
     reopenOk: () => {
@@ -181,43 +198,6 @@ export function startSupervise(options: SuperviseOptions): StartFailure | Superv
 }
 
 /**
- * Adopts the service a dead supervise left running, or starts it; whatever else of this
- * directory still runs (a previous command, what a replaced command left) is stopped with the
- * §4 escalation, and before the new start when there is one.
- */
-function startOrAdopt(runner: Runner, leftover: Leftover, statusDir: string, name: string, killTimeoutS: number, log: Log): void {
-  for (const note of leftover.notes) log.notice(note);
-  const adopted = leftover.adopt;
-  if (adopted !== null) {
-    log.notice(`adopted ${name} (pid ${adopted.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`);
-    runner.adopt(adopted, false);
-  }
-  if (leftover.stop.length === 0) {
-    if (adopted === null) runner.dispatch({ type: 'boot' });
-    return;
-  }
-  log.notice(`stopping ${leftover.stop.length} process(es) a previous supervise of this directory left running (${leftover.stop.join(' ')})${adopted === null ? ` before starting ${name}` : ''}`);
-  const first = new Set(leftover.stop);
-  // Found again at every look: what carries a stale start's tag, and what the first look found
-  // (an untagged one included) while it lives.
-  const find = () => [...new Set([...pidsOfStarts(statusDir, leftover.staleStarts), ...[...first].filter(isAlive)])];
-  const killAt = killTimeoutS > 0 ? performance.now() + killTimeoutS * 1000 : null;
-  void sweepProcesses(find, 'SIGTERM', killAt).then(({ killed }) => {
-    if (killed.length > 0) log.warning(`leftovers still running ${killTimeoutS}s after TERM: sent SIGKILL to ${killed.join(' ')}`);
-    if (adopted === null) runner.dispatch({ type: 'boot' });
-  });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
  * SUPERVISE_TEST_START_THROTTLE_MS shortens the 1 s start throttle, for tests only (a crash loop
  * of 1000 restarts in seconds, to show memory stays flat). Never set it in production.
  */
@@ -226,15 +206,12 @@ function testStartThrottleMs(): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-/** Reads the config file; on failure logs a WARNING and returns `fallback` (null on reload: keep the old one). */
-function loadConfig<F extends ServiceConfig | null>(filePath: string, serviceName: string, log: Log, fallback: F): ServiceConfig | F {
+/** Reads the config file: the config (its warnings and the effective values logged), or why it could not be read. */
+function loadConfig(filePath: string, serviceName: string, log: Log): { config: ServiceConfig } | { error: string } {
   const result = readConfigFile(filePath, serviceName);
-  if (!result.ok) {
-    log.warning(`${result.reason}; ${fallback === null ? 'the old configuration is kept' : 'using the defaults'}`);
-    return fallback;
-  }
+  if (!result.ok) return { error: result.reason };
   for (const warning of result.warnings) log.warning(warning.text);
   log.notice(`Finished loading configurations from ${filePath} for [${serviceName}]:`);
   for (const line of describeConfig(result.config)) log.notice(`  ${line}`);
-  return result.config;
+  return { config: result.config };
 }

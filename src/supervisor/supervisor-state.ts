@@ -1,8 +1,14 @@
 // The supervisor's state, its events and its effects: the vocabulary of transition().
-import type { ControlCommand } from '../control/control-commands.ts';
-import type { LastExit, ServiceState, Want } from '../status/status-codec.ts';
-import type { LogLevel } from '../logs/log.ts';
+//
+// The state is a few orthogonal fields, as runit's runsv keeps them: what runs (`run`), what is
+// wanted (`want`, `ending`), two flags, counters, and a record of named timers. A timer is a
+// monotonic deadline under a name; the runner keeps one OS timer for the earliest, and firing
+// one is the event `{ type: 'timer', name }`. Adding a timer is one name here, one clause in
+// transition() (or its policy module), and its tests.
 import type { AlarmFacts } from '../alarm/alarm-message.ts';
+import type { ControlCommand } from '../control/control-commands.ts';
+import type { LogLevel } from '../logs/log.ts';
+import type { LastExit, Want } from '../status/status-codec.ts';
 
 /** A moment, read once per event: monotonic for deadlines, wall clock for what people read. */
 export interface Instant {
@@ -10,98 +16,166 @@ export interface Instant {
   wall: number;
 }
 
+/** Why supervise is stopping the service (a stop supervise caused is never a failure). */
+export type StopReason = 'down' | 'terminate' | 'replace';
+
+/** What runs. A pid is the service's own (the status file's pid 16–19). */
+export type Run =
+  | { phase: 'down' }
+  /** Spawn asked for; the pid is not known yet. */
+  | { phase: 'spawning' }
+  | { phase: 'up'; pid: number; startedAtWall: number | null; adopted: AdoptedIdentity | null }
+  /** The stop signal was sent; waiting for the exit (SIGKILL at timer `kill`). */
+  | { phase: 'stopping'; pid: number; startedAtWall: number | null; adopted: AdoptedIdentity | null; reason: StopReason };
+
+/** A service left by a previous supervise: not our child, so its exit is noticed by polling. */
+export interface AdoptedIdentity {
+  startTicks: number;
+}
+
+/**
+ * The named deadlines (monotonic ms). Each is armed and cleared by transition() only.
+ * - restart: the start throttle (two starts at least `startThrottleMs` apart)
+ * - kill: SIGKILL for what a stop left running
+ * - window: the end of the restart-limit window (SPEC §6)
+ * - adopted: the next look at an adopted service
+ * - hook: the -r hook's time limit
+ * - sweep: the next look at what must be gone before supervise goes on
+ */
+export type TimerName = 'restart' | 'kill' | 'window' | 'adopted' | 'hook' | 'sweep';
+export type Timers = Partial<Record<TimerName, number>>;
+
+/** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
+export interface ProcessTarget {
+  /** The tree below this pid. */
+  tree: number | null;
+  /** Everything else in supervise's own session (what the service orphaned). */
+  session: boolean;
+  /** A tree left out (a service just started), with its descendants. */
+  spare: number | null;
+  /** Tagged processes of this directory: all, all but one start's, or only some starts'. */
+  tagged: 'all' | 'none' | { except: string } | { only: readonly string[] };
+  /** Further pids, while they live (an untagged leftover). */
+  pids: readonly number[];
+}
+
+/** A wait until some processes are gone, with the §4 escalation, before supervise goes on. */
+export interface Sweep {
+  target: ProcessTarget;
+  /** SIGKILL for whatever is left at this instant; null: never (kill_timeout 0). */
+  killAtMono: number | null;
+  /** Pids that got the stop signal already. */
+  signalled: readonly number[];
+  /** Whether SIGKILL went out (and was logged). */
+  killed: boolean;
+  /** What comes once they are gone: the first start, the exit of supervise, or nothing more. */
+  then: 'boot' | 'exit' | 'nothing';
+}
+
 export interface RestartWindow {
-  /** Monotonic ms at which the window closes; null when no window is open. */
-  endsAtMono: number | null;
   exits: number;
   coredumps: number;
 }
 
 export interface SupervisorState {
-  phase: ServiceState;
-  /** Service pid, 0 when down. */
-  pid: number;
+  run: Run;
   want: Want;
+  /** `x`, SIGTERM or SIGINT received: end supervise once the service is down. */
+  exitWhenDown: boolean;
+  /** Set when supervise has decided to end, with its exit status. */
+  ended: { code: number } | null;
   paused: boolean;
   alarmsSilenced: boolean;
-  /** `x` or SIGTERM received: end supervise once the service is down. */
-  exitWhenDown: boolean;
+  timers: Timers;
+  sweep: Sweep | null;
   /** Wall ms of the last pid change (the status file's timestamp). */
   pidChangedAtWall: number;
-  /** Monotonic ms of the last start, for the 1 s start throttle. */
+  /** Monotonic ms of the last start, for the start throttle. */
   lastStartMono: number | null;
-  /** Wall ms at which the running service started; null when down or unknown (adopted). */
-  startedAtWall: number | null;
-  /** Monotonic ms at which a throttled start is due. */
-  restartAtMono: number | null;
-  /** Monotonic ms at which a service that was told to stop gets SIGKILL. */
-  killAtMono: number | null;
+  /** SUPERVISE_START of the running (or adopted) service; null when unknown. */
+  startId: string | null;
   window: RestartWindow;
   /** Starts after the first one. */
   restarts: number;
   lastExit: LastExit | null;
-  /** -r mode: the hook is running; the restart waits for it. */
-  hookRunning: boolean;
-  /** -r mode: exits counted for the hook argument, and monotonic ms of the previous exit. */
-  hookCount: number;
-  hookLastExitMono: number | null;
+  /** -r mode: the hook is running (the restart waits for it); exits counted for its argument. */
+  hook: { running: boolean; count: number; lastExitMono: number | null };
+  /** Config reloads (`r`): how many succeeded, and why the last one failed (null: it did not). */
+  config: { generation: number; loadedAtWall: number; error: string | null };
+}
+
+/** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
+export interface BootFacts {
+  adopt: { pid: number; startTicks: number; startedAtWall: number; pidChangedAtWall: number; paused: boolean; alarmsSilenced: boolean; startId: string | null } | null;
+  /** Processes to stop before anything starts. */
+  stop: readonly number[];
+  /** Their start ids: what they fork meanwhile carries one of them. */
+  staleStarts: readonly string[];
+  /** What the log should say about what was found. */
+  notes: readonly string[];
 }
 
 export type SupervisorEvent =
-  | { type: 'boot' } // supervise is ready: start the service
-  | { type: 'adopted'; pid: number; startedAtWall: number; pidChangedAtWall: number; paused: boolean; alarmsSilenced: boolean } // a leftover service is watched
-  | { type: 'replace' } // stop the adopted leftover (another command), then start ours
-  | { type: 'spawned'; pid: number }
+  | { type: 'boot'; leftover: BootFacts } // supervise is ready: adopt, clear leftovers, start
+  | { type: 'spawned'; pid: number; startId: string }
   | { type: 'spawnFailed'; reason: string }
   | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; statusKnown: boolean }
   | { type: 'control'; command: ControlCommand }
   | { type: 'terminate'; signal: 'SIGTERM' | 'SIGINT' }
   | { type: 'hookDone' }
-  | { type: 'tick' }; // a deadline may have passed
+  | { type: 'configLoaded'; error: string | null } // after a reloadConfig effect
+  | { type: 'looked'; pids: readonly number[] } // after a look effect: what of the sweep is left
+  | { type: 'timer'; name: TimerName };
 
 export type Effect =
   | { type: 'spawn' }
   | { type: 'signal'; pid: number; signal: NodeJS.Signals }
-  /**
-   * SIGKILL the service's whole process tree and what it left in the supervisor's session, at
-   * the kill deadline of a stop ('timeout'); or, right after a new start while a stopped
-   * service's deadline was pending, what the stopped one left, sparing the new one ('leftovers').
-   */
-  | { type: 'killTree'; reason: 'timeout' | 'leftovers' }
-  | { type: 'writeStatus' }
+  /** SIGKILL to every process of `target`, logged with `why`. */
+  | { type: 'kill'; target: ProcessTarget; why: 'stop-timeout' | 'left-by-stopped' }
+  /** Find what is left of the sweep's target: answered by a `looked` event. */
+  | { type: 'look'; target: ProcessTarget }
+  /** Whether an adopted service still runs: answered by an `exited` event when it does not. */
+  | { type: 'checkAdopted'; pid: number; startTicks: number }
   | { type: 'log'; level: LogLevel; text: string }
   | { type: 'alarm'; facts: Omit<AlarmFacts, 'host' | 'stderrTail'> }
+  /** The service runs again: alerts opened for it can be resolved (SPEC §18). */
+  | { type: 'serviceRecovered' }
   | { type: 'runHook'; count: number }
+  | { type: 'killHook' }
   | { type: 'reloadConfig' }
-  /** End supervise; `sweep`: first stop every process of the service that is left (§4). */
-  | { type: 'exit'; code: number; sweep: boolean };
+  | { type: 'exit'; code: number };
 
 export function initialState(now: Instant): SupervisorState {
   return {
-    phase: 'down',
-    pid: 0,
+    run: { phase: 'down' },
     want: 'up',
+    exitWhenDown: false,
+    ended: null,
     paused: false,
     alarmsSilenced: false,
-    exitWhenDown: false,
+    timers: {},
+    sweep: null,
     pidChangedAtWall: now.wall,
     lastStartMono: null,
-    startedAtWall: null,
-    restartAtMono: null,
-    killAtMono: null,
-    window: { endsAtMono: null, exits: 0, coredumps: 0 },
+    startId: null,
+    window: { exits: 0, coredumps: 0 },
     restarts: 0,
     lastExit: null,
-    hookRunning: false,
-    hookCount: 0,
-    hookLastExitMono: null,
+    hook: { running: false, count: 0, lastExitMono: null },
+    config: { generation: 1, loadedAtWall: now.wall, error: null },
   };
 }
 
-/** The earliest deadline the runner must wake up for, or null. */
-export function nextDeadline(state: SupervisorState): number | null {
-  const due = [state.restartAtMono, state.killAtMono, state.window.endsAtMono].filter(
-    (at): at is number => at !== null,
-  );
-  return due.length === 0 ? null : Math.min(...due);
+/** The service's pid, 0 when none runs. */
+export function pidOf(run: Run): number {
+  return run.phase === 'up' || run.phase === 'stopping' ? run.pid : 0;
+}
+
+/** The earliest armed timer, or null when nothing is due. */
+export function nextTimer(state: SupervisorState): { name: TimerName; at: number } | null {
+  let next: { name: TimerName; at: number } | null = null;
+  for (const [name, at] of Object.entries(state.timers) as [TimerName, number][]) {
+    if (next === null || at < next.at) next = { name, at };
+  }
+  return next;
 }

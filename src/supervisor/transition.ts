@@ -1,20 +1,42 @@
 // The supervisor's decisions, as one pure function: (state, event, now, context) → state + effects.
-// The runner performs the effects; nothing here touches processes, files or clocks.
+// The runner performs the effects; nothing here touches processes, files or clocks. Policies
+// (limits.ts, hook-policy.ts) are small pure modules called from here.
 import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
-import { describeExit, isCoredumpSignal } from './exit-facts.ts';
-import type { Effect, Instant, SupervisorEvent, SupervisorState } from './supervisor-state.ts';
+import { exitMessage, textOf } from '../text/messages.ts';
+import { isCoredumpSignal } from './exit-facts.ts';
+import { HOOK_TIMEOUT_MS, hookCount, type HookSettings } from './hook-policy.ts';
+import { countExit, exitsCount, limitReached } from './limits.ts';
+import {
+  pidOf,
+  type BootFacts,
+  type Effect,
+  type Instant,
+  type ProcessTarget,
+  type StopReason,
+  type SupervisorEvent,
+  type SupervisorState,
+  type TimerName,
+} from './supervisor-state.ts';
 
 /** Two starts are at least this far apart (daemontools and meetbill sleep 1 s after a start). */
 export const START_THROTTLE_MS = 1000;
+/** How often an adopted service (not our child: no exit event) is looked at. */
+export const ADOPTED_POLL_MS = 1000;
+/** How often a sweep looks again at what must be gone. */
+export const SWEEP_LOOK_MS = 25;
+/** After SIGKILL, how long a sweep waits for the kernel to remove the processes (D state). */
+export const SWEEP_AFTER_KILL_MS = 5000;
 
 export interface TransitionContext {
   config: ServiceConfig;
   serviceName: string;
   /** -r mode: the restart hook; alarms and limits are then off. */
-  hook: { command: readonly string[]; resetAfterS: number | null } | null;
+  hook: HookSettings | null;
   /** Two starts are at least this far apart; START_THROTTLE_MS except in tests. */
   startThrottleMs?: number;
+  /** The hook's time limit; HOOK_TIMEOUT_MS except in tests. */
+  hookTimeoutMs?: number;
 }
 
 export interface Transition {
@@ -22,103 +44,200 @@ export interface Transition {
   effects: Effect[];
 }
 
-export function transition(
-  state: SupervisorState,
-  event: SupervisorEvent,
-  now: Instant,
-  context: TransitionContext,
-): Transition {
+export function transition(state: SupervisorState, event: SupervisorEvent, now: Instant, context: TransitionContext): Transition {
   const effects: Effect[] = [];
-  const next = step({ ...state, window: { ...state.window } }, event, now, context, effects);
+  // A timer that fires is spent; its clause arms it again if it should.
+  const timers = event.type === 'timer' ? without(state.timers, event.name) : { ...state.timers };
+  const next = step({ ...state, timers }, event, now, context, effects);
   return { state: next, effects };
 }
 
-function step(
-  s: SupervisorState,
-  event: SupervisorEvent,
-  now: Instant,
-  context: TransitionContext,
-  effects: Effect[],
-): SupervisorState {
+type Step = (s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]) => SupervisorState;
+
+function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  if (s.ended !== null) return s;
   switch (event.type) {
     case 'boot':
-      return s.want === 'down' ? s : startOrWait(s, now, context, effects);
-    case 'adopted':
-      // Not a pid change: the status keeps the instant the previous supervise recorded, and
-      // the flags it recorded (paused, alarms silenced) still describe the process.
-      effects.push({ type: 'writeStatus' });
-      return {
-        ...s,
-        phase: event.paused ? 'paused' : 'up',
-        paused: event.paused,
-        alarmsSilenced: event.alarmsSilenced,
-        pid: event.pid,
-        startedAtWall: event.startedAtWall,
-        pidChangedAtWall: event.pidChangedAtWall,
-        lastStartMono: now.mono,
-      };
-    case 'replace':
-      return stopService(s, now, context, effects);
+      return boot(s, event.leftover, now, context, effects);
     case 'spawned':
-      effects.push({ type: 'writeStatus' });
-      // A new process is never paused (meetbill clears the flag on every start).
-      return { ...s, phase: 'up', paused: false, pid: event.pid, pidChangedAtWall: now.wall, startedAtWall: now.wall };
+      return spawned(s, event.pid, event.startId, now, context, effects);
     case 'spawnFailed':
       effects.push({ type: 'log', level: 'FATAL', text: event.reason });
       return serviceGone(s, { code: null, signal: null, statusKnown: true }, now, context, effects);
     case 'exited':
-      if (event.pid !== s.pid) return s;
+      if (event.pid !== pidOf(s.run)) return s;
       return serviceGone(s, event, now, context, effects);
     case 'control':
       return onControl(s, event.command, now, context, effects);
     case 'terminate':
       effects.push({ type: 'log', level: 'NOTICE', text: `received ${event.signal}: stopping the service and exiting` });
-      return stopService({ ...s, want: 'down', exitWhenDown: true }, now, context, effects);
-    case 'hookDone':
-      return s.want === 'up' && s.pid === 0 && !s.exitWhenDown
-        ? startOrWait({ ...s, hookRunning: false }, now, context, effects)
-        : { ...s, hookRunning: false };
-    case 'tick':
-      return onDeadlines(s, now, context, effects);
+      return stopService({ ...s, want: 'down', exitWhenDown: true }, 'terminate', now, context, effects);
+    case 'hookDone': {
+      const done = { ...s, hook: { ...s.hook, running: false }, timers: without(s.timers, 'hook') };
+      return done.want === 'up' && pidOf(done.run) === 0 && !done.exitWhenDown ? startOrWait(done, now, context, effects) : done;
+    }
+    case 'configLoaded':
+      if (event.error === null) return { ...s, config: { generation: s.config.generation + 1, loadedAtWall: now.wall, error: null } };
+      effects.push({ type: 'log', level: 'WARNING', text: `${event.error}; the old configuration is kept` });
+      return { ...s, config: { ...s.config, error: event.error } };
+    case 'looked':
+      return looked(s, event.pids, now, context, effects);
+    case 'timer':
+      return ON_TIMER[event.name](s, now, context, effects);
   }
 }
 
-/** Starts the service now, or at the end of the start throttle. */
+/** What each timer does when it fires. */
+const ON_TIMER: Record<TimerName, Step> = {
+  restart: (s, now, context, effects) => startOrWait(s, now, context, effects),
+  kill: (s, _now, _context, effects) => {
+    const pid = pidOf(s.run);
+    effects.push({ type: 'kill', target: { tree: pid === 0 ? null : pid, session: true, spare: null, tagged: 'all', pids: [] }, why: 'stop-timeout' });
+    return s;
+  },
+  window: (s) => ({ ...s, window: { exits: 0, coredumps: 0 } }),
+  adopted: (s, now, _context, effects) => {
+    const run = s.run;
+    if ((run.phase !== 'up' && run.phase !== 'stopping') || run.adopted === null) return s;
+    effects.push({ type: 'checkAdopted', pid: run.pid, startTicks: run.adopted.startTicks });
+    return { ...s, timers: { ...s.timers, adopted: now.mono + ADOPTED_POLL_MS } };
+  },
+  hook: (s, _now, _context, effects) => {
+    effects.push({ type: 'killHook' });
+    return s;
+  },
+  sweep: (s, _now, _context, effects) => {
+    if (s.sweep !== null) effects.push({ type: 'look', target: s.sweep.target });
+    return s;
+  },
+};
+
+/** Start-up: adopt what a dead supervise left, stop the rest of it, then start (SPEC §11). */
+function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  let next = s;
+  for (const note of leftover.notes) effects.push({ type: 'log', level: 'NOTICE', text: note });
+  const adopted = leftover.adopt;
+  if (adopted !== null) {
+    effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'adopted', service: context.serviceName, pid: adopted.pid }) });
+    // Not a pid change: the status keeps the instant the previous supervise recorded, and the
+    // flags it recorded (paused, alarms silenced) still describe the process.
+    next = {
+      ...next,
+      run: { phase: 'up', pid: adopted.pid, startedAtWall: adopted.startedAtWall, adopted: { startTicks: adopted.startTicks } },
+      paused: adopted.paused,
+      alarmsSilenced: adopted.alarmsSilenced,
+      pidChangedAtWall: adopted.pidChangedAtWall,
+      startId: adopted.startId,
+      lastStartMono: now.mono,
+      timers: { ...next.timers, adopted: now.mono + ADOPTED_POLL_MS },
+    };
+  }
+  if (leftover.stop.length > 0) {
+    effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'stoppingLeftovers', pids: leftover.stop, service: adopted === null ? context.serviceName : null }) });
+    const target: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: leftover.staleStarts }, pids: leftover.stop };
+    return beginSweep(next, target, adopted === null ? 'boot' : 'nothing', now, context, effects);
+  }
+  if (adopted !== null || next.want === 'down') return next;
+  return startOrWait(next, now, context, effects);
+}
+
+function spawned(s: SupervisorState, pid: number, startId: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  if (s.run.phase !== 'spawning') return s;
+  effects.push({ type: 'serviceRecovered' });
+  if (s.timers.kill !== undefined) {
+    // A stop's kill deadline was pending: dropped, so that it can never hit the new service;
+    // what the stopped one left goes now, sparing the new start's tree and tag.
+    effects.push({ type: 'kill', target: { tree: null, session: true, spare: pid, tagged: { except: startId }, pids: [] }, why: 'left-by-stopped' });
+  }
+  void context;
+  // A new process is never paused (meetbill clears the flag on every start).
+  return {
+    ...s,
+    run: { phase: 'up', pid, startedAtWall: now.wall, adopted: null },
+    paused: false,
+    pidChangedAtWall: now.wall,
+    startId,
+    timers: without(s.timers, 'kill'),
+  };
+}
+
+/** Starts the service now, or arms the start throttle. */
 function startOrWait(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
-  if (s.pid !== 0 || s.hookRunning) return s;
+  if (s.run.phase !== 'down' || s.hook.running || s.sweep !== null) return s;
   const throttle = context.startThrottleMs ?? START_THROTTLE_MS;
   const dueAt = s.lastStartMono === null ? now.mono : s.lastStartMono + throttle;
-  if (dueAt > now.mono) {
-    effects.push({ type: 'writeStatus' });
-    return { ...s, phase: 'backoff', restartAtMono: dueAt };
-  }
-  // A stop's kill deadline is still pending: it is dropped so that it can never hit the new
-  // service, and what the stopped one left goes right after the new start (after, so that the
-  // /proc scan does not delay the start).
+  if (dueAt > now.mono) return { ...s, timers: { ...s.timers, restart: dueAt } };
   effects.push({ type: 'spawn' });
-  if (s.killAtMono !== null) effects.push({ type: 'killTree', reason: 'leftovers' });
   const restarts = s.lastStartMono === null ? s.restarts : s.restarts + 1;
-  return { ...s, phase: 'starting', restartAtMono: null, killAtMono: null, lastStartMono: now.mono, restarts };
+  return { ...s, run: { phase: 'spawning' }, timers: without(s.timers, 'restart'), lastStartMono: now.mono, restarts };
 }
 
-function stopService(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
-  effects.push({ type: 'writeStatus' });
-  if (s.pid === 0) {
-    const down = { ...s, phase: 'down' as const, restartAtMono: null };
-    return s.exitWhenDown ? finish(down, 0, effects) : down;
+function stopService(s: SupervisorState, reason: StopReason, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const run = s.run;
+  if (run.phase === 'down' || run.phase === 'spawning') {
+    const down = { ...s, timers: without(s.timers, 'restart') };
+    return s.exitWhenDown ? finish(down, 0, now, context, effects) : down;
   }
-  effects.push({ type: 'signal', pid: s.pid, signal: 'SIGTERM' }, { type: 'signal', pid: s.pid, signal: 'SIGCONT' });
-  const timeoutMs = context.config.killTimeout * 1000;
-  const killAtMono = timeoutMs > 0 ? (s.killAtMono ?? now.mono + timeoutMs) : null;
-  return { ...s, phase: 'stopping', paused: false, killAtMono };
+  effects.push({ type: 'signal', pid: run.pid, signal: 'SIGTERM' }, { type: 'signal', pid: run.pid, signal: 'SIGCONT' });
+  return { ...s, run: { ...run, phase: 'stopping', reason: run.phase === 'stopping' ? run.reason : reason }, paused: false, timers: armKill(s, now, context) };
 }
 
-function finish(s: SupervisorState, code: number, effects: Effect[]): SupervisorState {
-  // Asked to stop the service and exit (SIGTERM, `d` + `x`): nothing of it may outlive supervise.
-  // `x` alone keeps meetbill's way: supervise goes once the service's own process is down.
-  const sweep = code === 0 && s.want === 'down';
-  effects.push({ type: 'writeStatus' }, { type: 'exit', code, sweep });
-  return { ...s, phase: code === 0 ? 'exited' : 'fatal', restartAtMono: null, window: { ...s.window, endsAtMono: null } };
+/** The §4 deadline for SIGKILL, kept if one is pending; none with kill_timeout 0. */
+function armKill(s: SupervisorState, now: Instant, context: TransitionContext): SupervisorState['timers'] {
+  const timeoutMs = context.config.killTimeout * 1000;
+  if (timeoutMs <= 0) return s.timers;
+  return { ...s.timers, kill: s.timers.kill ?? now.mono + timeoutMs };
+}
+
+/**
+ * supervise ends. Asked to stop the service and exit (SIGTERM, `d` + `x`), nothing of it may
+ * outlive supervise: a sweep first. `x` alone keeps meetbill's way: supervise goes once the
+ * service's own process is down.
+ */
+function finish(s: SupervisorState, code: number, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const ending = { ...s, timers: without(s.timers, 'restart', 'window', 'adopted') };
+  if (code === 0 && s.want === 'down' && s.sweep === null) {
+    return beginSweep(ending, { tree: null, session: true, spare: null, tagged: 'all', pids: [] }, 'exit', now, context, effects);
+  }
+  effects.push({ type: 'exit', code });
+  return { ...ending, ended: { code }, timers: {} };
+}
+
+function beginSweep(s: SupervisorState, target: ProcessTarget, then: 'boot' | 'exit' | 'nothing', now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const timeoutMs = context.config.killTimeout * 1000;
+  const killAtMono = timeoutMs > 0 ? (s.timers.kill ?? now.mono + timeoutMs) : null;
+  effects.push({ type: 'look', target });
+  return { ...s, sweep: { target, killAtMono, signalled: [], killed: false, then }, timers: without(s.timers, 'kill') };
+}
+
+/** A sweep's look: the stop signal to what is new, SIGKILL past the deadline, done when none is left. */
+function looked(s: SupervisorState, pids: readonly number[], now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const sweep = s.sweep;
+  if (sweep === null) return s;
+  const fresh = pids.filter((pid) => !sweep.signalled.includes(pid));
+  for (const pid of fresh) effects.push({ type: 'signal', pid, signal: 'SIGTERM' }, { type: 'signal', pid, signal: 'SIGCONT' });
+  const pastKill = sweep.killAtMono !== null && now.mono >= sweep.killAtMono;
+  const givenUp = sweep.killAtMono !== null && now.mono >= sweep.killAtMono + SWEEP_AFTER_KILL_MS;
+  // kill_timeout 0 never escalates: the stop signal once, nothing waited for.
+  if (pids.length === 0 || sweep.killAtMono === null || givenUp) {
+    if (givenUp) effects.push({ type: 'log', level: 'WARNING', text: textOf({ kind: 'sweepGaveUp', pids }) });
+    return sweepDone({ ...s, sweep: null, timers: without(s.timers, 'sweep') }, sweep.then, now, context, effects);
+  }
+  if (pastKill) {
+    for (const pid of pids) effects.push({ type: 'signal', pid, signal: 'SIGKILL' });
+    if (!sweep.killed) effects.push({ type: 'log', level: 'WARNING', text: textOf({ kind: 'killed', pids, why: 'stop-timeout', afterS: context.config.killTimeout }) });
+  }
+  const wake = pastKill ? now.mono + SWEEP_LOOK_MS : Math.min(now.mono + SWEEP_LOOK_MS, sweep.killAtMono);
+  return { ...s, sweep: { ...sweep, signalled: [...sweep.signalled, ...fresh], killed: sweep.killed || pastKill }, timers: { ...s.timers, sweep: wake } };
+}
+
+function sweepDone(s: SupervisorState, then: 'boot' | 'exit' | 'nothing', now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  if (then === 'exit') {
+    effects.push({ type: 'exit', code: 0 });
+    return { ...s, ended: { code: 0 }, timers: {} };
+  }
+  if (then === 'boot' && s.want !== 'down') return startOrWait(s, now, context, effects);
+  return s;
 }
 
 interface ExitStatus {
@@ -128,25 +247,20 @@ interface ExitStatus {
 }
 
 /** The service is gone (exited, or could not be started): record, count, alarm, restart or end. */
-function serviceGone(
-  prior: SupervisorState,
-  exit: ExitStatus,
-  now: Instant,
-  context: TransitionContext,
-  effects: Effect[],
-): SupervisorState {
+function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const coredump = isCoredumpSignal(exit.signal);
-  const askedToStop = prior.phase === 'stopping';
-  const uptimeS = prior.startedAtWall === null || prior.pid === 0 ? null : (now.wall - prior.startedAtWall) / 1000;
+  const run = prior.run;
+  const priorPid = pidOf(run);
+  const askedToStop = run.phase === 'stopping';
+  const startedAtWall = run.phase === 'up' || run.phase === 'stopping' ? run.startedAtWall : null;
+  const uptimeS = startedAtWall === null ? null : (now.wall - startedAtWall) / 1000;
   let s: SupervisorState = {
     ...prior,
-    phase: 'down',
-    pid: 0,
+    run: { phase: 'down' },
     paused: false,
-    startedAtWall: null,
-    pidChangedAtWall: prior.pid === 0 ? prior.pidChangedAtWall : now.wall,
+    pidChangedAtWall: priorPid === 0 ? prior.pidChangedAtWall : now.wall,
     // Leftovers of a stopped service are swept at the kill deadline; otherwise nothing is due.
-    killAtMono: askedToStop ? prior.killAtMono : null,
+    timers: askedToStop ? without(prior.timers, 'adopted') : without(prior.timers, 'kill', 'adopted'),
     lastExit: {
       code: exit.code,
       signal: exit.signal,
@@ -155,14 +269,15 @@ function serviceGone(
       uptime_s: uptimeS === null ? null : Math.round(uptimeS * 1000) / 1000,
     },
   };
-  effects.push({ type: 'writeStatus' });
-  if (prior.pid !== 0) effects.push({ type: 'log', level: 'NOTICE', text: describeExit(exit.code, exit.signal, exit.statusKnown) });
+  if (priorPid !== 0) effects.push({ type: 'log', level: 'NOTICE', text: exitMessage(exit) });
 
   if (context.hook !== null) {
-    s = callHook(s, now, context.hook, effects);
-  } else if (!askedToStop && !s.alarmsSilenced && context.config.alarmInterval > 0) {
-    const counted = countExit(s, coredump, now, context.config.alarmInterval);
-    s = counted;
+    const count = hookCount(s.hook, context.hook, now);
+    effects.push({ type: 'runHook', count });
+    s = { ...s, hook: { running: true, count, lastExitMono: now.mono }, timers: { ...s.timers, hook: now.mono + (context.hookTimeoutMs ?? HOOK_TIMEOUT_MS) } };
+  } else if (!askedToStop && exitsCount(s.alarmsSilenced, context.config)) {
+    const counted = countExit(s.window, s.timers, coredump, now, context.config.alarmInterval);
+    s = { ...s, ...counted };
     const facts = {
       service: context.serviceName,
       at: new Date(now.wall),
@@ -172,127 +287,66 @@ function serviceGone(
       coredumpsInWindow: s.window.coredumps,
     };
     if (s.window.exits === 1) effects.push({ type: 'alarm', facts: { ...facts, event: 'exit' } });
-    if (limitReached(s, context.config)) {
+    if (limitReached(s.window, context.config)) {
       effects.push(
         { type: 'log', level: 'NOTICE', text: `supervise refused to restart ${context.serviceName} any more and exited itself!` },
         { type: 'alarm', facts: { ...facts, event: 'giveup' } },
       );
-      return finish(s, 1, effects);
+      return finish(s, 1, now, context, effects);
     }
   }
 
   if (s.exitWhenDown) {
     effects.push({ type: 'log', level: 'NOTICE', text: 'the service is down and supervise was asked to exit' });
-    return finish(s, 0, effects);
+    return finish(s, 0, now, context, effects);
   }
   if (s.want !== 'up') return s;
   effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
   return startOrWait(s, now, context, effects);
 }
 
-function countExit(s: SupervisorState, coredump: boolean, now: Instant, intervalS: number): SupervisorState {
-  const open = s.window.endsAtMono !== null && now.mono < s.window.endsAtMono;
-  const window = open ? { ...s.window } : { endsAtMono: now.mono + intervalS * 1000, exits: 0, coredumps: 0 };
-  window.exits += 1;
-  if (coredump) window.coredumps += 1;
-  return { ...s, window };
-}
-
-function limitReached(s: SupervisorState, config: ServiceConfig): boolean {
-  return (
-    (config.maxTries > 0 && s.window.exits > config.maxTries) ||
-    (config.maxTriesIfCoredumped > 0 && s.window.coredumps > config.maxTriesIfCoredumped)
-  );
-}
-
-/** -r mode (SPEC §8): count exits, reset after -t seconds of calm, run the hook before restarting. */
-function callHook(
-  s: SupervisorState,
-  now: Instant,
-  hook: NonNullable<TransitionContext['hook']>,
-  effects: Effect[],
-): SupervisorState {
-  const calm =
-    hook.resetAfterS !== null &&
-    s.hookLastExitMono !== null &&
-    now.mono - s.hookLastExitMono >= hook.resetAfterS * 1000;
-  const count = (calm ? 0 : s.hookCount) + 1;
-  effects.push({ type: 'runHook', count });
-  return { ...s, hookCount: count, hookLastExitMono: now.mono, hookRunning: true };
-}
-
-function onControl(
-  s: SupervisorState,
-  command: ControlCommand,
-  now: Instant,
-  context: TransitionContext,
-  effects: Effect[],
-): SupervisorState {
+function onControl(s: SupervisorState, command: ControlCommand, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const pid = pidOf(s.run);
   switch (command) {
     case 'up':
-      effects.push({ type: 'writeStatus' });
-      return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'up' }, now, context, effects) : { ...s, want: 'up' };
-    case 'once':
-      effects.push({ type: 'writeStatus' });
-      return s.pid === 0 && !s.exitWhenDown ? startOrWait({ ...s, want: 'once' }, now, context, effects) : { ...s, want: 'once' };
+    case 'once': {
+      const wanted = { ...s, want: command === 'up' ? ('up' as const) : ('once' as const) };
+      return s.run.phase === 'down' && !s.exitWhenDown ? startOrWait(wanted, now, context, effects) : wanted;
+    }
     case 'down':
-      if (s.pid === 0) {
+      if (pid === 0) {
         // The service is gone, but what it left (orphaned children in our session) is swept at
         // the kill deadline, as after a stop of a running service.
-        effects.push({ type: 'writeStatus' });
-        const timeoutMs = context.config.killTimeout * 1000;
-        const killAtMono = timeoutMs > 0 ? (s.killAtMono ?? now.mono + timeoutMs) : s.killAtMono;
-        return { ...s, want: 'down', phase: 'down', restartAtMono: null, killAtMono };
+        return { ...s, want: 'down', timers: armKill({ ...s, timers: without(s.timers, 'restart') }, now, context) };
       }
-      return stopService({ ...s, want: 'down' }, now, context, effects);
+      return stopService({ ...s, want: 'down' }, 'down', now, context, effects);
     case 'alarm':
     case 'hangup':
     case 'kill':
     case 'terminate':
     case 'interrupt':
-      if (s.pid !== 0) effects.push({ type: 'signal', pid: s.pid, signal: SIGNAL_OF_COMMAND[command] });
+      if (pid !== 0) effects.push({ type: 'signal', pid, signal: SIGNAL_OF_COMMAND[command] });
       return s;
     case 'pause':
-      effects.push({ type: 'writeStatus' });
-      if (s.pid === 0) return { ...s, paused: true };
-      effects.push({ type: 'signal', pid: s.pid, signal: 'SIGSTOP' });
-      return { ...s, paused: true, phase: s.phase === 'up' ? 'paused' : s.phase };
+      if (pid !== 0) effects.push({ type: 'signal', pid, signal: 'SIGSTOP' });
+      return { ...s, paused: true };
     case 'continue':
-      effects.push({ type: 'writeStatus' });
-      if (s.pid === 0) return { ...s, paused: false };
-      effects.push({ type: 'signal', pid: s.pid, signal: 'SIGCONT' });
-      return { ...s, paused: false, phase: s.phase === 'paused' ? 'up' : s.phase };
+      if (pid !== 0) effects.push({ type: 'signal', pid, signal: 'SIGCONT' });
+      return { ...s, paused: false };
     case 'exit':
-      effects.push({ type: 'writeStatus' });
-      return s.pid === 0 ? finish({ ...s, exitWhenDown: true, phase: 'down' }, 0, effects) : { ...s, exitWhenDown: true };
+      return pid === 0 && s.run.phase !== 'spawning' ? finish({ ...s, exitWhenDown: true }, 0, now, context, effects) : { ...s, exitWhenDown: true };
     case 'silence':
-      effects.push({ type: 'writeStatus' });
       return { ...s, alarmsSilenced: true };
     case 'unsilence':
-      effects.push({ type: 'writeStatus' });
       return { ...s, alarmsSilenced: false };
     case 'reload':
-      effects.push(
-        context.hook === null
-          ? { type: 'reloadConfig' }
-          : { type: 'log', level: 'WARNING', text: 'reload (r) ignored: with -r no config file is read' },
-      );
+      effects.push(context.hook === null ? { type: 'reloadConfig' } : { type: 'log', level: 'WARNING', text: 'reload (r) ignored: with -r no config file is read' });
       return s;
   }
 }
 
-function onDeadlines(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
-  let next = s;
-  if (next.window.endsAtMono !== null && now.mono >= next.window.endsAtMono) {
-    next = { ...next, window: { endsAtMono: null, exits: 0, coredumps: 0 } };
-    effects.push({ type: 'writeStatus' });
-  }
-  if (next.killAtMono !== null && now.mono >= next.killAtMono) {
-    effects.push({ type: 'killTree', reason: 'timeout' });
-    next = { ...next, killAtMono: null };
-  }
-  if (next.restartAtMono !== null && now.mono >= next.restartAtMono) {
-    next = startOrWait({ ...next, restartAtMono: null }, now, context, effects);
-  }
-  return next;
+function without<T extends object>(record: T, ...names: (keyof T)[]): T {
+  const copy = { ...record };
+  for (const name of names) delete copy[name];
+  return copy;
 }

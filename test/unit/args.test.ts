@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseArgs, type CliRequest, type SuperviseOptions } from '../../src/cli/args.ts';
-import { serviceNameOf } from '../../src/cli/service-name.ts';
+import { serviceNameOf } from '../../src/status/service-name.ts';
 
 function options(argv: string[]): SuperviseOptions {
   const request = parseArgs(argv);

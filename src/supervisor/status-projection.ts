@@ -1,0 +1,63 @@
+// Status as a projection of the state: the 20 status bytes and status.json, computed from the
+// state alone (plus what never changes), so that no clause of transition() has to remember to
+// ask for a write. The runner writes them when what they encode changes.
+import type { ServiceState, StatusBytes, StatusDocument } from '../status/status-codec.ts';
+import { pidOf, type SupervisorState } from './supervisor-state.ts';
+
+/** What the status says that the state does not hold. */
+export interface StatusFacts {
+  serviceName: string;
+  command: readonly string[];
+  supervisorPid: number;
+  version: string;
+}
+
+export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: StatusBytes; document: StatusDocument } {
+  const pid = pidOf(s.run);
+  const wall = s.pidChangedAtWall;
+  const run = s.run;
+  const startedAtWall = run.phase === 'up' || run.phase === 'stopping' ? run.startedAtWall : null;
+  return {
+    bytes: {
+      seconds: Math.floor(wall / 1000),
+      nanos: (wall % 1000) * 1_000_000,
+      paused: s.paused,
+      want: s.want,
+      alarmsSilenced: s.alarmsSilenced,
+      pid,
+    },
+    document: {
+      name: facts.serviceName,
+      supervisor_pid: facts.supervisorPid,
+      pid: pid === 0 ? null : pid,
+      state: stateName(s),
+      want: s.want,
+      alarm: s.alarmsSilenced ? 'off' : 'on',
+      paused: pid !== 0 && s.paused,
+      since: new Date(wall).toISOString(),
+      started_at: startedAtWall === null ? null : new Date(startedAtWall).toISOString(),
+      command: [...facts.command],
+      restarts: s.restarts,
+      tries_in_window: s.window.exits,
+      coredumps_in_window: s.window.coredumps,
+      last_exit: s.lastExit,
+      config: { generation: s.config.generation, loaded_at: new Date(s.config.loadedAtWall).toISOString(), error: s.config.error },
+      version: facts.version,
+    },
+  };
+}
+
+function stateName(s: SupervisorState): ServiceState {
+  if (s.ended !== null) return s.ended.code === 0 ? 'exited' : 'fatal';
+  if (s.sweep?.then === 'exit') return 'stopping';
+  switch (s.run.phase) {
+    case 'down':
+      return s.timers.restart !== undefined ? 'backoff' : 'down';
+    case 'spawning':
+      return 'starting';
+    case 'up':
+      return s.paused ? 'paused' : 'up';
+    case 'stopping':
+      return 'stopping';
+  }
+}
