@@ -7,6 +7,8 @@ import type { StatusWriter } from '../status/status-writer.ts';
 import { HookRunner } from './hook-runner.ts';
 import { stillRunning, type FoundService } from './leftover-service.ts';
 import { serviceTree, sessionLeftovers } from './process-tree.ts';
+import { planRun, type RunWorld } from './run-environment.ts';
+import { systemWorld } from './run-world.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { initialState, nextDeadline, type Effect, type Instant, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
 import { START_THROTTLE_MS, transition, type TransitionContext } from './transition.ts';
@@ -31,6 +33,8 @@ export interface RunnerOptions {
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
   onExit: (code: number) => void;
+  /** The system facts a start reads for its run environment (SPEC §17); tests pass their own. */
+  world?: RunWorld;
 }
 
 /** How often an adopted service (not our child: no exit event) is checked. */
@@ -130,7 +134,17 @@ export class Runner {
   }
 
   #spawn(): void {
-    const pid = spawnService(this.options.command, this.options.output, this.options.env, {
+    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName };
+    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.world ?? systemWorld);
+    if (!run.ok) {
+      // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
+      queueMicrotask(() => {
+        this.#tellStartOutcome({ reason: run.reason });
+        this.dispatch({ type: 'spawnFailed', reason: run.reason });
+      });
+      return;
+    }
+    const pid = spawnService(run.plan, this.options.output, {
       onExit: (exitedPid, code, signal) =>
         this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
       onSpawnError: (reason) => {

@@ -107,7 +107,9 @@ function stopService(s: SupervisorState, now: Instant, context: TransitionContex
     const down = { ...s, phase: 'down' as const, restartAtMono: null };
     return s.exitWhenDown ? finish(down, 0, effects) : down;
   }
-  effects.push({ type: 'signal', pid: s.pid, signal: 'SIGTERM' }, { type: 'signal', pid: s.pid, signal: 'SIGCONT' });
+  // stop_signal (SPEC §17): TERM unless the config names another; validated when it was read.
+  const stopSignal = context.config.stopSignal as NodeJS.Signals;
+  effects.push({ type: 'signal', pid: s.pid, signal: stopSignal }, { type: 'signal', pid: s.pid, signal: 'SIGCONT' });
   const timeoutMs = context.config.killTimeout * 1000;
   const killAtMono = timeoutMs > 0 ? (s.killAtMono ?? now.mono + timeoutMs) : null;
   return { ...s, phase: 'stopping', paused: false, killAtMono };
