@@ -1,9 +1,10 @@
 // The run environment of one start (SPEC §17), planned from a config and a made-up system: the
 // argv (helpers that exec the service), environment, directory, umask, and each refusal's words.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, test } from 'node:test';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../../src/config/config-types.ts';
-import { parseConfigText } from '../../src/config/config-file.ts';
+import { parseConfigText, readConfigFile } from '../../src/config/config-file.ts';
 import { describeConfig } from '../../src/config/describe-config.ts';
 import { parseEnvFile } from '../../src/config/env-file.ts';
 import { parseEnvironment, parseLimit, parseNice, parseSignal, parseUmask } from '../../src/config/run-values.ts';
@@ -234,5 +235,17 @@ describe('run-environment values', () => {
   test('the effective-config dump masks secret values in environment', () => {
     const lines = describeConfig({ ...DEFAULT_CONFIG, environment: 'DB_PASSWORD=s3cret MODE=prod' });
     assert.ok(lines.includes('environment: DB_PASSWORD=*** MODE=prod'), lines.join('\n'));
+  });
+
+  test('the annotated supervise.conf gives [shop] every run-environment key without a warning', () => {
+    const result = readConfigFile(path.join(import.meta.dirname, '..', '..', 'supervise.conf'), 'shop');
+    assert.ok(result.ok);
+    assert.deepEqual(result.warnings, []);
+    const { config } = result;
+    assert.deepEqual(
+      [config.user, config.umask, config.nice, config.limitNofile, config.redirectStderr, config.stopSignal],
+      ['www-data:www-data', '0027', '5', '65536:65536', 'yes', 'SIGQUIT'],
+    );
+    assert.equal(config.environment, 'NODE_ENV=production GREETING="hello world"');
   });
 });
