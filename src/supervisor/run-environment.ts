@@ -94,7 +94,9 @@ export function planRun(
     return { ok: true, plan: plan(config, command, baseEnv, extraEnv, world) };
   } catch (error) {
     if (error instanceof StartRefused) return { ok: false, reason: `unable to start ${command[0]}: ${error.message}` };
-    throw error;
+    // The system said something unexpected (an unreadable /proc file): a failed start, never a crash.
+    const why = error instanceof Error ? error.message : String(error);
+    return { ok: false, reason: `unable to start ${command[0]}: unable to set up the run environment: ${why}` };
   }
 }
 

@@ -138,6 +138,11 @@ describe('planRun', () => {
     for (const [config, w, expected] of cases) assert.match(refusal(config, w), expected, JSON.stringify(config));
   });
 
+  test('an unexpected system error is a refused start, not a crash', () => {
+    const w = world({ hardLimit: () => { throw new Error('EIO: i/o error'); } });
+    assert.equal(refusal({ limitCore: '0' }, w), 'unable to start myapp: unable to set up the run environment: EIO: i/o error');
+  });
+
   test('through a helper, a program that cannot be found is refused like a spawn that cannot exec', () => {
     const w = world({ programProblem: () => 'ENOENT (no such file or directory (not found on PATH))' });
     assert.equal(refusal({ nice: '3' }, w), 'unable to start myapp: ENOENT (no such file or directory (not found on PATH))');
