@@ -141,14 +141,15 @@ describe('run environment', { skip: SKIP }, () => {
     assert.equal(readText(path.join(sb.dir, '__stderr')), '');
   });
 
-  test('d sends stop_signal instead of TERM, then CONT', async (t) => {
+  test('d sends stop_signal instead of TERM, and CONT', async (t) => {
     const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nstop_signal : USR1\n' });
     const signals = path.join(sb.root, 'signals');
     const { servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals]);
     await waitFor('record-signals ready', () => signalsSeen(signals, servicePid).includes('ready'), { timeoutMs: 15_000 });
     sendControl(sb.dir, 'd');
     await waitFor('USR1 and CONT recorded', () => signalsSeen(signals, servicePid).length >= 3);
-    assert.deepEqual(signalsSeen(signals, servicePid), ['ready', 'SIGUSR1', 'SIGCONT']);
+    // Both are pending together: Node may run the CONT handler first, so the order is not checked.
+    assert.deepEqual(signalsSeen(signals, servicePid).slice(1).sort(), ['SIGCONT', 'SIGUSR1'], 'USR1 and CONT, no TERM');
   });
 
   test('each bad setting is a FATAL line naming its key, retried after the throttle, and supervise stays alive', async (t) => {
