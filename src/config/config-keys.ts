@@ -2,6 +2,19 @@
 // how a value is checked. Section resolution and the log description both read this one table,
 // so adding a key here is enough for it to be parsed, validated and logged.
 import type { ServiceConfig } from './config-types.ts';
+import {
+  formatUmask,
+  NICE_MAX,
+  NICE_MIN,
+  parseEnvFilePaths,
+  parseEnvironment,
+  parseLimit,
+  parseNice,
+  parseSignal,
+  parseUmask,
+  parseUserSpec,
+  parseYesNo,
+} from './run-values.ts';
 
 type FieldOfType<T> = { [F in keyof ServiceConfig]: ServiceConfig[F] extends T ? F : never }[keyof ServiceConfig];
 
@@ -40,9 +53,19 @@ export interface StringKey {
   accepts?: (value: string) => boolean;
   /** How an empty value reads in the log ("none", or what the empty value stands for). */
   whenEmpty?: string;
+  /** Applied after validation: one spelling per value (`term` → `SIGTERM`). */
+  normalise?: (value: string) => string;
 }
 
 export type ConfigKey = IntegerKey | ListKey | StringKey;
+
+/** The ServiceConfig field of each `limit_*` key (SPEC §17), by prlimit's resource name. */
+export const LIMIT_FIELDS = {
+  nofile: 'limitNofile',
+  nproc: 'limitNproc',
+  core: 'limitCore',
+  as: 'limitAs',
+} as const satisfies Record<string, FieldOfType<string>>;
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
@@ -104,6 +127,75 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     expected: 'an http:// or https:// URL',
     accepts: (item) => isUrlWithHost(item, ['http:', 'https:']),
   },
+  // The run environment (SPEC §17). Stored as text in one spelling; run-values.ts reads it again
+  // at every start, with the same parsers that checked it here.
+  {
+    name: 'user',
+    kind: 'string',
+    field: 'user',
+    expected: 'NAME or NAME:GROUP',
+    accepts: (value) => parseUserSpec(value) !== null,
+    whenEmpty: "supervise's user",
+  },
+  { name: 'directory', kind: 'string', field: 'directory', whenEmpty: "supervise's directory" },
+  {
+    name: 'umask',
+    kind: 'string',
+    field: 'umask',
+    expected: 'an octal mask from 000 to 777, such as 027',
+    accepts: (value) => parseUmask(value) !== null,
+    normalise: (value) => formatUmask(parseUmask(value) as number),
+    whenEmpty: "supervise's umask",
+  },
+  {
+    name: 'nice',
+    kind: 'string',
+    field: 'nice',
+    expected: `an integer from ${NICE_MIN} to ${NICE_MAX}`,
+    accepts: (value) => parseNice(value) !== null,
+    normalise: (value) => String(parseNice(value)),
+    whenEmpty: "supervise's nice value",
+  },
+  {
+    name: 'environment',
+    kind: 'string',
+    field: 'environment',
+    expected: 'NAME=VALUE words (quoted like -f)',
+    accepts: (value) => parseEnvironment(value).ok,
+  },
+  {
+    name: 'env_file',
+    kind: 'string',
+    field: 'envFile',
+    expected: 'paths separated by blanks (a - in front: optional)',
+    accepts: (value) => parseEnvFilePaths(value) !== null,
+  },
+  ...(['nofile', 'nproc', 'core', 'as'] as const).map(
+    (resource): StringKey => ({
+      name: `limit_${resource}`,
+      kind: 'string',
+      field: LIMIT_FIELDS[resource],
+      expected: 'SOFT[:HARD], each a non-negative integer or unlimited, SOFT not above HARD',
+      accepts: (value) => parseLimit(value) !== null,
+      whenEmpty: "supervise's limit",
+    }),
+  ),
+  {
+    name: 'redirect_stderr',
+    kind: 'string',
+    field: 'redirectStderr',
+    expected: 'yes or no',
+    accepts: (value) => parseYesNo(value) !== null,
+    normalise: (value) => parseYesNo(value) as string,
+  },
+  {
+    name: 'stop_signal',
+    kind: 'string',
+    field: 'stopSignal',
+    expected: 'a signal name or number, such as TERM, QUIT or 3',
+    accepts: (value) => parseSignal(value) !== null,
+    normalise: (value) => parseSignal(value) as string,
+  },
 ];
 
 export function configKeyNamed(name: string): ConfigKey | undefined {
@@ -131,7 +223,7 @@ export function parseList(text: string): string[] {
 
 export function parseString(key: StringKey, text: string): ParsedValue<string> {
   if (key.accepts && !key.accepts(text)) return { ok: false, expected: key.expected ?? 'another value' };
-  return { ok: true, value: text };
+  return { ok: true, value: key.normalise ? key.normalise(text) : text };
 }
 
 function isUrlWithHost(text: string, protocols: string[]): boolean {

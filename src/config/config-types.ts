@@ -31,6 +31,27 @@ export interface ServiceConfig {
   superviseLogMaxBytes: number;
   /** Alertmanager base URLs; every alarm is POSTed to URL/api/v2/alerts as an alert. */
   alarmAlertmanager: string[];
+  /** `NAME` or `NAME:GROUP` the service runs as; empty = supervise's user (SPEC §17). */
+  user: string;
+  /** Working directory of the service; empty = supervise's. */
+  directory: string;
+  /** Four octal digits (`0027`); empty = supervise's umask. */
+  umask: string;
+  /** Absolute nice value, -20…19; empty = supervise's. */
+  nice: string;
+  /** `NAME=VALUE` words added to the service's environment (after env_file). */
+  environment: string;
+  /** Files of NAME=VALUE lines read at every start; a `-` in front makes one optional. */
+  envFile: string;
+  /** `SOFT[:HARD]` resource limits (`unlimited` allowed); empty = inherited. */
+  limitNofile: string;
+  limitNproc: string;
+  limitCore: string;
+  limitAs: string;
+  /** `yes`: the service's stderr is its stdout's descriptor (__stdout). */
+  redirectStderr: string;
+  /** Signal that d, stop actions and SIGTERM to supervise send instead of SIGTERM (CONT follows). */
+  stopSignal: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
@@ -49,6 +70,18 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   logBackups: 1,
   superviseLogMaxBytes: 16 * 1024 * 1024,
   alarmAlertmanager: [],
+  user: '',
+  directory: '',
+  umask: '',
+  nice: '',
+  environment: '',
+  envFile: '',
+  limitNofile: '',
+  limitNproc: '',
+  limitCore: '',
+  limitAs: '',
+  redirectStderr: 'no',
+  stopSignal: 'SIGTERM',
 });
 
 /** A problem found while reading the file: logged as a WARNING, never fatal. */

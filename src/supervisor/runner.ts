@@ -13,6 +13,8 @@ import { stillRunning } from './leftover-service.ts';
 import { findProcesses } from './process-tree.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { newStartId, tagOf } from './service-tag.ts';
+import { planRun, type RunWorld } from './run-environment.ts';
+import { systemWorld } from './run-world.ts';
 import { statusOf } from './status-projection.ts';
 import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
 import { transition, type TransitionContext } from './transition.ts';
@@ -58,6 +60,8 @@ export interface RunnerOptions {
   startThrottleMs?: number;
   hookTimeoutMs?: number;
   world?: RunnerWorld;
+  /** The system facts a start reads for its run environment (SPEC §17); tests pass their own. */
+  runWorld?: RunWorld;
   /** Told once how the first start went. */
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
@@ -182,8 +186,18 @@ export class Runner {
 
   #spawn(): void {
     const startId = newStartId(this.options.command);
-    const env = { ...this.options.env, ...tagOf(this.options.statusDir, startId) };
-    const pid = this.#world.spawn(this.options.command, this.options.output, env, {
+    // The tag and the name go last: no env file or `environment` key can change them.
+    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName, ...tagOf(this.options.statusDir, startId) };
+    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
+    if (!run.ok) {
+      // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
+      queueMicrotask(() => {
+        this.#tellStartOutcome({ reason: run.reason });
+        this.dispatch({ type: 'spawnFailed', reason: run.reason });
+      });
+      return;
+    }
+    const pid = this.#world.spawn(run.plan, this.options.output, {
       onExit: (exitedPid, code, signal) => this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
       onSpawnError: (reason) => {
         this.#tellStartOutcome({ reason });

@@ -178,7 +178,7 @@ function stopService(s: SupervisorState, reason: StopReason, now: Instant, conte
     const down = { ...s, timers: without(s.timers, 'restart') };
     return s.exitWhenDown ? finish(down, 0, now, context, effects) : down;
   }
-  effects.push({ type: 'signal', pid: run.pid, signal: 'SIGTERM' }, { type: 'signal', pid: run.pid, signal: 'SIGCONT' });
+  effects.push({ type: 'signal', pid: run.pid, signal: stopSignalOf(context) }, { type: 'signal', pid: run.pid, signal: 'SIGCONT' });
   return { ...s, run: { ...run, phase: 'stopping', reason: run.phase === 'stopping' ? run.reason : reason }, paused: false, timers: armKill(s, now, context) };
 }
 
@@ -215,7 +215,7 @@ function looked(s: SupervisorState, pids: readonly number[], now: Instant, conte
   const sweep = s.sweep;
   if (sweep === null) return s;
   const fresh = pids.filter((pid) => !sweep.signalled.includes(pid));
-  for (const pid of fresh) effects.push({ type: 'signal', pid, signal: 'SIGTERM' }, { type: 'signal', pid, signal: 'SIGCONT' });
+  for (const pid of fresh) effects.push({ type: 'signal', pid, signal: stopSignalOf(context) }, { type: 'signal', pid, signal: 'SIGCONT' });
   const pastKill = sweep.killAtMono !== null && now.mono >= sweep.killAtMono;
   const givenUp = sweep.killAtMono !== null && now.mono >= sweep.killAtMono + SWEEP_AFTER_KILL_MS;
   // kill_timeout 0 never escalates: the stop signal once, nothing waited for.
@@ -343,6 +343,11 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
       effects.push(context.hook === null ? { type: 'reloadConfig' } : { type: 'log', level: 'WARNING', text: 'reload (r) ignored: with -r no config file is read' });
       return s;
   }
+}
+
+/** stop_signal (SPEC §17): TERM unless the config names another; validated when it was read. */
+function stopSignalOf(context: TransitionContext): NodeJS.Signals {
+  return context.config.stopSignal as NodeJS.Signals;
 }
 
 function without<T extends object>(record: T, ...names: (keyof T)[]): T {

@@ -29,8 +29,13 @@ const SPAWN_HINTS: Record<string, string> = {
 /** `unable to start app.py: ENOENT (no such file or directory (not found on PATH))` */
 export function spawnFailure(program: string, error: NodeJS.ErrnoException): string {
   if (error.code === 'EOUTPUT') return `unable to start ${program}: ${error.message}`;
+  return `unable to start ${program}: ${spawnErrorReason(error)}`;
+}
+
+/** Why a program could not be executed: `ENOENT (no such file or directory (not found on PATH))`. */
+export function spawnErrorReason(error: NodeJS.ErrnoException): string {
   const hint = error.code === undefined ? undefined : SPAWN_HINTS[error.code];
-  return `unable to start ${program}: ${hint === undefined ? describeOsError(error) : `${error.code} (${hint})`}`;
+  return hint === undefined ? describeOsError(error) : `${error.code} (${hint})`;
 }
 
 /** Why an output file of the service cannot be opened. */

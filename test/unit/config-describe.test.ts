@@ -30,6 +30,18 @@ describe('describeConfig', () => {
       'log_backups: 1',
       'supervise_log_max_bytes: 16777216',
       'alarm_alertmanager: (none)',
+      "user: (supervise's user)",
+      "directory: (supervise's directory)",
+      "umask: (supervise's umask)",
+      "nice: (supervise's nice value)",
+      'environment: (none)',
+      'env_file: (none)',
+      "limit_nofile: (supervise's limit)",
+      "limit_nproc: (supervise's limit)",
+      "limit_core: (supervise's limit)",
+      "limit_as: (supervise's limit)",
+      'redirect_stderr: no',
+      'stop_signal: SIGTERM',
     ]);
   });
 
