@@ -56,9 +56,10 @@ export interface RunnerOptions {
   version: string;
   /** Reads the config file again for `r`: the new config, or why it could not be read. */
   reloadConfig: () => { config: ServiceConfig } | { error: string };
-  /** Shorter start throttle and hook time limit, for tests. */
+  /** Shorter start throttle, hook time limit and adopted-service poll, for tests. */
   startThrottleMs?: number;
   hookTimeoutMs?: number;
+  adoptedPollMs?: number;
   world?: RunnerWorld;
   /** The system facts a start reads for its run environment (SPEC §17); tests pass their own. */
   runWorld?: RunWorld;
@@ -89,6 +90,7 @@ export class Runner {
       hook: options.hook,
       startThrottleMs: options.startThrottleMs,
       hookTimeoutMs: options.hookTimeoutMs,
+      adoptedPollMs: options.adoptedPollMs,
     };
     this.#hooks = new HookRunner(options.log);
   }

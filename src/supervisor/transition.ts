@@ -37,6 +37,8 @@ export interface TransitionContext {
   startThrottleMs?: number;
   /** The hook's time limit; HOOK_TIMEOUT_MS except in tests. */
   hookTimeoutMs?: number;
+  /** How often an adopted service is looked at; ADOPTED_POLL_MS except in tests. */
+  adoptedPollMs?: number;
 }
 
 export interface Transition {
@@ -96,11 +98,11 @@ const ON_TIMER: Record<TimerName, Step> = {
     return s;
   },
   window: (s) => ({ ...s, window: { exits: 0, coredumps: 0 } }),
-  adopted: (s, now, _context, effects) => {
+  adopted: (s, now, context, effects) => {
     const run = s.run;
     if ((run.phase !== 'up' && run.phase !== 'stopping') || run.adopted === null) return s;
     effects.push({ type: 'checkAdopted', pid: run.pid, startTicks: run.adopted.startTicks });
-    return { ...s, timers: { ...s.timers, adopted: now.mono + ADOPTED_POLL_MS } };
+    return { ...s, timers: { ...s.timers, adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) } };
   },
   hook: (s, _now, _context, effects) => {
     effects.push({ type: 'killHook' });
@@ -129,7 +131,7 @@ function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: Tr
       pidChangedAtWall: adopted.pidChangedAtWall,
       startId: adopted.startId,
       lastStartMono: now.mono,
-      timers: { ...next.timers, adopted: now.mono + ADOPTED_POLL_MS },
+      timers: { ...next.timers, adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) },
     };
   }
   if (leftover.stop.length > 0) {

@@ -1,0 +1,252 @@
+// The real runner, in-process: real child processes, a real status directory, the real status
+// writer and /proc, with throttles of a few milliseconds instead of the 1 s a user gets. What a
+// user sees through the built binaries stays in test/e2e; the supervisor's own behaviour is here.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import type { AlarmFacts } from '../../src/alarm/alarm-message.ts';
+import { DEFAULT_CONFIG, type ServiceConfig } from '../../src/config/config-types.ts';
+import { controlCommandOf } from '../../src/control/control-commands.ts';
+import { MemoryLog } from '../../src/logs/log.ts';
+import { decodeStatus, decodeStatusDocument } from '../../src/status/status-codec.ts';
+import { statusPaths, type StatusPaths } from '../../src/status/status-paths.ts';
+import { StatusWriter } from '../../src/status/status-writer.ts';
+import type { AlarmDispatcher } from '../../src/supervisor/alarm-dispatcher.ts';
+import { readProcess } from '../../src/supervisor/process-tree.ts';
+import { Runner, type RunnerOptions } from '../../src/supervisor/runner.ts';
+import { scanProc } from '../../src/supervisor/service-tag.ts';
+import type { BootFacts } from '../../src/supervisor/supervisor-state.ts';
+import { track } from '../helpers/processes.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const SERVICE = path.resolve(import.meta.dirname, '../fixtures/service.mjs');
+const NO_LEFTOVER: BootFacts = { adopt: null, stop: [], staleStarts: [], notes: [] };
+
+/** Alarms as the runner raises them (the channels have their own tests). */
+class RecordedAlarms {
+  readonly raised: AlarmFacts['event'][] = [];
+  recovered = 0;
+  raise(facts: Omit<AlarmFacts, 'host' | 'stderrTail'>): void {
+    this.raised.push(facts.event);
+  }
+  serviceStarted(): void {
+    this.recovered += 1;
+  }
+  settled(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+interface Rig {
+  runner: Runner;
+  paths: StatusPaths;
+  log: MemoryLog;
+  alarms: RecordedAlarms;
+  writes: () => number;
+  exited: Promise<number>;
+  status: () => ReturnType<typeof decodeStatus> | null;
+  document: () => ReturnType<typeof decodeStatusDocument> | null;
+  /** Control letters, as written to `control`: one batch. */
+  send: (letters: string) => void;
+  logText: () => string;
+}
+
+function rig(t: TestContext, command: string[], config: Partial<ServiceConfig> = {}, options: Partial<RunnerOptions> = {}): Rig {
+  const root = makeTempDir('supervise-runner-');
+  const paths = statusPaths(path.join(root, 'status', 'app'));
+  fs.mkdirSync(paths.dir, { recursive: true });
+  const log = new MemoryLog();
+  const alarms = new RecordedAlarms();
+  const writer = new StatusWriter(paths, log);
+  let writes = 0;
+  const countingWriter = { write: (...args: Parameters<StatusWriter['write']>) => ((writes += 1), writer.write(...args)) } as unknown as StatusWriter;
+  let resolveExit: (code: number) => void = () => {};
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const runner = new Runner({
+    serviceName: 'app',
+    statusDir: paths.dir,
+    command,
+    output: { stdout: paths.stdout, stderr: paths.stderr },
+    env: { ...process.env, SERVICE_LOG: path.join(root, 'service.log') },
+    config: { ...DEFAULT_CONFIG, killTimeout: 1, ...config },
+    hook: null,
+    log,
+    statusWriter: countingWriter,
+    alarms: alarms as unknown as AlarmDispatcher,
+    version: 'test',
+    reloadConfig: () => ({ error: 'not in this test' }),
+    startThrottleMs: 20,
+    hookTimeoutMs: 300,
+    adoptedPollMs: 50,
+    onExit: resolveExit,
+    ...options,
+  });
+  t.after(() => {
+    // Whatever carries this directory's tag, and the pid in status, by pid.
+    for (const p of scanProc(paths.dir).tagged) kill(p.pid);
+    const pid = readStatusBytes(paths)?.pid ?? 0;
+    if (pid !== 0) kill(pid);
+    removeTempDir(root);
+  });
+  return {
+    runner,
+    paths,
+    log,
+    alarms,
+    writes: () => writes,
+    exited,
+    status: () => readStatusBytes(paths),
+    document: () => {
+      try {
+        return decodeStatusDocument(fs.readFileSync(paths.statusJson, 'utf8'));
+      } catch {
+        return null;
+      }
+    },
+    send: (letters) =>
+      runner.dispatchAll([...Buffer.from(letters)].map((byte) => ({ type: 'control' as const, command: controlCommandOf(byte) as NonNullable<ReturnType<typeof controlCommandOf>> }))),
+    logText: () => log.lines.map((line) => `[${line.level}] ${line.text}`).join('\n'),
+  };
+}
+
+function readStatusBytes(paths: StatusPaths): ReturnType<typeof decodeStatus> | null {
+  try {
+    return decodeStatus(fs.readFileSync(paths.status));
+  } catch {
+    return null;
+  }
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+const alive = (pid: number): boolean => {
+  const info = readProcess(pid);
+  return info !== null && info.state !== 'Z';
+};
+
+describe('the runner, in-process with real processes', () => {
+  test('a crashing service is restarted, each start at least the throttle after the previous one, and status follows', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'exit', '3']);
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('three restarts', () => (r.document()?.restarts ?? 0) >= 3, { timeoutMs: 10_000 });
+    const document = r.document();
+    assert.equal(document?.last_exit?.code, 3);
+    assert.match(r.logText(), /service exited with code 3!/);
+    r.send('d');
+    await waitFor('status down', () => r.status()?.want === 'down' && r.status()?.pid === 0);
+  });
+
+  test('d stops a service that ignores TERM: SIGKILL at kill_timeout, then status pid 0', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'ignore-term']);
+    r.runner.boot(NO_LEFTOVER);
+    const pid = await waitFor('a pid', () => r.status()?.pid || null);
+    await waitFor('the service ready for TERM', () => fs.existsSync(path.join(path.dirname(path.dirname(r.paths.dir)), 'service.log')));
+    const began = performance.now();
+    r.send('d');
+    assert.equal(r.document()?.state, 'stopping');
+    await waitFor('the service gone', () => !alive(pid) && r.status()?.pid === 0, { timeoutMs: 5000 });
+    assert.ok(performance.now() - began >= 900, 'not before kill_timeout');
+    assert.match(r.logText(), /service still running 1s after TERM: sent SIGKILL to 1 process\(es\)/);
+  });
+
+  test('the restart limit gives up after max_tries exits in the window, with an exit and a give-up alarm', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'exit', '1'], { alarmInterval: 60, maxTries: 2 });
+    r.runner.boot(NO_LEFTOVER);
+    assert.equal(await r.exited, 1);
+    assert.deepEqual(r.alarms.raised, ['exit', 'giveup']);
+    assert.equal(r.document()?.state, 'fatal');
+    assert.match(r.logText(), /supervise refused to restart app any more and exited itself!/);
+  });
+
+  test('the -r hook is called with the exit count and the restart waits for it; a hook over its time limit is killed', async (t) => {
+    const root = makeTempDir('supervise-hook-');
+    t.after(() => removeTempDir(root));
+    const hook = path.join(root, 'hook.sh');
+    fs.writeFileSync(hook, `#!/bin/sh\necho "$1" >> ${root}/calls\n[ "$1" = 2 ] && exec sleep 100\nexit 0\n`, { mode: 0o755 });
+    const r = rig(t, ['node', SERVICE, 'exit', '1'], {}, { hook: { command: [hook], resetAfterS: null } });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('three hook calls', () => (fs.existsSync(`${root}/calls`) ? fs.readFileSync(`${root}/calls`, 'utf8') : '').split('\n').length >= 4, { timeoutMs: 10_000 });
+    assert.match(r.logText(), /restart_cmd: .*hook\.sh 2 was killed by SIGKILL \(time limit 0\.3s\)/);
+    assert.deepEqual(fs.readFileSync(`${root}/calls`, 'utf8').split('\n').slice(0, 3), ['1', '2', '3']);
+    r.send('d');
+  });
+
+  test('an adopted service is looked at on the adopted timer, and restarted as a child when it ends', async (t) => {
+    const leftover = spawn('node', [SERVICE, 'forever'], { stdio: 'ignore', detached: true });
+    const pid = track(leftover.pid) as number;
+    t.after(() => kill(pid));
+    const info = await waitFor('the leftover in /proc', () => readProcess(pid));
+    const r = rig(t, ['node', SERVICE, 'forever']);
+    r.runner.boot({ ...NO_LEFTOVER, adopt: { pid, startTicks: info.startTicks, startedAtWall: Date.now(), pidChangedAtWall: Date.now(), paused: false, alarmsSilenced: false, startId: null } });
+    assert.equal(r.status()?.pid, pid);
+    assert.match(r.logText(), new RegExp(`adopted app \\(pid ${pid}\\)`));
+    kill(pid);
+    const fresh = await waitFor('a child of the runner in status', () => {
+      const now = r.status()?.pid ?? 0;
+      return now !== 0 && now !== pid ? now : null;
+    });
+    assert.equal(readProcess(fresh)?.ppid, process.pid);
+    assert.match(r.logText(), /exit status unknown: it was adopted/);
+    r.send('d');
+  });
+
+  test('SIGTERM to supervise (terminate): supervise ends only when no tagged process is left', async (t) => {
+    const r = rig(t, ['sh', '-c', '(trap "" TERM; exec sleep 1000) & setsid sleep 1001 & exec sleep 1002']);
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('three tagged processes', () => scanProc(r.paths.dir).tagged.length === 3);
+    r.runner.dispatch({ type: 'terminate', signal: 'SIGTERM' });
+    assert.equal(await r.exited, 0);
+    assert.deepEqual(scanProc(r.paths.dir).tagged, []);
+    assert.equal(r.document()?.state, 'exited');
+  });
+
+  test('leftovers of another command are stopped before the first start', async (t) => {
+    const old = spawn('sleep', ['1003'], { stdio: 'ignore', detached: true });
+    const oldPid = track(old.pid) as number;
+    t.after(() => kill(oldPid));
+    await waitFor('the old process runs', () => alive(oldPid));
+    const r = rig(t, ['node', SERVICE, 'forever']);
+    r.runner.boot({ adopt: null, stop: [oldPid], staleStarts: [], notes: [] });
+    await waitFor('the old process gone and the service up', () => !alive(oldPid) && (r.status()?.pid ?? 0) !== 0);
+    assert.match(r.logText(), new RegExp(`stopping 1 process\\(es\\) a previous supervise of this directory left running \\(${oldPid}\\) before starting app`));
+    r.send('d');
+  });
+
+  test('status is written when what it says changes, not for every event', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever']);
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('up', () => r.document()?.state === 'up');
+    const before = r.writes();
+    r.send('s');
+    r.send('s');
+    r.send('s');
+    assert.equal(r.writes(), before + 1, 'three s, one change');
+    assert.equal(r.status()?.alarmsSilenced, true);
+    r.send('nsn');
+    assert.equal(r.writes(), before + 2, 'one batch, one write');
+    r.send('d');
+  });
+
+  test('a reload that fails keeps the old config and says why in status.json; one that works counts a generation', async (t) => {
+    let answer: ReturnType<RunnerOptions['reloadConfig']> = { error: 'unable to read supervise.conf: ENOENT' };
+    const r = rig(t, ['node', SERVICE, 'forever'], {}, { reloadConfig: () => answer });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('up', () => r.document()?.state === 'up');
+    r.send('r');
+    assert.deepEqual([r.document()?.config?.generation, r.document()?.config?.error], [1, 'unable to read supervise.conf: ENOENT']);
+    answer = { config: { ...DEFAULT_CONFIG, killTimeout: 2 } };
+    r.send('r');
+    assert.deepEqual([r.document()?.config?.generation, r.document()?.config?.error], [2, null]);
+    assert.equal(r.runner.config.killTimeout, 2);
+    r.send('d');
+  });
+});
