@@ -7,6 +7,7 @@ import { statusPaths } from '../status/status-paths.ts';
 import { describeLastExit, formatDuration, stateOf, uptimeSeconds } from './describe.ts';
 import { probeSupervisor, type Liveness } from './supervisor-liveness.ts';
 import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
+import { visibleText } from './visible-text.ts';
 
 export interface StatusRow extends StatusSnapshot {
   dir: string;
@@ -47,10 +48,15 @@ function whyNoSupervisor(liveness: Exclude<Liveness, 'alive'>, { document }: Sta
 export const TABLE_HEADER = ['NAME', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'ALARM', 'LAST EXIT'] as const;
 
 /**
- * The cells of a row. A directory without a live supervisor shows why in the state column, and
- * only the history its status.json still tells truly (restarts, last exit).
+ * The cells of a row, control characters escaped (a name may hold a newline; --json keeps it
+ * exact). A directory without a live supervisor shows why in the state column, and only the
+ * history its status.json still tells truly (restarts, last exit).
  */
 export function rowCells(row: StatusRow, nowMs: number): string[] {
+  return rawCells(row, nowMs).map(visibleText);
+}
+
+function rawCells(row: StatusRow, nowMs: number): string[] {
   const { bytes, document } = row;
   if (row.problem !== null || bytes === null) {
     const restarts = document === null ? '-' : String(document.restarts);

@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import { encodeStatus, encodeStatusDocument, type StatusDocument } from '../../src/status/status-codec.ts';
 import { track } from '../helpers/processes.ts';
-import { SVC } from '../helpers/supervise-cli.ts';
+import { run, SVC } from '../helpers/supervise-cli.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 /** A status directory as a supervise that ended on `x` leaves it: no supervisor needed. */
@@ -66,5 +66,32 @@ test('svc status --json of 200 directories reaches a slow reader of a pipe whole
   assert.deepEqual(
     rows.map((row) => row.name),
     dirs.map((_, i) => `service-${i}`),
+  );
+});
+
+test('svc status shows control characters in directory names escaped in the table and exact in --json', async (t) => {
+  const tmp = makeTempDir('svc-output-');
+  t.after(() => removeTempDir(tmp));
+  const odd = path.join(tmp, 'status', 'web\nfake  row\t\x1b[31m');
+  writeStatusDir(odd, 'web\nfake  row\t\x1b[31m');
+  const plain = path.join(tmp, 'status', 'db');
+  writeStatusDir(plain, 'db');
+
+  const table = await run(SVC, ['status', odd, plain]);
+  assert.equal(table.code, 0, table.stderr);
+  const lines = table.stdout.trimEnd().split('\n');
+  assert.equal(lines.length, 3, table.stdout);
+  assert.match(lines[1]!, /^web\\nfake {2}row\\t\\x1b\[31m +- +no supervisor \(exited\)/);
+  assert.match(lines[2]!, /^db +- +no supervisor \(exited\)/);
+
+  const json = await run(SVC, ['status', odd, plain, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const rows = JSON.parse(json.stdout) as { dir: string; name: string }[];
+  assert.deepEqual(
+    rows.map((row) => [row.dir, row.name]),
+    [
+      [odd, 'web\nfake  row\t\x1b[31m'],
+      [plain, 'db'],
+    ],
   );
 });
