@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { StatusDocument } from '../status/status-codec.ts';
 import { statusPaths } from '../status/status-paths.ts';
 import { describeLastExit, formatDuration, stateOf, uptimeSeconds } from './describe.ts';
-import { probeSupervisor, type Liveness } from './supervisor-liveness.ts';
+import { isPermissionError, probeSupervisor, type Liveness } from './supervisor-liveness.ts';
 import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
 import { visibleText } from './visible-text.ts';
 
@@ -22,8 +22,8 @@ export function readStatusRow(dir: string): StatusRow {
   const base = { dir, name: path.basename(paths.dir), supervisorAlive: false, bytes: null, document: null };
   try {
     if (!fs.statSync(dir).isDirectory()) return { ...base, problem: 'not a directory' };
-  } catch {
-    return { ...base, problem: 'no such directory' };
+  } catch (error) {
+    return { ...base, problem: isPermissionError(error) ? 'no permission' : 'no such directory' };
   }
   const liveness = probeSupervisor(paths.ok);
   const snapshot = readSnapshot(paths);

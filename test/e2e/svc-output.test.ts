@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import { encodeStatus, encodeStatusDocument, type StatusDocument } from '../../src/status/status-codec.ts';
 import { track } from '../helpers/processes.ts';
-import { run, SVC } from '../helpers/supervise-cli.ts';
+import { ROOT, run, SVC } from '../helpers/supervise-cli.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 /** A status directory as a supervise that ended on `x` leaves it: no supervisor needed. */
@@ -94,4 +94,45 @@ test('svc status shows control characters in directory names escaped in the tabl
       [plain, 'db'],
     ],
   );
+});
+
+test('svc run by another user on a root directory of mode 0700 says "no permission", not "no supervisor"', async (t) => {
+  const tmp = makeTempDir('svc-output-');
+  t.after(() => removeTempDir(tmp));
+  // The bundle is self-contained; a copy beside the directories makes sure nobody can read it,
+  // wherever the checkout lies.
+  fs.chmodSync(tmp, 0o755);
+  const svcCopy = path.join(tmp, 'svc.mjs');
+  fs.copyFileSync(path.join(ROOT, 'dist/svc.js'), svcCopy);
+  fs.chmodSync(svcCopy, 0o644);
+  fs.mkdirSync(path.join(tmp, 'status'), { mode: 0o755 });
+  fs.chmodSync(path.join(tmp, 'status'), 0o755);
+  const closed = path.join(tmp, 'status', 'closed');
+  writeStatusDir(closed, 'closed');
+  fs.chmodSync(closed, 0o700);
+  const hidden = path.join(closed, 'inner');
+  writeStatusDir(hidden, 'inner');
+  const open = path.join(tmp, 'status', 'open');
+  writeStatusDir(open, 'open');
+  fs.chmodSync(open, 0o755);
+  const asNobody = (...args: string[]) =>
+    run('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, svcCopy, ...args], { cwd: tmp });
+
+  const table = await asNobody('status', closed, hidden, open, path.join(tmp, 'status', 'missing'));
+  assert.equal(table.code, 0, table.stderr);
+  const rows = table.stdout.trimEnd().split('\n').slice(1);
+  assert.match(rows[0]!, /^closed +- +no permission +-/);
+  assert.match(rows[1]!, /^inner +- +no permission +-/);
+  assert.match(rows[2]!, /^open +- +no supervisor \(exited\)/);
+  assert.match(rows[3]!, /^missing +- +no such directory/);
+
+  const json = await asNobody('status', closed, '--json');
+  assert.deepEqual(JSON.parse(json.stdout), [{ dir: closed, supervisor_alive: false, error: 'no permission' }]);
+
+  const single = await asNobody(closed, 'status');
+  assert.equal(single.code, 3, 'meetbill\'s "cannot enter" status');
+  assert.match(single.stderr, /^svc: error: no permission to enter ".*closed" \(owner uid 0, mode 0700\): EACCES/);
+  const inner = await asNobody(hidden, 'status');
+  assert.equal(inner.code, 3);
+  assert.match(inner.stderr, /^svc: error: no permission to reach ".*inner": EACCES/);
 });
