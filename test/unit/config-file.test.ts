@@ -249,7 +249,7 @@ describe('values', () => {
     assert.equal(config.mailTransport, 'sendmail');
     assert.deepEqual(texts(warnings), [
       'supervise.conf:2: mail_transport: expected sendmail or an smtp:// or smtps:// URL, ' +
-        'found "smpt://bob:***@mx"; keeping the default',
+        'found "smpt://***:***@mx"; keeping the default',
     ]);
   });
 
