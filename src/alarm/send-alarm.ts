@@ -5,6 +5,7 @@ import type { AlarmFacts, AlarmMessage } from './alarm-message.ts';
 import { errorText, type ChannelResult } from './channel-result.ts';
 import { runCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './command-channel.ts';
 import { sendMail, DEFAULT_MAIL_TIMEOUT_MS } from './mail-channel.ts';
+import { maskSecrets } from '../config/mask-secrets.ts';
 import { maskUrl } from './mask-url.ts';
 import { maskSecrets } from '../config/mask-secrets.ts';
 import { ALERTS, DEFAULT_ALERTMANAGER_TIMEOUT_MS, firingAlert, postAlerts, resolvedAlert, type AlertEvent } from './alertmanager-channel.ts';
@@ -98,9 +99,11 @@ async function deliver(delivery: Delivery, deadlineMs: number, log: Log): Promis
   } finally {
     clearTimeout(timer);
   }
+  // A channel's detail can quote what it was given (a URL in an error message): masked too.
+  const shown = { ok: result.ok, detail: maskSecrets(result.detail) };
   try {
-    if (result.ok) log.notice(delivery.sent(result));
-    else log.warning(delivery.failed(result));
+    if (result.ok) log.notice(delivery.sent(shown));
+    else log.warning(delivery.failed(shown));
   } catch {
     // A broken log must not turn an alarm into a crash of the supervisor.
   }
@@ -123,20 +126,23 @@ function planDeliveries(
       failed: (r) => `unable to send mail to ${to}: ${r.detail}`,
     });
   }
+  // Programs and URLs are shown masked in every line (docs/alarms.md, "Secrets in logs").
+  const gsmCommand = maskSecrets(config.gsmCommand);
+  const alarmCommand = maskSecrets(config.alarmCommand);
   for (const number of config.alarmGsm.filter((n) => n !== '')) {
     // meetbill's `gsmsend-script NUMBER@"MESSAGE"`: one run per number, the first line only.
     const text = `${number}@${message.subject}`;
     deliveries.push({
       run: () => runCommand(config.gsmCommand, [text], env, timeoutMs),
       sent: () => `gsm sent: ${text}`,
-      failed: (r) => `unable to send gsm to ${number} with ${config.gsmCommand}: ${r.detail}`,
+      failed: (r) => `unable to send gsm to ${number} with ${gsmCommand}: ${r.detail}`,
     });
   }
   if (config.alarmCommand !== '') {
     deliveries.push({
       run: () => runCommand(config.alarmCommand, [message.body], env, timeoutMs),
-      sent: (r) => `alarm_command sent: ${config.alarmCommand} (${r.detail})`,
-      failed: (r) => `unable to run alarm_command ${config.alarmCommand}: ${r.detail}`,
+      sent: (r) => `alarm_command sent: ${alarmCommand} (${r.detail})`,
+      failed: (r) => `unable to run alarm_command ${alarmCommand}: ${r.detail}`,
     });
   }
   if (config.alarmWebhook !== '') {

@@ -1,4 +1,5 @@
-// The svc command: argv → request → command → exit status. The only process.exit of svc is here.
+// The svc command: argv → request → command → exit status. The only process.exit of svc is here,
+// and it waits for stdout and stderr to be written.
 import { parseSvcArgs } from '../svc/svc-args.ts';
 import { runSvc } from '../svc/run-svc.ts';
 import { INTERRUPTED_EXIT, SVC_EXIT } from '../svc/svc-exit-codes.ts';
@@ -36,9 +37,25 @@ runSvc(parseSvcArgs(process.argv.slice(2)), {
   sink: { write: writeStdout, note: (text) => process.stderr.write(`svc: ${text}\n`) },
   version: VERSION,
 }).then(
-  (code) => process.exit(code),
+  (code) => exitWhenWritten(code),
   (error: unknown) => {
     process.stderr.write(`svc: fatal: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(SVC_EXIT.failed);
+    exitWhenWritten(SVC_EXIT.failed);
   },
 );
+
+/**
+ * Exits once everything written to stdout and stderr has left the process. A pipe takes 64 KiB
+ * at a time and Node queues the rest: process.exit at once would cut `svc status --json` short
+ * (SPEC §13). A write's callback runs after every earlier write has been handed to the kernel.
+ */
+function exitWhenWritten(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const written = (): void => {
+    pending -= 1;
+    if (pending === 0) process.exit(code);
+  };
+  process.stdout.write('', written);
+  process.stderr.write('', written);
+}

@@ -46,6 +46,7 @@ export function resolveServiceConfig(
   // Line that last set each field: for "keeping …" wording and for the alarms-off warning.
   const setAt = new Map<keyof ServiceConfig, number>();
   const { base, overlay } = chooseSections(sections, serviceName);
+  warnings.push(...repeatedSectionWarnings(sections, serviceName, fileName));
   // Key warnings come only from the sections this service uses: one file serves many services,
   // and each supervisor reports on its own settings.
   if (base) applySection(config, base, { fileName, warnings, setAt, isOverlay: false });
@@ -53,6 +54,27 @@ export function resolveServiceConfig(
   const alarmsOff = alarmsOffWarning(config, setAt, fileName);
   if (alarmsOff) warnings.push(alarmsOff);
   return { config, warnings };
+}
+
+/**
+ * Only the first [global] and the first [NAME] count (meetbill's reader stops at the first header
+ * that matches); a later one with the same name is ignored, but said out loud: its keys look
+ * like settings and would silently do nothing. Said for [global] by every service, since it
+ * concerns them all, and for [NAME] by that service only.
+ */
+function repeatedSectionWarnings(sections: readonly ConfigSection[], serviceName: string, fileName: string): ConfigWarning[] {
+  const warnings: ConfigWarning[] = [];
+  for (const name of new Set(['global', serviceName])) {
+    const [first, ...later] = sections.filter((section) => section.name === name);
+    if (first === undefined) continue;
+    for (const section of later) {
+      const keys = section.entries.length === 0 ? 'it has no keys' : `its ${section.entries.length} key(s) are ignored`;
+      warnings.push({
+        text: `${fileName}:${section.line}: [${name}] appears again (first at line ${first.line}): only the first counts, ${keys}; merge them into one section`,
+      });
+    }
+  }
+  return warnings;
 }
 
 interface ApplyContext {

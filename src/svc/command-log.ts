@@ -31,8 +31,9 @@ export async function logCommand(dir: string, options: LogOptions, context: SvcC
     try {
       if (!fs.fstatSync(fd).isFile()) throw new SvcError(SVC_EXIT.noStatus, `"${file}" is not a regular file`);
       const size = fs.fstatSync(fd).size;
-      const start = options.lines === null ? 0 : offsetOfLastLines(fd, size, options.lines);
-      offset = await copyFrom(fd, start, sink);
+      offset = options.lines === null ? 0 : offsetOfLastLines(fd, size, options.lines);
+      // Following copies from there itself, keeping its place across rotations.
+      if (!options.follow) await copyFrom(fd, offset, sink);
     } finally {
       fs.closeSync(fd);
     }

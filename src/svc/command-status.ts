@@ -5,6 +5,7 @@ import { describeLastExit, formatDuration, meetbillTime, stateOf, uptimeSeconds 
 import { openTarget } from './status-dir-check.ts';
 import type { SvcContext } from './svc-context.ts';
 import { SVC_EXIT } from './svc-exit-codes.ts';
+import { visibleText } from './visible-text.ts';
 
 export async function statusCommand(dir: string, { output }: SvcContext): Promise<number> {
   const { bytes, document, name } = openTarget(dir, false);
@@ -12,7 +13,7 @@ export async function statusCommand(dir: string, { output }: SvcContext): Promis
   output.out(`pid: ${bytes.pid}`);
   output.out(`start time: ${meetbillTime(bytes.seconds)}`);
   output.out(`alarm: ${bytes.alarmsSilenced ? 'OFF' : 'ON'}`);
-  output.out(`service: ${name}`);
+  output.out(`service: ${visibleText(name)}`);
   output.out(`state: ${stateOf(bytes, document)} (want ${bytes.want})`);
   const uptime = uptimeSeconds(bytes, document, now);
   if (uptime !== null) output.out(`uptime: ${formatDuration(uptime)}`);

@@ -6,7 +6,7 @@ import type { StatusBytes, StatusDocument } from '../status/status-codec.ts';
 import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
 import { SvcError, causeOf } from './svc-error.ts';
 import { SVC_EXIT } from './svc-exit-codes.ts';
-import { probeSupervisor } from './supervisor-liveness.ts';
+import { isPermissionError, probeSupervisor } from './supervisor-liveness.ts';
 import { readSnapshot } from './status-snapshot.ts';
 
 export interface Target {
@@ -25,13 +25,16 @@ export function checkDirectory(dir: string): StatusPaths {
   try {
     stat = fs.statSync(dir);
   } catch (error) {
+    // A parent we may not search: the directory may well exist, and `cd` would fail (meetbill's 3).
+    if (isPermissionError(error)) throw new SvcError(SVC_EXIT.cannotEnter, `no permission to reach "${dir}": ${causeOf(error)}`);
     throw new SvcError(SVC_EXIT.notADirectory, `"${dir}" is not a valid status directory: ${causeOf(error)}`);
   }
   if (!stat.isDirectory()) throw new SvcError(SVC_EXIT.notADirectory, `"${dir}" is not a valid status directory: not a directory`);
   try {
     fs.accessSync(dir, fs.constants.X_OK);
   } catch (error) {
-    throw new SvcError(SVC_EXIT.cannotEnter, `unable to enter "${dir}": ${causeOf(error)}`);
+    const what = isPermissionError(error) ? 'no permission to enter' : 'unable to enter';
+    throw new SvcError(SVC_EXIT.cannotEnter, `${what} "${dir}" (owner uid ${stat.uid}, mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}): ${causeOf(error)}`);
   }
   return statusPaths(path.resolve(dir));
 }

@@ -5,8 +5,9 @@ import path from 'node:path';
 import type { StatusDocument } from '../status/status-codec.ts';
 import { statusPaths } from '../status/status-paths.ts';
 import { describeLastExit, formatDuration, stateOf, uptimeSeconds } from './describe.ts';
-import { probeSupervisor, type Liveness } from './supervisor-liveness.ts';
+import { isPermissionError, probeSupervisor, type Liveness } from './supervisor-liveness.ts';
 import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
+import { visibleText } from './visible-text.ts';
 
 export interface StatusRow extends StatusSnapshot {
   dir: string;
@@ -21,8 +22,8 @@ export function readStatusRow(dir: string): StatusRow {
   const base = { dir, name: path.basename(paths.dir), supervisorAlive: false, bytes: null, document: null };
   try {
     if (!fs.statSync(dir).isDirectory()) return { ...base, problem: 'not a directory' };
-  } catch {
-    return { ...base, problem: 'no such directory' };
+  } catch (error) {
+    return { ...base, problem: isPermissionError(error) ? 'no permission' : 'no such directory' };
   }
   const liveness = probeSupervisor(paths.ok);
   const snapshot = readSnapshot(paths);
@@ -47,10 +48,15 @@ function whyNoSupervisor(liveness: Exclude<Liveness, 'alive'>, { document }: Sta
 export const TABLE_HEADER = ['NAME', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'ALARM', 'LAST EXIT'] as const;
 
 /**
- * The cells of a row. A directory without a live supervisor shows why in the state column, and
- * only the history its status.json still tells truly (restarts, last exit).
+ * The cells of a row, control characters escaped (a name may hold a newline; --json keeps it
+ * exact). A directory without a live supervisor shows why in the state column, and only the
+ * history its status.json still tells truly (restarts, last exit).
  */
 export function rowCells(row: StatusRow, nowMs: number): string[] {
+  return rawCells(row, nowMs).map(visibleText);
+}
+
+function rawCells(row: StatusRow, nowMs: number): string[] {
   const { bytes, document } = row;
   if (row.problem !== null || bytes === null) {
     const restarts = document === null ? '-' : String(document.restarts);

@@ -11,8 +11,9 @@ export type Liveness =
 export function probeSupervisor(okPath: string): Liveness {
   try {
     if (!fs.lstatSync(okPath).isFIFO()) return 'no-ok';
-  } catch {
-    return 'no-ok';
+  } catch (error) {
+    // A directory we may not search (root's, mode 0700) hides `ok`: that is not "no supervisor".
+    return isPermissionError(error) ? 'no-permission' : 'no-ok';
   }
   let fd: number;
   try {
@@ -20,10 +21,15 @@ export function probeSupervisor(okPath: string): Liveness {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENXIO') return 'not-running';
-    if (code === 'EACCES' || code === 'EPERM') return 'no-permission';
+    if (isPermissionError(error)) return 'no-permission';
     if (code === 'ENOENT') return 'no-ok';
     throw error;
   }
   fs.closeSync(fd);
   return 'alive';
+}
+
+export function isPermissionError(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EACCES' || code === 'EPERM';
 }

@@ -111,6 +111,17 @@ describe('alarm_command', () => {
     assert.match(log.lines[0]?.text ?? '', /^unable to run alarm_command \/nonexistent\/notify-ops: program not found \(ENOENT\)$/);
   });
 
+  it('masks secrets in alarm_command when it logs the program', async () => {
+    const { facts, message } = alarmFor();
+    const log = new MemoryLog();
+
+    await sendAlarm(message, facts, alarmConfig({ alarmCommand: '/nonexistent/page --api-key s3cr3t Zx81mQ0pLw7rTy5vNb3c' }), log);
+
+    assert.deepEqual(log.lines, [
+      { level: 'WARNING', text: 'unable to run alarm_command /nonexistent/page --api-key *** ***: program not found (ENOENT)' },
+    ]);
+  });
+
   it('kills a command that hangs, with everything it started, and logs a warning after the deadline', async (t) => {
     const dir = recordDir(t);
     const { facts, message } = alarmFor();

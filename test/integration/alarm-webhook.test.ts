@@ -36,7 +36,7 @@ describe('alarm webhook', () => {
       coredumps_in_window: 1,
       stderr_tail: facts.stderrTail,
     });
-    assert.deepEqual(log.lines, [{ level: 'NOTICE', text: `webhook sent: ${http.url}?token=abc (HTTP 200)` }]);
+    assert.deepEqual(log.lines, [{ level: 'NOTICE', text: `webhook sent: ${http.url}?token=*** (HTTP 200)` }]);
   });
 
   it('turns credentials in the URL into basic auth and never logs them', async (t) => {
@@ -88,6 +88,24 @@ describe('alarm webhook', () => {
 
     assert.equal(log.lines[0]?.level, 'WARNING');
     assert.match(log.lines[0]?.text ?? '', /^unable to send webhook to .*: connect ECONNREFUSED/);
+  });
+
+  it('never logs a token in the path or the query, whether the POST succeeds or fails', async (t) => {
+    const http = await startHttpSink(500);
+    t.after(() => http.close());
+    const { facts, message } = alarmFor();
+    const token = '8f14e45fceea167a5a36dedd4bea2543';
+    const failing = new MemoryLog();
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: `${http.url}/${token}?api_key=k3y&channel=ops` }), failing);
+    assert.equal(http.requests[0]?.url, `/hook/${token}?api_key=k3y&channel=ops`, 'the request itself is untouched');
+    assert.deepEqual(failing.lines, [
+      { level: 'WARNING', text: `unable to send webhook to ${http.url}/***?api_key=***&channel=ops: HTTP 500` },
+    ]);
+
+    const refused = new MemoryLog();
+    const closed = `http://127.0.0.1:${await closedPort()}/services/T000/B000/XXXX?token=abc`;
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: closed }), refused);
+    assert.match(refused.lines[0]?.text ?? '', /^unable to send webhook to http:\/\/127\.0\.0\.1:\d+\/services\/T000\/B000\/XXXX\?token=\*\*\*: connect ECONNREFUSED/);
   });
 
   it('refuses a URL that is not http or https', async () => {

@@ -11,6 +11,7 @@ import { track } from '../helpers/processes.ts';
 import { readDocument, ROOT, startSupervise, stopSupervisor } from '../helpers/supervise-cli.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { describeFigures, runFlood, type FloodOptions } from '../helpers/output-flood.ts';
 
 const COUNTER = path.join(ROOT, 'test/fixtures/counter.mjs');
 
@@ -57,15 +58,17 @@ test('rotating __stdout while the service writes loses no line and keeps them in
 
 test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', async (t) => {
   const tmp = makeTempDir();
-  t.after(() => removeTempDir(tmp));
   const dir = path.join(tmp, 'status', 'chatty');
-  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 20000\nlog_backups : 2\n');
-  const result = await startSupervise(dir, ['-p', dir, '-F', 'supervise.conf', '-f', `node ${COUNTER} 60000 2000 stay 100`], { cwd: tmp });
-  assert.equal(result.code, 0, result.stderr);
+  // supervise first, and only once its pid is gone the directory: a live supervise makes its
+  // files again while they are removed (ENOTEMPTY).
   t.after(async () => {
     const pid = readDocument(dir)?.supervisor_pid;
     if (pid !== undefined) await stopSupervisor(pid);
+    removeTempDir(tmp);
   });
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 20000\nlog_backups : 2\n');
+  const result = await startSupervise(dir, ['-p', dir, '-F', 'supervise.conf', '-f', `node ${COUNTER} 60000 2000 stay 100`], { cwd: tmp });
+  assert.equal(result.code, 0, result.stderr);
   const stdout = path.join(dir, '__stdout');
   await waitFor('the service to finish writing', () => fs.readFileSync(stdout, 'utf8').includes('done\n'), { timeoutMs: 60_000 });
   await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 20000 + 4096, { timeoutMs: 10_000 });
@@ -76,4 +79,58 @@ test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', 
   const last = kept.at(-2);
   assert.equal(last, 'line 60000');
   assert.equal(kept.at(-1), 'done');
+});
+
+test('a flooding writer stays under the disk bound, with control answered and lines whole and in order', async (t) => {
+  // The short version of test/stress/output-cap-flood.test.ts (200 MB/s, 10 MB cap).
+  const options: FloodOptions = { rateBytesPerS: 50_000_000, seconds: 1.5, maxBytes: 2_000_000, backups: 2 };
+  const figures = await runFlood(t, options);
+  t.diagnostic(describeFigures(options, figures));
+  assert.ok(figures.maxDisk < figures.bound, `disk use ${figures.maxDisk} over ${figures.bound}`);
+  assert.ok(figures.latenciesMs.length > 0);
+  // Loose here: this file runs beside others on a loaded machine; the stress test holds 50 ms.
+  assert.ok(Math.max(...figures.latenciesMs) < 1000, `control latencies ${figures.latenciesMs.map((ms) => ms.toFixed(1)).join(' ')}`);
+  assert.deepEqual(figures.lineProblems, []);
+});
+
+/** Times the threads of a process went to sleep and were woken (voluntary context switches). */
+function wakeups(pid: number): number {
+  let total = 0;
+  for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+    const status = fs.readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    total += Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
+  }
+  return total;
+}
+
+test('a capped service that writes nothing costs supervise no wake-up (no timer polls the files)', async (t) => {
+  const tmp = makeTempDir();
+  const dir = path.join(tmp, 'status', 'quiet');
+  t.after(async () => {
+    const pid = readDocument(dir)?.supervisor_pid;
+    if (pid !== undefined) await stopSupervisor(pid);
+    removeTempDir(tmp);
+  });
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 100000\n');
+  const result = await startSupervise(dir, ['-F', 'supervise.conf', '-u', dir, 'sleep', '1000'], { cwd: tmp });
+  assert.equal(result.code, 0, result.stderr);
+  const supervisor = await waitFor('status.json', () => readDocument(dir)?.supervisor_pid);
+  track(supervisor);
+  await waitFor('the service started', () => (readDocument(dir)?.pid ?? 0) > 0);
+  // Start-up settles within a second or two (start confirmation, first status writes); then a
+  // whole second must pass without any wake-up. A once-a-second size check never allows it.
+  let seen = '';
+  await waitFor(
+    'a second in which supervise did not wake',
+    async () => {
+      const before = wakeups(supervisor);
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // the measuring window
+      const woke = wakeups(supervisor) - before;
+      seen += ` ${woke}`;
+      return woke === 0;
+    },
+    { timeoutMs: 8000, intervalMs: 1 },
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; wake-ups per second:${seen}`);
+  });
 });

@@ -49,9 +49,9 @@ describe('describeConfig', () => {
     assert.equal(describeConfig({ ...DEFAULT_CONFIG })[0], 'alarm_interval: 0 (alarms and restart limits off)');
   });
 
-  it('masks the SMTP password and keeps user, host and port', () => {
+  it('masks the SMTP user and password and keeps host and port', () => {
     const lines = describeConfig({ ...DEFAULT_CONFIG, mailTransport: 'smtp://user:secret@host:587' });
-    assert.ok(lines.includes('mail_transport: smtp://user:***@host:587'));
+    assert.ok(lines.includes('mail_transport: smtp://***:***@host:587'));
     assert.ok(!lines.some((line) => line.includes('secret')));
   });
 
@@ -61,24 +61,32 @@ describe('describeConfig', () => {
       alarmWebhook: 'https://bot:pw@hooks.example/notify?channel=ops&token=abc123',
       alarmCommand: '/usr/local/bin/page --api-key k3y --team ops',
     });
-    assert.ok(lines.includes('alarm_webhook: https://bot:***@hooks.example/notify?channel=ops&token=***'));
+    assert.ok(lines.includes('alarm_webhook: https://***:***@hooks.example/notify?channel=ops&token=***'));
     assert.ok(lines.includes('alarm_command: /usr/local/bin/page --api-key *** --team ops'));
   });
 });
 
 describe('maskSecrets', () => {
   const table: [string, string][] = [
-    ['smtps://alerts%40x.com:p%40ss@mx.x.com:465', 'smtps://alerts%40x.com:***@mx.x.com:465'],
-    ['smtp://user:p@ss@host:25', 'smtp://user:***@host:25'],
-    ['smtp://user@host:25', 'smtp://user@host:25'],
+    ['smtps://alerts%40x.com:p%40ss@mx.x.com:465', 'smtps://***:***@mx.x.com:465'],
+    ['smtp://user:p@ss@host:25', 'smtp://***:***@host:25'],
+    ['smtp://user@host:25', 'smtp://***@host:25'],
     ['smtp://host', 'smtp://host'],
     ['sendmail', 'sendmail'],
     ['https://h/x?password=a&passwd=b&api_key=c&page=2', 'https://h/x?password=***&passwd=***&api_key=***&page=2'],
     ['https://h/cb#access_token=abc&state=1', 'https://h/cb#access_token=***&state=1'],
     [
       'https://hooks.slack.com/services/T0000000/B0000000/XXXXXXXXXXXX1234abcdXXXX',
-      'https://hooks.slack.com/services/T0000000/B0000000/***',
+      'https://hooks.slack.com/services/***/***/***',
     ],
+    ['https://discord.com/api/webhooks/123456789/abcDEF', 'https://discord.com/api/***/***/***'],
+    ['https://api.telegram.org/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage', 'https://api.telegram.org/***/***'],
+    ['https://alerts.example/hook/0123456789abcdef0123/notify', 'https://alerts.example/hook/***/notify'],
+    ['https://alerts.example/hook?k=Zx81mQ0pLw7rTy5vNb3c&channel=ops', 'https://alerts.example/hook?k=***&channel=ops'],
+    ['https://alerts.example/v1/notifications-ops', 'https://alerts.example/v1/notifications-ops'],
+    ['/usr/local/bin/page --team ops Zx81mQ0pLw7rTy5vNb3c', '/usr/local/bin/page --team ops ***'],
+    ['/usr/local/bin/page "Zx81mQ0pLw7rTy5vNb3c"', '/usr/local/bin/page "***"'],
+    ['/usr/local/bin/notify-release-2024 --api_key=k3y', '/usr/local/bin/notify-release-2024 --api_key=***'],
     ['https://ghp_abcdefghijklmnop1234@github.example/hook', 'https://***@github.example/hook'],
     ['notify SMTP_PASSWORD=hunter2 --to ops', 'notify SMTP_PASSWORD=*** --to ops'],
     ['notify --token=abc --verbose', 'notify --token=*** --verbose'],

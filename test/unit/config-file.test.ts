@@ -89,9 +89,28 @@ describe('section resolution', () => {
     assert.equal(config.maxTries, 0);
   });
 
-  it('takes the first [NAME] after [global] and ignores later ones', () => {
-    const { config } = parse('[global]\n[redis]\nmax_tries : 1\n[redis]\nmax_tries : 2\n');
+  it('takes the first [NAME] after [global] and ignores later ones, with a warning', () => {
+    const { config, warnings } = parse('[global]\nalarm_interval : 60\n[redis]\nmax_tries : 1\n[redis]\nmax_tries : 2\n');
     assert.equal(config.maxTries, 1);
+    assert.deepEqual(texts(warnings), [
+      'supervise.conf:5: [redis] appears again (first at line 3): only the first counts, its 1 key(s) are ignored; merge them into one section',
+    ]);
+  });
+
+  it('uses the first [global] and warns, naming file and line, that a second one is ignored', () => {
+    const text = '[global]\nalarm_interval : 60\nmax_tries : 2\n[redis]\nkill_timeout : 3\n[global]\nmax_tries : 9\nalarm_mail : ops@x\n';
+    for (const service of ['redis', 'other']) {
+      const { config, warnings } = parse(text, service);
+      assert.equal(config.maxTries, 2);
+      assert.deepEqual(config.alarmMail, []);
+      assert.deepEqual(texts(warnings), [
+        'supervise.conf:6: [global] appears again (first at line 1): only the first counts, its 2 key(s) are ignored; merge them into one section',
+      ]);
+    }
+  });
+
+  it('does not warn one service about another service\'s repeated section', () => {
+    assert.deepEqual(texts(parse('[global]\n[web]\n[web]\n', 'redis').warnings), []);
   });
 
   it('finds dotted and numeric section names in file order', () => {
@@ -230,7 +249,7 @@ describe('values', () => {
     assert.equal(config.mailTransport, 'sendmail');
     assert.deepEqual(texts(warnings), [
       'supervise.conf:2: mail_transport: expected sendmail or an smtp:// or smtps:// URL, ' +
-        'found "smpt://bob:***@mx"; keeping the default',
+        'found "smpt://***:***@mx"; keeping the default',
     ]);
   });
 

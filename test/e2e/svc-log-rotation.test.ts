@@ -1,0 +1,60 @@
+// svc DIR log -f on a capped __stdout that supervise rotates (collapse-range cuts its head) while
+// it is followed: every line once, whole and in order.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { track } from '../helpers/processes.ts';
+import { readDocument, ROOT, startSupervise, stopSupervisor, SVC, waitForServicePid } from '../helpers/supervise-cli.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const COUNTER = path.join(ROOT, 'test/fixtures/counter.mjs');
+
+test('svc log -f prints every line of a capped __stdout once, whole and in order, across rotations', async (t) => {
+  const tmp = makeTempDir('svc-log-rotation-');
+  const dir = path.join(tmp, 'status', 'chatty');
+  t.after(async () => {
+    const pid = readDocument(dir)?.supervisor_pid;
+    if (pid !== undefined) await stopSupervisor(pid);
+    removeTempDir(tmp);
+  });
+  const total = 30_000;
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 32768\nlog_backups : 3\n');
+  // The service waits for `go`, so that the follower is there before the first line.
+  const gate = `while [ ! -e ${tmp}/go ]; do sleep 0.05; done; exec node ${COUNTER} ${total} 100 stay 3`;
+  const started = await startSupervise(dir, ['-F', 'supervise.conf', '-u', dir, 'sh', '-c', gate], { cwd: tmp });
+  assert.equal(started.code, 0, started.stderr);
+  await waitForServicePid(dir);
+
+  const follower = spawn(SVC, [dir, 'log', '-f'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(follower.pid);
+  t.after(() => follower.kill('SIGKILL'));
+  const exited = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+  let output = '';
+  let errors = '';
+  follower.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  follower.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+  const stdout = path.join(dir, '__stdout');
+  await waitFor('the follower to open __stdout', () => fs.existsSync(stdout));
+  fs.writeFileSync(path.join(tmp, 'go'), '');
+
+  await waitFor('the follower to print "done"', () => output.endsWith('done\n'), { timeoutMs: 60_000 }).catch((error: Error) => {
+    throw new Error(`${error.message}; printed ${output.length} bytes ending ${JSON.stringify(output.slice(-60))}; stderr: ${errors}`);
+  });
+  follower.kill('SIGINT');
+  assert.equal(await exited, 0);
+
+  const lines = output.split('\n');
+  assert.equal(lines.pop(), '');
+  assert.equal(lines.length, total + 1, `${lines.length} lines; stderr: ${errors}`);
+  const wrong = lines.slice(0, total).findIndex((line, i) => line !== `line ${i + 1}`);
+  assert.equal(wrong, -1, `line ${wrong + 1} is ${JSON.stringify(lines[wrong])}`);
+  assert.equal(lines[total], 'done');
+  assert.equal(errors, '', 'no "file truncated" restart');
+  assert.doesNotMatch(fs.readFileSync(path.join(dir, 'supervise.log.wf'), 'utf8'), /faster than/, 'the rotation kept up: nothing dropped');
+  // It did follow through rotations: most of what it printed was cut from the live file.
+  assert.ok(fs.existsSync(`${stdout}.1`));
+  await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 32768 + 4096, { timeoutMs: 10_000 });
+});
