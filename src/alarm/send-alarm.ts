@@ -7,7 +7,6 @@ import { runCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './command-channel.ts';
 import { sendMail, DEFAULT_MAIL_TIMEOUT_MS } from './mail-channel.ts';
 import { maskSecrets } from '../config/mask-secrets.ts';
 import { maskUrl } from './mask-url.ts';
-import { maskSecrets } from '../config/mask-secrets.ts';
 import { ALERTS, DEFAULT_ALERTMANAGER_TIMEOUT_MS, firingAlert, postAlerts, resolvedAlert, type AlertEvent } from './alertmanager-channel.ts';
 
 export interface SendAlarmOptions {
@@ -74,7 +73,7 @@ export async function resolveAlerts(
   if (events.length === 0) return;
   const at = new Date();
   const deliveries = config.alarmAlertmanager.map((url): Delivery => {
-    const shown = maskSecrets(url);
+    const shown = maskUrl(url);
     return {
       run: () => postAlerts(url, events.map((event) => resolvedAlert(event, service, host, at)), options.timeoutMs),
       sent: (r) => `alertmanager resolved: ${alertNames(events)} of ${service} at ${shown} (${r.detail})`,
@@ -158,7 +157,7 @@ function planDeliveries(
     });
   }
   for (const url of config.alarmAlertmanager) {
-    const shown = maskSecrets(url);
+    const shown = maskUrl(url);
     const name = alertNames([facts.event]);
     deliveries.push({
       run: () => postAlerts(url, [firingAlert(facts, message)], timeoutMs),
