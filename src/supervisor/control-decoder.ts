@@ -1,5 +1,7 @@
 // Turns bytes read from `control` into events; unknown bytes are reported at most once a second,
-// so garbage on the FIFO can neither flood the log nor stop anything.
+// so garbage on the FIFO can neither flood the log nor stop anything. A run of the same letter
+// is one command: every letter does the same when repeated at once (standard signals do not
+// queue, `u` on a running service does nothing more), and a flood of `k` costs one kill(2).
 import { controlCommandOf, isFillerByte } from '../control/control-commands.ts';
 import type { Log } from '../logs/log.ts';
 import type { SupervisorEvent } from './supervisor-state.ts';
@@ -17,7 +19,10 @@ export class ControlDecoder {
     const events: SupervisorEvent[] = [];
     for (const byte of bytes) {
       const command = controlCommandOf(byte);
-      if (command !== undefined) events.push({ type: 'control', command });
+      if (command !== undefined) {
+        const last = events.at(-1);
+        if (last?.type !== 'control' || last.command !== command) events.push({ type: 'control', command });
+      }
       else if (!isFillerByte(byte)) this.#noteUnknown(byte);
     }
     this.#report();
