@@ -1,6 +1,8 @@
 // The keys of supervise.conf (SPEC §7): their names, the ServiceConfig field each one sets, and
 // how a value is checked. Section resolution and the log description both read this one table,
 // so adding a key here is enough for it to be parsed, validated and logged.
+import { parseCheckSpec, type CheckSpec } from '../health/check-spec.ts';
+import { programProblem } from '../health/find-program.ts';
 import type { ServiceConfig } from './config-types.ts';
 import {
   formatUmask,
@@ -15,8 +17,12 @@ import {
   parseUserSpec,
   parseYesNo,
 } from './run-values.ts';
+import { MAX_DURATION_MS, formatDuration, parseDuration } from './duration.ts';
 
-type FieldOfType<T> = { [F in keyof ServiceConfig]: ServiceConfig[F] extends T ? F : never }[keyof ServiceConfig];
+// Exactly T, both ways: a field typed 'restart' | 'stop' is a ChoiceKey's, not a free string's.
+type FieldOfType<T> = {
+  [F in keyof ServiceConfig]: [ServiceConfig[F]] extends [T] ? ([T] extends [ServiceConfig[F]] ? F : never) : never;
+}[keyof ServiceConfig];
 
 /** Node timers cannot wait longer than 2^31-1 ms, so a longer period in seconds would fire at once. */
 const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
@@ -31,6 +37,10 @@ export interface IntegerKey {
   unit: string;
   /** Applied after validation, for rules such as "1–59 become 60". */
   normalise?: (value: number) => number;
+  /** A whole sentence saying why a value within min–max is still refused (`notify_fd must be 3 or more`). */
+  refuses?: (value: number) => string | undefined;
+  /** How 0 reads in the log ("off", "unlimited"). */
+  whenZero?: string;
 }
 
 export interface ListKey {
@@ -57,7 +67,42 @@ export interface StringKey {
   normalise?: (value: string) => string;
 }
 
-export type ConfigKey = IntegerKey | ListKey | StringKey;
+/** A duration (SPEC Part two), held in milliseconds. */
+export interface DurationKey {
+  name: string;
+  kind: 'duration';
+  field: FieldOfType<number>;
+  /** Shortest accepted, in ms: 1 where 0 would make a timer spin. */
+  minMs: number;
+  /** How 0 reads in the log ("off", "no limit"). */
+  whenZero?: string;
+}
+
+type ChoiceField = 'startTimeoutAction' | 'healthAction';
+
+/** One word out of a fixed few. */
+export interface ChoiceKey {
+  name: string;
+  kind: 'choice';
+  field: ChoiceField;
+  choices: readonly ServiceConfig[ChoiceField][];
+}
+
+/** A signal by name (`ABRT`, `SIGABRT`) or number (`6`), held as its name. */
+export interface SignalKey {
+  name: string;
+  kind: 'signal';
+  field: FieldOfType<NodeJS.Signals>;
+}
+
+/** A ready or health check (tcp://, http://, exec:), parsed at load; `no` or `0` sets none. */
+export interface CheckKey {
+  name: string;
+  kind: 'check';
+  field: FieldOfType<CheckSpec | null>;
+}
+
+export type ConfigKey = IntegerKey | ListKey | StringKey | DurationKey | ChoiceKey | SignalKey | CheckKey;
 
 /** The ServiceConfig field of each `limit_*` key (SPEC §17), by prlimit's resource name. */
 export const LIMIT_FIELDS = {
@@ -196,13 +241,57 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     accepts: (value) => parseSignal(value) !== null,
     normalise: (value) => parseSignal(value) as string,
   },
+  // Readiness, watchdog and health checks (SPEC §14, §15).
+  {
+    name: 'notify_fd',
+    kind: 'integer',
+    field: 'notifyFd',
+    min: 0,
+    // dup2 to a descriptor at or above the usual open-files limit (1024) fails at every spawn.
+    max: 1023,
+    unit: 'descriptor number',
+    refuses: (fd) =>
+      fd > 0 && fd < 3 ? "notify_fd must be 3 or more (0 is off; 1 and 2 are the service's stdout and stderr)" : undefined,
+    whenZero: 'off',
+  },
+  { name: 'ready_check', kind: 'check', field: 'readyCheck' },
+  { name: 'ready_check_interval', kind: 'duration', field: 'readyCheckIntervalMs', minMs: 1 },
+  { name: 'check_timeout', kind: 'duration', field: 'checkTimeoutMs', minMs: 1 },
+  { name: 'start_seconds', kind: 'duration', field: 'startSecondsMs', minMs: 0, whenZero: 'ready at once' },
+  { name: 'start_timeout', kind: 'duration', field: 'startTimeoutMs', minMs: 0, whenZero: 'no limit' },
+  { name: 'start_timeout_action', kind: 'choice', field: 'startTimeoutAction', choices: ['restart', 'stop', 'ready'] },
+  {
+    name: 'start_retries',
+    kind: 'integer',
+    field: 'startRetries',
+    min: 0,
+    max: Number.MAX_SAFE_INTEGER,
+    unit: 'failed starts',
+    whenZero: 'unlimited',
+  },
+  { name: 'watchdog_timeout', kind: 'duration', field: 'watchdogTimeoutMs', minMs: 0, whenZero: 'off' },
+  { name: 'watchdog_file', kind: 'string', field: 'watchdogFile' },
+  { name: 'watchdog_signal', kind: 'signal', field: 'watchdogSignal' },
+  { name: 'health_check', kind: 'check', field: 'healthCheck' },
+  { name: 'health_interval', kind: 'duration', field: 'healthIntervalMs', minMs: 1 },
+  { name: 'health_start_delay', kind: 'duration', field: 'healthStartDelayMs', minMs: 0 },
+  // At least 1: with 0, a service would be unhealthy before its first probe.
+  { name: 'health_retries', kind: 'integer', field: 'healthRetries', min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'failed probes' },
+  { name: 'health_action', kind: 'choice', field: 'healthAction', choices: ['restart', 'alarm', 'stop'] },
 ];
 
 export function configKeyNamed(name: string): ConfigKey | undefined {
   return CONFIG_KEYS.find((key) => key.name === name);
 }
 
-export type ParsedValue<T> = { ok: true; value: T } | { ok: false; expected: string };
+/**
+ * `expected` completes "KEY: expected …, found …"; `reason`, a whole sentence, replaces that
+ * wording where a value has the right form but cannot be used. `notice` is a warning about a
+ * value that is kept all the same.
+ */
+export type ParsedValue<T> =
+  | { ok: true; value: T; notice?: string }
+  | { ok: false; expected: string; reason?: string };
 
 /** Digits only: `-1`, `+3`, `3x`, `1e3` and `ten` are all refused, never half-read like sscanf. */
 export function parseInteger(key: IntegerKey, text: string): ParsedValue<number> {
@@ -213,7 +302,47 @@ export function parseInteger(key: IntegerKey, text: string): ParsedValue<number>
   if (!/^[0-9]+$/.test(text)) return { ok: false, expected };
   const value = Number(text);
   if (!Number.isSafeInteger(value) || value < key.min || value > key.max) return { ok: false, expected };
+  const reason = key.refuses?.(value);
+  if (reason !== undefined) return { ok: false, expected, reason };
   return { ok: true, value: key.normalise ? key.normalise(value) : value };
+}
+
+export function parseDurationValue(key: DurationKey, text: string): ParsedValue<number> {
+  const longest = formatDuration(MAX_DURATION_MS - (MAX_DURATION_MS % 1000));
+  const expected =
+    `a duration${key.minMs > 0 ? ' above 0' : ''} of at most ${longest} ` +
+    '(seconds such as 1.5, or a number with ms, s, m or h: 500ms, 5s, 2m, 1h)';
+  const ms = parseDuration(text);
+  if (ms === null || ms < key.minMs) return { ok: false, expected };
+  return { ok: true, value: ms };
+}
+
+export function parseChoice(key: ChoiceKey, text: string): ParsedValue<string> {
+  if (!(key.choices as readonly string[]).includes(text)) return { ok: false, expected: key.choices.join(', ') };
+  return { ok: true, value: text };
+}
+
+/** `ABRT`, `SIGABRT`, `sigabrt` or `6` → `SIGABRT`; numbers through this system's table. */
+/** A signal as a key's value: run-values' parser, with what was expected. */
+export function signalValue(text: string): ParsedValue<NodeJS.Signals> {
+  const value = parseSignal(text);
+  return value === null ? { ok: false, expected: 'a signal name (ABRT, SIGABRT) or number (6)' } : { ok: true, value };
+}
+
+/**
+ * A check spec; `no` or `0` means none (to switch off a [global] check in one service). An
+ * exec: program that cannot be found now is kept with a notice: it may be installed later, and
+ * until then each probe fails with the OS's reason.
+ */
+export function parseCheck(text: string): ParsedValue<CheckSpec | null> {
+  if (text === 'no' || text === '0') return { ok: true, value: null };
+  const parsed = parseCheckSpec(text);
+  if (!parsed.ok) return parsed;
+  if (parsed.spec.kind !== 'exec') return { ok: true, value: parsed.spec };
+  const program = parsed.spec.argv[0];
+  const problem = programProblem(program);
+  if (problem === undefined) return { ok: true, value: parsed.spec };
+  return { ok: true, value: parsed.spec, notice: `program "${program}": ${problem}; kept, each probe fails until it exists` };
 }
 
 /** Blank- or tab-separated items, as meetbill splits them. */

@@ -1,6 +1,18 @@
 // Section resolution (SPEC §7): which sections of supervise.conf a service uses, and how their
-// keys combine into one ServiceConfig. Pure: it gets sections whose values are already decoded.
-import { CONFIG_KEYS, configKeyNamed, parseInteger, parseList, parseString } from './config-keys.ts';
+// keys combine into one ServiceConfig. Pure: it gets sections whose values are already decoded
+// (apart from looking up an exec: check's program on PATH, which only reads).
+import {
+  CONFIG_KEYS,
+  configKeyNamed,
+  parseCheck,
+  parseChoice,
+  parseDurationValue,
+  parseInteger,
+  parseList,
+  signalValue,
+  parseString,
+  type ParsedValue,
+} from './config-keys.ts';
 import { DEFAULT_CONFIG, type ConfigWarning, type LoadedConfig, type ServiceConfig } from './config-types.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { shownText } from './shown-text.ts';
@@ -104,19 +116,31 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
       if (earlier !== undefined) return `the value from line ${earlier}`;
       return isOverlay && setAt.has(key.field) ? 'the [global] value' : 'the default';
     };
-    const refuse = (expected: string): void => {
+    const refuse = (expected: string, reason?: string): void => {
+      const found = shownText(maskSecrets(entry.value));
       warnings.push({
         text:
-          `${where}: ${key.name}: expected ${expected}, ` +
-          `found ${shownText(maskSecrets(entry.value))}; keeping ${keeping()}`,
+          reason === undefined
+            ? `${where}: ${key.name}: expected ${expected}, found ${found}; keeping ${keeping()}`
+            : `${where}: ${reason}, found ${found}; keeping ${keeping()}`,
       });
+    };
+    // The Part two kinds: a refused value keeps the earlier one, a kept value may still warn.
+    const accept = <T>(parsed: ParsedValue<T>, set: (value: T) => void): boolean => {
+      if (!parsed.ok) {
+        refuse(parsed.expected, parsed.reason);
+        return false;
+      }
+      if (parsed.notice !== undefined) warnings.push({ text: `${where}: ${key.name}: ${parsed.notice}` });
+      set(parsed.value);
+      return true;
     };
 
     switch (key.kind) {
       case 'integer': {
         const parsed = parseInteger(key, entry.value);
         if (!parsed.ok) {
-          refuse(parsed.expected);
+          refuse(parsed.expected, parsed.reason);
           continue;
         }
         config[key.field] = parsed.value;
@@ -151,6 +175,19 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
         config[key.field] = items;
         break;
       }
+      case 'duration':
+        if (!accept(parseDurationValue(key, entry.value), (ms) => (config[key.field] = ms))) continue;
+        break;
+      case 'choice':
+        // parseChoice accepts only key.choices, which are this field's own words.
+        if (!accept(parseChoice(key, entry.value), (word) => Object.assign(config, { [key.field]: word }))) continue;
+        break;
+      case 'signal':
+        if (!accept(signalValue(entry.value), (signal) => (config[key.field] = signal))) continue;
+        break;
+      case 'check':
+        if (!accept(parseCheck(entry.value), (spec) => (config[key.field] = spec))) continue;
+        break;
     }
     const earlier = seenHere.get(key.name);
     if (earlier !== undefined && key.kind !== 'list') {

@@ -1,4 +1,10 @@
 // The effective configuration of one service, after section resolution (SPEC §7).
+import type { CheckSpec } from '../health/check-spec.ts';
+
+/** What to do with a service that is not ready within start_timeout (SPEC §14). */
+export type StartTimeoutAction = 'restart' | 'stop' | 'ready';
+/** What to do with a service found unhealthy (SPEC §15). */
+export type HealthAction = 'restart' | 'alarm' | 'stop';
 
 export interface ServiceConfig {
   /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */
@@ -52,6 +58,36 @@ export interface ServiceConfig {
   redirectStderr: string;
   /** Signal that d, stop actions and SIGTERM to supervise send instead of SIGTERM (CONT follows). */
   stopSignal: string;
+  /** Descriptor number the service writes readiness and heartbeat lines to (≥ 3); 0 = off. */
+  notifyFd: number;
+  /** Probe that says the service is ready; null = none. */
+  readyCheck: CheckSpec | null;
+  /** Milliseconds between ready_check tries. */
+  readyCheckIntervalMs: number;
+  /** Milliseconds one ready_check or health_check probe may take. */
+  checkTimeoutMs: number;
+  /** Milliseconds after the spawn at which a service with no other readiness source is ready. */
+  startSecondsMs: number;
+  /** Milliseconds a start may take to be ready; 0 = no limit. */
+  startTimeoutMs: number;
+  startTimeoutAction: StartTimeoutAction;
+  /** Failed starts in a row before state `failed`; 0 = unlimited. */
+  startRetries: number;
+  /** Milliseconds without a heartbeat before the watchdog fires; 0 = off. */
+  watchdogTimeoutMs: number;
+  /** File whose modification time is a heartbeat; empty = none. */
+  watchdogFile: string;
+  /** Signal sent on watchdog expiry, as a name (`SIGABRT`). */
+  watchdogSignal: NodeJS.Signals;
+  /** Probe run while the service is up; null = none. */
+  healthCheck: CheckSpec | null;
+  /** Milliseconds between health probes. */
+  healthIntervalMs: number;
+  /** Milliseconds from ready to the first health probe. */
+  healthStartDelayMs: number;
+  /** Failed health probes in a row that make the service unhealthy (≥ 1). */
+  healthRetries: number;
+  healthAction: HealthAction;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
@@ -82,6 +118,22 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   limitAs: '',
   redirectStderr: 'no',
   stopSignal: 'SIGTERM',
+  notifyFd: 0,
+  readyCheck: null,
+  readyCheckIntervalMs: 1000,
+  checkTimeoutMs: 5000,
+  startSecondsMs: 0,
+  startTimeoutMs: 0,
+  startTimeoutAction: 'restart',
+  startRetries: 0,
+  watchdogTimeoutMs: 0,
+  watchdogFile: '',
+  watchdogSignal: 'SIGABRT',
+  healthCheck: null,
+  healthIntervalMs: 10_000,
+  healthStartDelayMs: 0,
+  healthRetries: 3,
+  healthAction: 'restart',
 });
 
 /** A problem found while reading the file: logged as a WARNING, never fatal. */

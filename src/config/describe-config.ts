@@ -2,6 +2,7 @@
 // so an operator can check what a service really runs with. Secrets are masked.
 import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
 import type { ServiceConfig } from './config-types.ts';
+import { formatDuration } from './duration.ts';
 import { maskSecrets } from './mask-secrets.ts';
 
 export function describeConfig(config: ServiceConfig): string[] {
@@ -13,7 +14,8 @@ function describeValue(key: ConfigKey, config: ServiceConfig): string {
     case 'integer': {
       const value = config[key.field];
       // 0 here silently switches off everything that §6 promises, so the log says it.
-      return key.field === 'alarmInterval' && value === 0 ? '0 (alarms and restart limits off)' : String(value);
+      if (key.field === 'alarmInterval' && value === 0) return '0 (alarms and restart limits off)';
+      return value === 0 && key.whenZero !== undefined ? `0 (${key.whenZero})` : String(value);
     }
     case 'list': {
       const items = config[key.field];
@@ -23,6 +25,18 @@ function describeValue(key: ConfigKey, config: ServiceConfig): string {
     case 'string': {
       const value = config[key.field];
       return value === '' ? `(${key.whenEmpty ?? 'none'})` : maskSecrets(value);
+    }
+    case 'duration': {
+      const ms = config[key.field];
+      return ms === 0 && key.whenZero !== undefined ? `0 (${key.whenZero})` : formatDuration(ms);
+    }
+    case 'choice':
+    case 'signal':
+      return config[key.field];
+    case 'check': {
+      // An http:// check may carry credentials, an exec: one a --password argument.
+      const spec = config[key.field];
+      return spec === null ? '(none)' : maskSecrets(spec.text);
     }
   }
 }

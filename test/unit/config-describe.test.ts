@@ -42,6 +42,22 @@ describe('describeConfig', () => {
       "limit_as: (supervise's limit)",
       'redirect_stderr: no',
       'stop_signal: SIGTERM',
+      'notify_fd: 0 (off)',
+      'ready_check: (none)',
+      'ready_check_interval: 1s',
+      'check_timeout: 5s',
+      'start_seconds: 0 (ready at once)',
+      'start_timeout: 0 (no limit)',
+      'start_timeout_action: restart',
+      'start_retries: 0 (unlimited)',
+      'watchdog_timeout: 0 (off)',
+      'watchdog_file: (none)',
+      'watchdog_signal: SIGABRT',
+      'health_check: (none)',
+      'health_interval: 10s',
+      'health_start_delay: 0',
+      'health_retries: 3',
+      'health_action: restart',
     ]);
   });
 
