@@ -1,9 +1,13 @@
 // The keys of supervise.conf (SPEC §7): their names, the ServiceConfig field each one sets, and
 // how a value is checked. Section resolution and the log description both read this one table,
 // so adding a key here is enough for it to be parsed, validated and logged.
+import { POLICY_KEYS } from '../policy/policy-config-keys.ts';
 import type { ServiceConfig } from './config-types.ts';
 
-type FieldOfType<T> = { [F in keyof ServiceConfig]: ServiceConfig[F] extends T ? F : never }[keyof ServiceConfig];
+// Exact: a field of a narrower type (`restart`, a union of words) is not a free-text field.
+type FieldOfType<T> = {
+  [F in keyof ServiceConfig]: ServiceConfig[F] extends T ? (T extends ServiceConfig[F] ? F : never) : never;
+}[keyof ServiceConfig];
 
 /** Node timers cannot wait longer than 2^31-1 ms, so a longer period in seconds would fire at once. */
 const MAX_TIMER_SECONDS = Math.floor(0x7fffffff / 1000);
@@ -42,7 +46,22 @@ export interface StringKey {
   whenEmpty?: string;
 }
 
-export type ConfigKey = IntegerKey | ListKey | StringKey;
+/**
+ * A key with its own parser and log spelling, for values that are more than a number or text
+ * (durations, enums, lists that replace rather than append). `note`: a WARNING for a value
+ * accepted with a change (a delay raised to its least, a bad item dropped).
+ */
+export interface ParsedKey<F extends keyof ServiceConfig> {
+  name: string;
+  kind: 'parsed';
+  field: F;
+  parse: (text: string) => (ParsedValue<ServiceConfig[F]> & { note?: string }) | { ok: false; expected: string };
+  describe: (value: ServiceConfig[F]) => string;
+}
+
+export type AnyParsedKey = { [F in keyof ServiceConfig]: ParsedKey<F> }[keyof ServiceConfig];
+
+export type ConfigKey = IntegerKey | ListKey | StringKey | AnyParsedKey;
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
@@ -104,6 +123,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     expected: 'an http:// or https:// URL',
     accepts: (item) => isUrlWithHost(item, ['http:', 'https:']),
   },
+  ...POLICY_KEYS,
 ];
 
 export function configKeyNamed(name: string): ConfigKey | undefined {
@@ -132,6 +152,25 @@ export function parseList(text: string): string[] {
 export function parseString(key: StringKey, text: string): ParsedValue<string> {
   if (key.accepts && !key.accepts(text)) return { ok: false, expected: key.expected ?? 'another value' };
   return { ok: true, value: text };
+}
+
+/** Parses a value into its field: `{ ok: true, note? }` once stored, or what was expected. */
+export function parseInto(
+  key: AnyParsedKey,
+  text: string,
+  config: ServiceConfig,
+): { ok: true; note?: string } | { ok: false; expected: string } {
+  // Each member of the union pairs its parser with its field; TypeScript cannot follow that
+  // pairing through a union, so the one assignment goes through a widened view.
+  const parsed = (key.parse as (text: string) => ReturnType<AnyParsedKey['parse']>)(text);
+  if (!parsed.ok) return parsed;
+  (config as unknown as Record<string, unknown>)[key.field] = parsed.value;
+  return parsed.note === undefined ? { ok: true } : { ok: true, note: parsed.note };
+}
+
+/** The value of a parsed key as the effective-config dump shows it. */
+export function describeParsed(key: AnyParsedKey, config: ServiceConfig): string {
+  return (key.describe as (value: unknown) => string)(config[key.field]);
 }
 
 function isUrlWithHost(text: string, protocols: string[]): boolean {

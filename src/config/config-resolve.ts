@@ -1,6 +1,6 @@
 // Section resolution (SPEC §7): which sections of supervise.conf a service uses, and how their
 // keys combine into one ServiceConfig. Pure: it gets sections whose values are already decoded.
-import { CONFIG_KEYS, configKeyNamed, parseInteger, parseList, parseString } from './config-keys.ts';
+import { CONFIG_KEYS, configKeyNamed, parseInteger, parseInto, parseList, parseString } from './config-keys.ts';
 import { DEFAULT_CONFIG, type ConfigWarning, type LoadedConfig, type ServiceConfig } from './config-types.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { shownText } from './shown-text.ts';
@@ -127,6 +127,15 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
           });
         }
         config[key.field] = items;
+        break;
+      }
+      case 'parsed': {
+        const parsed = parseInto(key, entry.value, config);
+        if (!parsed.ok) {
+          refuse(parsed.expected);
+          continue;
+        }
+        if (parsed.note !== undefined) warnings.push({ text: `${where}: ${key.name}: ${parsed.note}` });
         break;
       }
     }

@@ -1,4 +1,6 @@
 // The effective configuration of one service, after section resolution (SPEC §7).
+import { DEFAULT_RELOAD, NO_CHANGE_TARGETS, type ChangeTargets, type ReloadAction } from '../policy/policy-values.ts';
+import { DEFAULT_SUCCESS_EXITS, type RestartMode, type SuccessExits } from '../policy/restart-policy.ts';
 
 export interface ServiceConfig {
   /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */
@@ -31,6 +33,24 @@ export interface ServiceConfig {
   superviseLogMaxBytes: number;
   /** Alertmanager base URLs; every alarm is POSTed to URL/api/v2/alerts as an alert. */
   alarmAlertmanager: string[];
+  /** Which exits are restarted (SPEC §16): `always` (meetbill's), `on-failure`, `never`. */
+  restart: RestartMode;
+  /** Exit codes and signals that are not failures. */
+  successExitCodes: SuccessExits;
+  /** Least time between two starts, ms (at least 100). */
+  restartDelayMs: number;
+  /** Longest backoff delay, ms; 0 = no backoff. */
+  restartDelayMaxMs: number;
+  /** Time ready after which backoff starts over, ms. */
+  restartResetAfterMs: number;
+  /** What a graceful reload (`g`, `svc reload`) does. */
+  reload: ReloadAction;
+  /** What is watched for changes that restart the service. */
+  restartOnChange: ChangeTargets;
+  /** How long a change must stay unchanged before it counts, ms. */
+  changeSettleMs: number;
+  /** Pid file of a service that daemonizes itself; empty = none. */
+  pidFile: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
@@ -49,6 +69,15 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   logBackups: 1,
   superviseLogMaxBytes: 16 * 1024 * 1024,
   alarmAlertmanager: [],
+  restart: 'always',
+  successExitCodes: DEFAULT_SUCCESS_EXITS,
+  restartDelayMs: 1000,
+  restartDelayMaxMs: 0,
+  restartResetAfterMs: 60_000,
+  reload: DEFAULT_RELOAD,
+  restartOnChange: NO_CHANGE_TARGETS,
+  changeSettleMs: 2000,
+  pidFile: '',
 });
 
 /** A problem found while reading the file: logged as a WARNING, never fatal. */

@@ -30,6 +30,15 @@ describe('describeConfig', () => {
       'log_backups: 1',
       'supervise_log_max_bytes: 16777216',
       'alarm_alertmanager: (none)',
+      'restart: always',
+      'success_exit_codes: 0',
+      'restart_delay: 1s',
+      'restart_delay_max: 0 (no backoff)',
+      'restart_reset_after: 1m',
+      'reload: signal:SIGHUP',
+      'restart_on_change: no',
+      'change_settle: 2s',
+      'pid_file: (none: the service runs in the foreground)',
     ]);
   });
 
