@@ -23,7 +23,7 @@ function durationKey<F extends 'restartDelayMs' | 'restartDelayMaxMs' | 'restart
     field,
     parse: (text) => {
       const ms = parseDurationMs(text);
-      if (ms === null) return { ok: false, expected: `${DURATION}, at most ${formatDurationMs(MAX_DURATION_MS)}` };
+      if (ms === null) return { ok: false, expected: `${DURATION}, at most ${Math.floor(MAX_DURATION_MS / 3_600_000)}h` };
       if (ms < least) {
         return { ok: true, value: least, note: `${formatDurationMs(ms)} is below the least ${formatDurationMs(least)}; using ${formatDurationMs(least)}` };
       }
