@@ -1,8 +1,9 @@
 // The §16 config keys: how each is read, what a bad value warns, how the dump shows it, and the
 // combinations that refuse the config.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { describe, it } from 'node:test';
-import { parseConfigText } from '../../src/config/config-file.ts';
+import { parseConfigText, readConfigFile } from '../../src/config/config-file.ts';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../../src/config/config-types.ts';
 import { describeConfig } from '../../src/config/describe-config.ts';
 import { formatDurationMs, parseDurationMs } from '../../src/policy/duration-for-policy.ts';
@@ -185,5 +186,20 @@ describe('parseDurationMs', () => {
 
   it('spells durations back shortly', () => {
     assert.deepEqual([0, 100, 1000, 1500, 60_000, 90_000, 3_600_000].map(formatDurationMs), ['0s', '100ms', '1s', '1.5s', '1m', '90s', '1h']);
+  });
+});
+
+describe('the annotated supervise.conf', () => {
+  it('gives its [api] section the policy it describes, without a warning', () => {
+    const result = readConfigFile(path.join(import.meta.dirname, '..', '..', 'supervise.conf'), 'api');
+    if (!result.ok) throw new Error(result.reason);
+    const { config, warnings } = result;
+    assert.deepEqual(warnings, []);
+    assert.equal(config.restart, 'on-failure');
+    assert.deepEqual(config.successExitCodes, { codes: [0], signals: ['SIGTERM'] });
+    assert.equal(config.restartDelayMaxMs, 30_000);
+    assert.deepEqual(config.restartOnChange, { kind: 'program' });
+    assert.equal(config.pidFile, '');
+    assert.deepEqual(policyConfigProblems(config), []);
   });
 });
