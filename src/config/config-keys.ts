@@ -3,6 +3,7 @@
 // so adding a key here is enough for it to be parsed, validated and logged.
 import { parseCheckSpec, type CheckSpec } from '../health/check-spec.ts';
 import { programProblem } from '../health/find-program.ts';
+import { POLICY_KEYS } from '../policy/policy-config-keys.ts';
 import type { ServiceConfig } from './config-types.ts';
 import {
   formatUmask,
@@ -102,7 +103,6 @@ export interface CheckKey {
   field: FieldOfType<CheckSpec | null>;
 }
 
-export type ConfigKey = IntegerKey | ListKey | StringKey | DurationKey | ChoiceKey | SignalKey | CheckKey;
 
 /** The ServiceConfig field of each `limit_*` key (SPEC §17), by prlimit's resource name. */
 export const LIMIT_FIELDS = {
@@ -111,6 +111,22 @@ export const LIMIT_FIELDS = {
   core: 'limitCore',
   as: 'limitAs',
 } as const satisfies Record<string, FieldOfType<string>>;
+/**
+ * A key with its own parser and log spelling, for values that are more than a number or text
+ * (durations, enums, lists that replace rather than append). `note`: a WARNING for a value
+ * accepted with a change (a delay raised to its least, a bad item dropped).
+ */
+export interface ParsedKey<F extends keyof ServiceConfig> {
+  name: string;
+  kind: 'parsed';
+  field: F;
+  parse: (text: string) => (ParsedValue<ServiceConfig[F]> & { note?: string }) | { ok: false; expected: string };
+  describe: (value: ServiceConfig[F]) => string;
+}
+
+export type AnyParsedKey = { [F in keyof ServiceConfig]: ParsedKey<F> }[keyof ServiceConfig];
+
+export type ConfigKey = IntegerKey | ListKey | StringKey | DurationKey | ChoiceKey | SignalKey | CheckKey | AnyParsedKey;
 
 export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
@@ -278,6 +294,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   // At least 1: with 0, a service would be unhealthy before its first probe.
   { name: 'health_retries', kind: 'integer', field: 'healthRetries', min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'failed probes' },
   { name: 'health_action', kind: 'choice', field: 'healthAction', choices: ['restart', 'alarm', 'stop'] },
+  ...POLICY_KEYS,
 ];
 
 export function configKeyNamed(name: string): ConfigKey | undefined {
@@ -353,6 +370,25 @@ export function parseList(text: string): string[] {
 export function parseString(key: StringKey, text: string): ParsedValue<string> {
   if (key.accepts && !key.accepts(text)) return { ok: false, expected: key.expected ?? 'another value' };
   return { ok: true, value: key.normalise ? key.normalise(text) : text };
+}
+
+/** Parses a value into its field: `{ ok: true, note? }` once stored, or what was expected. */
+export function parseInto(
+  key: AnyParsedKey,
+  text: string,
+  config: ServiceConfig,
+): { ok: true; note?: string } | { ok: false; expected: string } {
+  // Each member of the union pairs its parser with its field; TypeScript cannot follow that
+  // pairing through a union, so the one assignment goes through a widened view.
+  const parsed = (key.parse as (text: string) => ReturnType<AnyParsedKey['parse']>)(text);
+  if (!parsed.ok) return parsed;
+  (config as unknown as Record<string, unknown>)[key.field] = parsed.value;
+  return parsed.note === undefined ? { ok: true } : { ok: true, note: parsed.note };
+}
+
+/** The value of a parsed key as the effective-config dump shows it. */
+export function describeParsed(key: AnyParsedKey, config: ServiceConfig): string {
+  return (key.describe as (value: unknown) => string)(config[key.field]);
 }
 
 function isUrlWithHost(text: string, protocols: string[]): boolean {

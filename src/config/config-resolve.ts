@@ -11,6 +11,7 @@ import {
   parseList,
   signalValue,
   parseString,
+  parseInto,
   type ParsedValue,
 } from './config-keys.ts';
 import { DEFAULT_CONFIG, type ConfigWarning, type LoadedConfig, type ServiceConfig } from './config-types.ts';
@@ -188,6 +189,15 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
       case 'check':
         if (!accept(parseCheck(entry.value), (spec) => (config[key.field] = spec))) continue;
         break;
+      case 'parsed': {
+        const parsed = parseInto(key, entry.value, config);
+        if (!parsed.ok) {
+          refuse(parsed.expected);
+          continue;
+        }
+        if (parsed.note !== undefined) warnings.push({ text: `${where}: ${key.name}: ${parsed.note}` });
+        break;
+      }
     }
     const earlier = seenHere.get(key.name);
     if (earlier !== undefined && key.kind !== 'list') {

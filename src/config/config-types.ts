@@ -5,6 +5,8 @@ import type { CheckSpec } from '../health/check-spec.ts';
 export type StartTimeoutAction = 'restart' | 'stop' | 'ready';
 /** What to do with a service found unhealthy (SPEC §15). */
 export type HealthAction = 'restart' | 'alarm' | 'stop';
+import { DEFAULT_RELOAD, NO_CHANGE_TARGETS, type ChangeTargets, type ReloadAction } from '../policy/policy-values.ts';
+import { DEFAULT_SUCCESS_EXITS, type RestartMode, type SuccessExits } from '../policy/restart-policy.ts';
 
 export interface ServiceConfig {
   /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */
@@ -88,6 +90,24 @@ export interface ServiceConfig {
   /** Failed health probes in a row that make the service unhealthy (≥ 1). */
   healthRetries: number;
   healthAction: HealthAction;
+  /** Which exits are restarted (SPEC §16): `always` (meetbill's), `on-failure`, `never`. */
+  restart: RestartMode;
+  /** Exit codes and signals that are not failures. */
+  successExitCodes: SuccessExits;
+  /** Least time between two starts, ms (at least 100). */
+  restartDelayMs: number;
+  /** Longest backoff delay, ms; 0 = no backoff. */
+  restartDelayMaxMs: number;
+  /** Time ready after which backoff starts over, ms. */
+  restartResetAfterMs: number;
+  /** What a graceful reload (`g`, `svc reload`) does. */
+  reload: ReloadAction;
+  /** What is watched for changes that restart the service. */
+  restartOnChange: ChangeTargets;
+  /** How long a change must stay unchanged before it counts, ms. */
+  changeSettleMs: number;
+  /** Pid file of a service that daemonizes itself; empty = none. */
+  pidFile: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
@@ -134,6 +154,15 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   healthStartDelayMs: 0,
   healthRetries: 3,
   healthAction: 'restart',
+  restart: 'always',
+  successExitCodes: DEFAULT_SUCCESS_EXITS,
+  restartDelayMs: 1000,
+  restartDelayMaxMs: 0,
+  restartResetAfterMs: 60_000,
+  reload: DEFAULT_RELOAD,
+  restartOnChange: NO_CHANGE_TARGETS,
+  changeSettleMs: 2000,
+  pidFile: '',
 });
 
 /** A problem found while reading the file: logged as a WARNING, never fatal. */

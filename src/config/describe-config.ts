@@ -1,6 +1,6 @@
 // The effective configuration as log lines (SPEC §7), one per key with the config file's names,
 // so an operator can check what a service really runs with. Secrets are masked.
-import { CONFIG_KEYS, type ConfigKey } from './config-keys.ts';
+import { CONFIG_KEYS, describeParsed, type ConfigKey } from './config-keys.ts';
 import type { ServiceConfig } from './config-types.ts';
 import { formatDuration } from './duration.ts';
 import { maskSecrets } from './mask-secrets.ts';
@@ -38,5 +38,7 @@ function describeValue(key: ConfigKey, config: ServiceConfig): string {
       const spec = config[key.field];
       return spec === null ? '(none)' : maskSecrets(spec.text);
     }
+    case 'parsed':
+      return describeParsed(key, config);
   }
 }

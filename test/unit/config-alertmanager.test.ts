@@ -21,7 +21,7 @@ describe('alarm_alertmanager', () => {
     assert.deepEqual(config.alarmAlertmanager, ['http://am:9093']);
     assert.deepEqual(
       warnings.map((w) => w.text),
-      ['supervise.conf:3: alarm_alertmanager: expected an http:// or https:// URL, found "am:9093" "ftp://bob:***@x"; dropped'],
+      ['supervise.conf:3: alarm_alertmanager: expected an http:// or https:// URL, found "am:9093" "ftp://***:***@x"; dropped'],
     );
   });
 
@@ -33,6 +33,6 @@ describe('alarm_alertmanager', () => {
   it('is logged with its credentials masked', () => {
     const { config } = parse('[redis]\nalarm_interval : 60\nalarm_alertmanager : https://ops:s3cret@am.example:9093 http://am2:9093\n');
     const line = describeConfig(config).find((l) => l.startsWith('alarm_alertmanager:'));
-    assert.equal(line, 'alarm_alertmanager: https://ops:***@am.example:9093 http://am2:9093');
+    assert.equal(line, 'alarm_alertmanager: https://***:***@am.example:9093 http://am2:9093');
   });
 });

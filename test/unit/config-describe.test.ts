@@ -58,6 +58,15 @@ describe('describeConfig', () => {
       'health_start_delay: 0',
       'health_retries: 3',
       'health_action: restart',
+      'restart: always',
+      'success_exit_codes: 0',
+      'restart_delay: 1s',
+      'restart_delay_max: 0 (no backoff)',
+      'restart_reset_after: 1m',
+      'reload: signal:SIGHUP',
+      'restart_on_change: no',
+      'change_settle: 2s',
+      'pid_file: (none: the service runs in the foreground)',
     ]);
   });
 
