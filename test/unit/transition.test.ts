@@ -17,7 +17,7 @@ import {
   type SupervisorState,
   type TimerName,
 } from '../../src/supervisor/supervisor-state.ts';
-import { START_THROTTLE_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
+import { ADOPTED_POLL_MS, START_THROTTLE_MS, SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
 
 /** The instant the tests start at; `at(ms)` is `ms` later on both clocks. */
 const T0: Instant = { mono: 50_000, wall: Date.UTC(2026, 10, 21, 15, 41, 0) };
@@ -697,4 +697,390 @@ describe('restart hook (-r, -t)', () => {
     machine.exitAt(2000, 0);
     assert.ok(!hasSpawn(machine.send({ type: 'hookDone' }, 3000)));
   });
+});
+
+const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start' };
+const OLD_LEFTOVERS: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: ['stale-start'] }, pids: [901, 902] };
+
+describe('the named timers', () => {
+  interface TimerCase {
+    name: TimerName;
+    /** What arms it: returns the machine with only this timer armed. */
+    armedBy: string;
+    arm: () => Machine;
+    armedAt: number;
+    /** What firing it does. */
+    does: string;
+    effects: Effect[];
+    /** Armed again at this instant after firing; null: cleared. */
+    againAt: number | null;
+    after?: (machine: Machine) => void;
+  }
+  const HOOK = { command: ['h.sh'], resetAfterS: null };
+  const CASES: TimerCase[] = [
+    {
+      name: 'restart',
+      armedBy: 'an exit within the start throttle',
+      arm: () => {
+        const machine = running();
+        machine.exitAt(300);
+        return machine;
+      },
+      armedAt: START_THROTTLE_MS,
+      does: 'spawns the service',
+      effects: [{ type: 'spawn' }],
+      againAt: null,
+    },
+    {
+      name: 'kill',
+      armedBy: 'd while the service runs, at now + kill_timeout',
+      arm: () => {
+        const machine = running({ killTimeout: 2 });
+        machine.send(control('down'), 1000);
+        return machine;
+      },
+      armedAt: 3000,
+      does: 'sends SIGKILL to the tree and the session',
+      effects: [{ type: 'kill', target: { tree: SERVICE_PID, session: true, spare: null, tagged: 'all', pids: [] }, why: 'stop-timeout' }],
+      againAt: null,
+    },
+    {
+      name: 'window',
+      armedBy: 'the first counted exit, at now + alarm_interval',
+      arm: () => {
+        const machine = running({ alarmInterval: 5 });
+        machine.exitAt(1000);
+        machine.spawnedAt(1000);
+        return machine;
+      },
+      armedAt: 6000,
+      does: 'resets the exit and coredump counters',
+      effects: [],
+      againAt: null,
+      after: (machine) => assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 }),
+    },
+    {
+      name: 'adopted',
+      armedBy: 'boot with a service to adopt',
+      arm: () => {
+        const machine = new Machine(contextWith());
+        machine.send(boot({ adopt: ADOPTED }), 0);
+        return machine;
+      },
+      armedAt: ADOPTED_POLL_MS,
+      does: 'asks whether the adopted service still runs',
+      effects: [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }],
+      againAt: 2 * ADOPTED_POLL_MS,
+    },
+    {
+      name: 'hook',
+      armedBy: 'an exit in -r mode, at now + the hook time limit',
+      arm: () => {
+        const machine = running({}, HOOK);
+        machine.exitAt(1000);
+        return machine;
+      },
+      armedAt: 1000 + HOOK_TIMEOUT_MS,
+      does: 'kills the hook',
+      effects: [{ type: 'killHook' }],
+      againAt: null,
+      after: (machine) => assert.equal(machine.state.hook.running, true, 'the restart still waits for hookDone'),
+    },
+    {
+      name: 'sweep',
+      armedBy: 'a look that found leftovers still running',
+      arm: () => {
+        const machine = new Machine(contextWith());
+        machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'] }), 0);
+        machine.send(looked(901, 902), 0);
+        return machine;
+      },
+      armedAt: SWEEP_LOOK_MS,
+      does: 'looks again at what is left',
+      effects: [{ type: 'look', target: OLD_LEFTOVERS }],
+      againAt: null,
+    },
+  ];
+
+  test('the cases cover every timer name', () => {
+    const names: Record<TimerName, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
+    assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
+  });
+
+  for (const c of CASES) {
+    test(`timer ${c.name} is armed by ${c.armedBy}; firing it ${c.does}, and it is then ${c.againAt === null ? 'cleared' : 'armed again'}`, () => {
+      const machine = c.arm();
+      assert.deepEqual(machine.state.timers, { [c.name]: mono(c.armedAt) });
+      assert.deepEqual(nextTimer(machine.state), { name: c.name, at: mono(c.armedAt) });
+      assert.deepEqual(machine.fireDue(c.armedAt - 1), [], 'nothing fires before it is due');
+      assert.deepEqual(machine.fireDue(c.armedAt), c.effects);
+      assert.equal(machine.state.timers[c.name], c.againAt === null ? undefined : mono(c.againAt));
+      c.after?.(machine);
+    });
+  }
+
+  test('nextTimer gives the earliest armed timer, and null when none is armed', () => {
+    const state = initialState(T0);
+    assert.equal(nextTimer(state), null);
+    assert.deepEqual(nextTimer({ ...state, timers: { restart: 500, kill: 300, window: 900, adopted: 301 } }), { name: 'kill', at: 300 });
+    assert.deepEqual(nextTimer({ ...state, timers: { sweep: 7 } }), { name: 'sweep', at: 7 });
+  });
+
+  test('timers all due at one instant each fire once, and each is cleared', () => {
+    // restart (2000: a crash 500 ms after a start) and window (7000) both come due by 8000.
+    const machine = running({ alarmInterval: 6 });
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    machine.exitAt(1500);
+    assert.deepEqual(machine.state.timers, { window: mono(7000), restart: mono(2000) });
+    const effects = machine.fireDue(8000);
+    assert.deepEqual(effects, [{ type: 'spawn' }]);
+    assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 });
+    assert.deepEqual(machine.state.timers, {});
+  });
+
+  test('a kill timer due in the same batch as a restart does not kill the service that restart started', () => {
+    // The runner reads the due names once, then sends them in order; the spawn is answered
+    // (spawned) before the next name is sent. restart (1000) is due before kill (1100).
+    const machine = running({ killTimeout: 1 });
+    machine.send(control('down'), 100);
+    machine.exitAt(150, 0);
+    machine.send(control('up'), 200);
+    assert.deepEqual(machine.state.timers, { kill: mono(1100), restart: mono(1000) });
+    assert.ok(hasSpawn(machine.send(timer('restart'), 1200)));
+    const pid = machine.spawnedAt(1200);
+    const effects = machine.send(timer('kill'), 1200);
+    assert.deepEqual(kills(effects), [], `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
+  });
+});
+
+describe('sweeps: what must be gone before supervise goes on', () => {
+  test('boot with leftovers logs them, looks, signals each new pid once, looks again, and starts when none is left', () => {
+    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    const found = machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'], notes: ['pid 900 in status now belongs to another process (pid reused): ignored'] }), 0);
+    assert.deepEqual(logs(found, 'NOTICE'), [
+      'pid 900 in status now belongs to another process (pid reused): ignored',
+      'stopping 2 process(es) a previous supervise of this directory left running (901 902) before starting redis',
+    ]);
+    assert.deepEqual(looks(found), [OLD_LEFTOVERS]);
+    assert.ok(!hasSpawn(found));
+    assert.deepEqual(signals(machine.send(looked(901, 902), 0)), [
+      [901, 'SIGTERM'],
+      [901, 'SIGCONT'],
+      [902, 'SIGTERM'],
+      [902, 'SIGCONT'],
+    ]);
+    assert.equal(machine.state.timers.sweep, mono(SWEEP_LOOK_MS));
+    assert.deepEqual(machine.fireDue(SWEEP_LOOK_MS), [{ type: 'look', target: OLD_LEFTOVERS }]);
+    assert.deepEqual(signals(machine.send(looked(901, 902, 903), SWEEP_LOOK_MS)), [
+      [903, 'SIGTERM'],
+      [903, 'SIGCONT'],
+    ]);
+    assert.deepEqual(machine.send(looked(902), 2 * SWEEP_LOOK_MS), []);
+    assert.equal(machine.state.timers.sweep, mono(3 * SWEEP_LOOK_MS));
+    assert.deepEqual(machine.send(looked(), 3 * SWEEP_LOOK_MS), [{ type: 'spawn' }]);
+    assert.equal(machine.state.sweep, null);
+    assert.equal(machine.state.timers.sweep, undefined);
+  });
+
+  test('a sweep wakes at its kill deadline, sends SIGKILL to what is left, logs it once, and keeps looking', () => {
+    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'] }), 0);
+    machine.send(looked(901), 0);
+    machine.send(looked(901), 990);
+    assert.equal(machine.state.timers.sweep, mono(1000), 'the next look is at the deadline, not after it');
+    assert.deepEqual(machine.fireDue(1000), [{ type: 'look', target: OLD_LEFTOVERS }]);
+    const kill = machine.send(looked(901), 1000);
+    assert.deepEqual(signals(kill), [[901, 'SIGKILL']]);
+    assert.deepEqual(logs(kill, 'WARNING'), ['service still running 1s after TERM: sent SIGKILL to 1 process(es): 901']);
+    const again = machine.send(looked(901), 1000 + SWEEP_LOOK_MS);
+    assert.deepEqual(signals(again), [[901, 'SIGKILL']]);
+    assert.deepEqual(logs(again, 'WARNING'), []);
+    assert.deepEqual(machine.send(looked(), 1000 + 2 * SWEEP_LOOK_MS), [{ type: 'spawn' }]);
+  });
+
+  test('a sweep gives up a while after SIGKILL, says what could not be stopped, and goes on', () => {
+    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    machine.send(boot({ stop: [901] }), 0);
+    machine.send(looked(901), 0);
+    machine.send(looked(901), 1000);
+    const effects = machine.send(looked(901), 1000 + SWEEP_AFTER_KILL_MS);
+    assert.deepEqual(logs(effects, 'WARNING'), ['processes of the service could not be stopped, even by SIGKILL: 901']);
+    assert.ok(hasSpawn(effects));
+    assert.equal(machine.state.sweep, null);
+  });
+
+  test('with kill_timeout 0 a boot sweep sends the stop signal once and starts without waiting', () => {
+    const machine = new Machine(contextWith({ killTimeout: 0 }));
+    machine.send(boot({ stop: [901] }), 0);
+    assert.equal(machine.state.sweep?.killAtMono, null);
+    const effects = machine.send(looked(901), 0);
+    assert.deepEqual(signals(effects), [
+      [901, 'SIGTERM'],
+      [901, 'SIGCONT'],
+    ]);
+    assert.ok(hasSpawn(effects));
+    assert.equal(machine.state.sweep, null);
+    assert.equal(nextTimer(machine.state), null);
+  });
+
+  test('with kill_timeout 0, supervise asked to stop and exit signals what is left once and exits at once', () => {
+    const machine = running({ killTimeout: 0 });
+    machine.send(control('down'), 100);
+    machine.exitAt(200, 0);
+    assert.deepEqual(looks(machine.send(control('exit'), 300)), [EXIT_SWEEP]);
+    const effects = machine.send(looked(5000), 300);
+    assert.deepEqual(signals(effects), [
+      [5000, 'SIGTERM'],
+      [5000, 'SIGCONT'],
+    ]);
+    assert.deepEqual(exitCodes(effects), [0]);
+  });
+
+  test('the sweep before the exit after terminate escalates at the deadline of the stop, then exits', () => {
+    const machine = running({ killTimeout: 2 });
+    machine.send({ type: 'terminate', signal: 'SIGTERM' }, 1000);
+    assert.deepEqual(looks(machine.exitAt(1100, 0)), [EXIT_SWEEP]);
+    assert.equal(machine.state.timers.kill, undefined, 'the sweep owns the deadline now');
+    assert.equal(machine.status.document.state, 'stopping');
+    assert.deepEqual(signals(machine.send(looked(5000), 1100)), [
+      [5000, 'SIGTERM'],
+      [5000, 'SIGCONT'],
+    ]);
+    assert.deepEqual(exitCodes(machine.fireDue(1100 + SWEEP_LOOK_MS)), []);
+    assert.deepEqual(machine.state.timers, {});
+    assert.deepEqual(signals(machine.send(looked(5000), 3000)), [[5000, 'SIGKILL']]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 3000 + SWEEP_LOOK_MS)), [0]);
+    assert.equal(machine.status.document.state, 'exited');
+  });
+
+  test('a look answered when no sweep runs is ignored', () => {
+    const machine = running();
+    const before = machine.state;
+    assert.deepEqual(machine.send(looked(901), 100), []);
+    assert.deepEqual(machine.state, before);
+  });
+
+  test('an adopted service with leftovers beside it is kept while they are swept, and nothing is started', () => {
+    const machine = new Machine(contextWith());
+    const effects = machine.send(boot({ adopt: ADOPTED, stop: [901], staleStarts: ['stale-start'] }), 0);
+    assert.deepEqual(logs(effects, 'NOTICE'), [
+      'adopted redis (pid 999), left running by a previous supervise: no second copy is started; its exit status will be unknown',
+      'stopping 1 process(es) a previous supervise of this directory left running (901)',
+    ]);
+    assert.deepEqual(signals(machine.send(looked(901), 0)), [
+      [901, 'SIGTERM'],
+      [901, 'SIGCONT'],
+    ]);
+    assert.deepEqual(machine.send(looked(), SWEEP_LOOK_MS), []);
+    assert.equal(machine.pid, 999);
+    assert.equal(machine.state.sweep, null);
+  });
+
+  test('an adopted service that exits while the leftovers beside it are swept is restarted once they are gone', () => {
+    const machine = new Machine(contextWith());
+    machine.send(boot({ adopt: ADOPTED, stop: [901], staleStarts: ['stale-start'] }), 0);
+    machine.send(looked(901), 0);
+    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 1000);
+    const done = machine.send(looked(), 1000);
+    assert.equal(machine.state.want, 'up');
+    assert.ok(hasSpawn(done) || machine.state.timers.restart !== undefined, `the service must come back: ${JSON.stringify({ done, state: machine.state })}`);
+  });
+});
+
+describe('an adopted service', () => {
+  test('boot with a service to adopt watches it with what the previous supervise recorded, and starts no second copy', () => {
+    const machine = new Machine(contextWith());
+    const effects = machine.send(boot({ adopt: { ...ADOPTED, paused: true }, notes: ['a note'] }), 0);
+    assert.ok(!hasSpawn(effects));
+    assert.deepEqual(logs(effects, 'NOTICE'), [
+      'a note',
+      'adopted redis (pid 999), left running by a previous supervise: no second copy is started; its exit status will be unknown',
+    ]);
+    assert.deepEqual(machine.state.run, { phase: 'up', pid: 999, startedAtWall: ADOPTED.startedAtWall, adopted: { startTicks: 12_345 } });
+    assert.equal(machine.state.startId, 'old-start');
+    assert.equal(machine.state.lastStartMono, mono(0));
+    const { bytes, document } = machine.status;
+    assert.equal(bytes.pid, 999);
+    assert.equal(bytes.seconds * 1000 + bytes.nanos / 1_000_000, ADOPTED.pidChangedAtWall, 'the instant the previous supervise recorded');
+    assert.equal(bytes.paused, true);
+    assert.equal(bytes.alarmsSilenced, true);
+    assert.equal(document.state, 'paused');
+    assert.equal(document.started_at, new Date(ADOPTED.startedAtWall).toISOString());
+  });
+
+  test('the adopted poll asks again every second while the service runs', () => {
+    const machine = new Machine(contextWith());
+    machine.send(boot({ adopt: ADOPTED }), 0);
+    for (const ms of [1000, 2000, 3000]) {
+      assert.deepEqual(machine.fireDue(ms), [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }]);
+      assert.equal(machine.state.timers.adopted, mono(ms + ADOPTED_POLL_MS));
+    }
+  });
+
+  test('an adopted service found gone is logged with an unknown exit status, its poll stops, and it restarts after the throttle', () => {
+    const machine = new Machine(contextWith({ alarmInterval: 60 }));
+    machine.send(boot({ adopt: { ...ADOPTED, alarmsSilenced: false } }), 0);
+    const gone = machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 500);
+    assert.ok(logs(gone, 'NOTICE').includes('service exited (exit status unknown: it was adopted, not started, by this supervise)!'));
+    assert.deepEqual(alarms(gone), ['exit']);
+    assert.ok(!hasSpawn(gone));
+    assert.equal(machine.state.timers.adopted, undefined);
+    assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
+    assert.equal(machine.state.lastExit?.uptime_s, 60.5);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
+  });
+
+  test('d stops an adopted service by its pid, and it is still polled while it stops', () => {
+    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    machine.send(boot({ adopt: ADOPTED }), 0);
+    assert.deepEqual(signals(machine.send(control('down'), 500)), [
+      [999, 'SIGTERM'],
+      [999, 'SIGCONT'],
+    ]);
+    assert.deepEqual(machine.fireDue(1000), [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }]);
+    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 1500);
+    assert.deepEqual(machine.state.timers, { kill: mono(10_500) });
+  });
+});
+
+describe('the hook time limit', () => {
+  test('a hook still running at its limit is killed, and the restart waits for it to end', () => {
+    const machine = running({}, { command: ['h.sh'], resetAfterS: null });
+    machine.exitAt(2000);
+    assert.equal(machine.state.timers.hook, mono(2000 + HOOK_TIMEOUT_MS));
+    const effects = machine.fireDue(2000 + HOOK_TIMEOUT_MS);
+    assert.deepEqual(effects, [{ type: 'killHook' }]);
+    assert.equal(machine.state.hook.running, true);
+    assert.ok(hasSpawn(machine.send({ type: 'hookDone' }, 2100 + HOOK_TIMEOUT_MS)));
+  });
+});
+
+describe('configLoaded, after r', () => {
+  const CASES: Array<{ name: string; results: Array<string | null>; generation: number; error: string | null; warnings: string[] }> = [
+    { name: 'a successful load counts one more generation and clears nothing else', results: [null], generation: 2, error: null, warnings: [] },
+    {
+      name: 'a failed load keeps the generation, keeps the error and logs it',
+      results: ['supervise.conf line 3: kill_timeout: expected a number, found "soon"'],
+      generation: 1,
+      error: 'supervise.conf line 3: kill_timeout: expected a number, found "soon"',
+      warnings: ['supervise.conf line 3: kill_timeout: expected a number, found "soon"; the old configuration is kept'],
+    },
+    { name: 'a successful load after a failed one clears the error', results: ['bad', null], generation: 2, error: null, warnings: ['bad; the old configuration is kept'] },
+    { name: 'two successful loads count two generations', results: [null, null], generation: 3, error: null, warnings: [] },
+  ];
+  for (const c of CASES) {
+    test(c.name, () => {
+      const machine = running();
+      const effects = c.results.flatMap((error, i) => machine.send({ type: 'configLoaded', error }, 100 * (i + 1)));
+      assert.deepEqual(effects.filter((e) => e.type !== 'log'), []);
+      assert.deepEqual(logs(effects, 'WARNING'), c.warnings);
+      assert.equal(machine.state.config.generation, c.generation);
+      assert.equal(machine.state.config.error, c.error);
+      const lastSuccess = c.results.lastIndexOf(null);
+      const loadedAt = lastSuccess === -1 ? at(0).wall : at(100 * (lastSuccess + 1)).wall;
+      assert.deepEqual(machine.status.document.config, { generation: c.generation, loaded_at: new Date(loadedAt).toISOString(), error: c.error });
+      assert.equal(machine.pid, SERVICE_PID);
+    });
+  }
 });
