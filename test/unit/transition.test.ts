@@ -986,6 +986,19 @@ describe('sweeps: what must be gone before supervise goes on', () => {
     assert.equal(machine.state.want, 'up');
     assert.ok(hasSpawn(done) || machine.state.timers.restart !== undefined, `the service must come back: ${JSON.stringify({ done, state: machine.state })}`);
   });
+
+  test('SIGTERM while leftovers are swept at boot waits for them to be gone, then exits without starting', () => {
+    // SPEC §4: asked to stop, supervise exits only once no process carrying the tag remains.
+    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    machine.send(boot({ stop: [901], staleStarts: ['stale-start'] }), 0);
+    machine.send(looked(901), 0);
+    const effects = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 100);
+    assert.deepEqual(exitCodes(effects), [], `supervise must not exit while 901 may still run: ${JSON.stringify(effects)}`);
+    assert.deepEqual(signals(machine.send(looked(901), 1000)), [[901, 'SIGKILL']]);
+    const done = machine.send(looked(), 1000 + SWEEP_LOOK_MS);
+    assert.ok(!hasSpawn(done));
+    assert.deepEqual(exitCodes(done), [0]);
+  });
 });
 
 describe('an adopted service', () => {
