@@ -4,15 +4,20 @@ import { describe, test } from 'node:test';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../../src/config/config-types.ts';
 import type { ControlCommand } from '../../src/control/control-commands.ts';
 import { encodeStatus } from '../../src/status/status-codec.ts';
+import { statusOf } from '../../src/supervisor/status-projection.ts';
 import {
   initialState,
-  nextDeadline,
+  nextTimer,
+  pidOf,
+  type BootFacts,
   type Effect,
   type Instant,
+  type ProcessTarget,
   type SupervisorEvent,
   type SupervisorState,
+  type TimerName,
 } from '../../src/supervisor/supervisor-state.ts';
-import { START_THROTTLE_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
+import { ADOPTED_POLL_MS, START_THROTTLE_MS, SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
 
 /** The instant the tests start at; `at(ms)` is `ms` later on both clocks. */
 const T0: Instant = { mono: 50_000, wall: Date.UTC(2026, 10, 21, 15, 41, 0) };
@@ -20,9 +25,13 @@ const at = (ms: number): Instant => ({ mono: T0.mono + ms, wall: T0.wall + ms })
 const mono = (ms: number): number => T0.mono + ms;
 
 const SERVICE_PID = 4242;
+const HOOK_TIMEOUT_MS = 3000;
+const STATUS_FACTS = { serviceName: 'redis', command: ['redis-server'], supervisorPid: 100, version: '0.0.0-test' };
+
+const NOTHING_LEFT: BootFacts = { adopt: null, stop: [], staleStarts: [], notes: [] };
 
 function contextWith(config: Partial<ServiceConfig> = {}, hook: TransitionContext['hook'] = null): TransitionContext {
-  return { config: { ...DEFAULT_CONFIG, ...config }, serviceName: 'redis', hook };
+  return { config: { ...DEFAULT_CONFIG, ...config }, serviceName: 'redis', hook, hookTimeoutMs: HOOK_TIMEOUT_MS };
 }
 
 const control = (command: ControlCommand): SupervisorEvent => ({ type: 'control', command });
@@ -33,7 +42,10 @@ const exited = (pid: number, code: number | null = 1, signal: NodeJS.Signals | n
   signal,
   statusKnown: true,
 });
-const tick: SupervisorEvent = { type: 'tick' };
+const boot = (leftover: Partial<BootFacts> = {}): SupervisorEvent => ({ type: 'boot', leftover: { ...NOTHING_LEFT, ...leftover } });
+const looked = (...pids: number[]): SupervisorEvent => ({ type: 'looked', pids });
+const timer = (name: TimerName): SupervisorEvent => ({ type: 'timer', name });
+const startIdOf = (pid: number): string => `start-${pid}`;
 
 /** Feeds events to transition() one at a time, keeping the state, as the runner does. */
 class Machine {
@@ -50,27 +62,44 @@ class Machine {
     return result.effects;
   }
 
+  /**
+   * Fires every timer due at `ms`, earliest first, as the runner's one OS timer does: the due
+   * names are read from the state once, then sent as `timer` events in order.
+   */
+  fireDue(ms: number): Effect[] {
+    const due = (Object.entries(this.state.timers) as [TimerName, number][])
+      .filter(([, when]) => when <= mono(ms))
+      .sort((a, b) => a[1] - b[1]);
+    return due.flatMap(([name]) => this.send(timer(name), ms));
+  }
+
   /** Boots (or restarts) and reports the spawn the runner would make; returns the new pid. */
-  startAt(ms: number, event: SupervisorEvent = { type: 'boot' }): number {
+  startAt(ms: number, event: SupervisorEvent = boot()): number {
     const effects = this.send(event, ms);
     assert.ok(hasSpawn(effects), `expected a spawn at +${ms} ms, got ${JSON.stringify(effects)}`);
-    const pid = this.#nextPid;
-    this.#nextPid += 1;
-    this.send({ type: 'spawned', pid }, ms);
-    return pid;
+    return this.spawnedAt(ms);
   }
 
   /** The service exits at `ms`; returns the effects (the restart, when immediate, among them). */
   exitAt(ms: number, code: number | null = 1, signal: NodeJS.Signals | null = null): Effect[] {
-    return this.send(exited(this.state.pid, code, signal), ms);
+    return this.send(exited(pidOf(this.state.run), code, signal), ms);
   }
 
   /** Completes a spawn effect returned by an earlier event. */
   spawnedAt(ms: number): number {
     const pid = this.#nextPid;
     this.#nextPid += 1;
-    this.send({ type: 'spawned', pid }, ms);
+    this.send({ type: 'spawned', pid, startId: startIdOf(pid) }, ms);
     return pid;
+  }
+
+  get pid(): number {
+    return pidOf(this.state.run);
+  }
+
+  /** What the runner would write now. */
+  get status(): ReturnType<typeof statusOf> {
+    return statusOf(this.state, STATUS_FACTS);
   }
 }
 
@@ -88,26 +117,37 @@ const logs = (effects: Effect[], level: string): string[] =>
 const alarms = (effects: Effect[]): string[] => effects.flatMap((e) => (e.type === 'alarm' ? [e.facts.event] : []));
 const exitCodes = (effects: Effect[]): number[] => effects.flatMap((e) => (e.type === 'exit' ? [e.code] : []));
 const hooks = (effects: Effect[]): number[] => effects.flatMap((e) => (e.type === 'runHook' ? [e.count] : []));
+const kills = (effects: Effect[]): Effect[] => effects.filter((e) => e.type === 'kill');
+const looks = (effects: Effect[]): ProcessTarget[] => effects.flatMap((e) => (e.type === 'look' ? [e.target] : []));
+
+/** What a sweep before the exit of supervise reaches: everything of the session and the directory. */
+const EXIT_SWEEP: ProcessTarget = { tree: null, session: true, spare: null, tagged: 'all', pids: [] };
 
 describe('starting the service', () => {
   test('boot asks for a spawn and records the start instant for the throttle', () => {
     const machine = new Machine(contextWith());
-    const effects = machine.send({ type: 'boot' }, 0);
+    const effects = machine.send(boot(), 0);
     assert.deepEqual(effects, [{ type: 'spawn' }]);
-    assert.equal(machine.state.phase, 'starting');
+    assert.deepEqual(machine.state.run, { phase: 'spawning' });
+    assert.equal(machine.status.document.state, 'starting');
     assert.equal(machine.state.lastStartMono, mono(0));
     assert.equal(machine.state.restarts, 0);
   });
 
-  test('spawned makes the service up with its pid and asks for a status write', () => {
+  test('spawned makes the service up with its pid, and the status shows the pid and its instant', () => {
     const machine = new Machine(contextWith());
-    machine.send({ type: 'boot' }, 0);
-    const effects = machine.send({ type: 'spawned', pid: 777 }, 5);
-    assert.deepEqual(effects, [{ type: 'writeStatus' }]);
-    assert.equal(machine.state.phase, 'up');
-    assert.equal(machine.state.pid, 777);
+    machine.send(boot(), 0);
+    const effects = machine.send({ type: 'spawned', pid: 777, startId: 's-777' }, 5);
+    assert.deepEqual(effects, [{ type: 'serviceRecovered' }]);
+    assert.deepEqual(machine.state.run, { phase: 'up', pid: 777, startedAtWall: at(5).wall, adopted: null });
+    assert.equal(machine.state.startId, 's-777');
     assert.equal(machine.state.pidChangedAtWall, at(5).wall);
-    assert.equal(machine.state.startedAtWall, at(5).wall);
+    const { bytes, document } = machine.status;
+    assert.equal(bytes.pid, 777);
+    assert.equal(bytes.seconds * 1000 + bytes.nanos / 1_000_000, at(5).wall);
+    assert.equal(document.state, 'up');
+    assert.equal(document.pid, 777);
+    assert.equal(document.started_at, new Date(at(5).wall).toISOString());
   });
 
   test('an exit of a pid that is not the service is ignored', () => {
@@ -124,10 +164,11 @@ describe('restarting after an exit, with the 1 s start throttle', () => {
     const machine = running();
     const effects = machine.exitAt(START_THROTTLE_MS, 3);
     assert.ok(hasSpawn(effects));
-    assert.ok(effects.some((e) => e.type === 'writeStatus'));
     assert.deepEqual(logs(effects, 'NOTICE'), ['service exited with code 3!', 'supervise is trying to restart redis...']);
-    assert.equal(machine.state.phase, 'starting');
-    assert.equal(machine.state.pid, 0);
+    assert.deepEqual(machine.state.run, { phase: 'spawning' });
+    assert.equal(machine.pid, 0);
+    assert.equal(machine.status.bytes.pid, 0);
+    assert.equal(machine.status.document.since, new Date(at(START_THROTTLE_MS).wall).toISOString());
     assert.equal(machine.state.restarts, 1);
     assert.equal(machine.state.lastExit?.code, 3);
     assert.equal(machine.state.lastExit?.uptime_s, 1);
@@ -137,53 +178,58 @@ describe('restarting after an exit, with the 1 s start throttle', () => {
     const machine = running();
     const effects = machine.exitAt(300, 3);
     assert.ok(!hasSpawn(effects));
-    assert.equal(machine.state.phase, 'backoff');
-    assert.equal(machine.state.restartAtMono, mono(START_THROTTLE_MS));
-    assert.equal(nextDeadline(machine.state), mono(START_THROTTLE_MS));
+    assert.equal(machine.status.document.state, 'backoff');
+    assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
+    assert.deepEqual(nextTimer(machine.state), { name: 'restart', at: mono(START_THROTTLE_MS) });
   });
 
-  test('a tick before the throttle ends does nothing; a tick at its end spawns', () => {
+  test('nothing fires before the throttle ends, an early restart event is re-armed, and the restart timer at its end spawns', () => {
     const machine = running();
     machine.exitAt(300, 3);
     const early = machine.state;
-    assert.deepEqual(machine.send(tick, START_THROTTLE_MS - 1), []);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS - 1), []);
     assert.deepEqual(machine.state, early);
-    const due = machine.send(tick, START_THROTTLE_MS);
+    assert.deepEqual(machine.send(timer('restart'), START_THROTTLE_MS - 1), []);
+    assert.deepEqual(machine.state, early);
+    const due = machine.fireDue(START_THROTTLE_MS);
     assert.deepEqual(due, [{ type: 'spawn' }]);
-    assert.equal(machine.state.phase, 'starting');
-    assert.equal(machine.state.restartAtMono, null);
+    assert.deepEqual(machine.state.run, { phase: 'spawning' });
+    assert.equal(machine.state.timers.restart, undefined);
     assert.equal(machine.state.lastStartMono, mono(START_THROTTLE_MS));
   });
 });
 
-describe('stopping with d and the kill deadline', () => {
-  test('d sends SIGTERM then SIGCONT to the service and sets the kill deadline to now + kill_timeout', () => {
+describe('stopping with d and the kill timer', () => {
+  test('d sends SIGTERM then SIGCONT to the service and arms the kill timer at now + kill_timeout', () => {
     const machine = running({ killTimeout: 10 });
     const effects = machine.send(control('down'), 2000);
     assert.deepEqual(signals(effects), [
       [SERVICE_PID, 'SIGTERM'],
       [SERVICE_PID, 'SIGCONT'],
     ]);
-    assert.ok(effects.some((e) => e.type === 'writeStatus'));
-    assert.equal(machine.state.phase, 'stopping');
+    assert.equal(machine.state.run.phase, 'stopping');
+    assert.equal(machine.status.document.state, 'stopping');
     assert.equal(machine.state.want, 'down');
-    assert.equal(machine.state.killAtMono, mono(2000 + 10_000));
+    assert.equal(encodeStatus(machine.status.bytes)[13], 0x64);
+    assert.equal(machine.state.timers.kill, mono(2000 + 10_000));
   });
 
-  test('a tick at the kill deadline kills the whole tree; a tick before it does nothing', () => {
+  test('the kill timer kills the whole tree and the session when due, and nothing fires before it', () => {
     const machine = running({ killTimeout: 1 });
     machine.send(control('down'), 2000);
-    assert.deepEqual(machine.send(tick, 2999), []);
-    assert.deepEqual(machine.send(tick, 3000), [{ type: 'killTree', reason: 'timeout' }]);
-    assert.equal(machine.state.killAtMono, null);
+    assert.deepEqual(machine.fireDue(2999), []);
+    assert.deepEqual(machine.fireDue(3000), [
+      { type: 'kill', target: { tree: SERVICE_PID, session: true, spare: null, tagged: 'all', pids: [] }, why: 'stop-timeout' },
+    ]);
+    assert.equal(machine.state.timers.kill, undefined);
   });
 
-  test('kill_timeout 0 sets no kill deadline, so the service is never killed', () => {
+  test('kill_timeout 0 arms no kill timer, so the service is never killed', () => {
     const machine = running({ killTimeout: 0 });
     machine.send(control('down'), 2000);
-    assert.equal(machine.state.killAtMono, null);
-    assert.equal(nextDeadline(machine.state), null);
-    assert.deepEqual(machine.send(tick, 1_000_000), []);
+    assert.equal(machine.state.timers.kill, undefined);
+    assert.equal(nextTimer(machine.state), null);
+    assert.deepEqual(machine.fireDue(1_000_000), []);
   });
 
   test('an exit after d leaves the service down, not restarted and not counted', () => {
@@ -192,39 +238,52 @@ describe('stopping with d and the kill deadline', () => {
     const effects = machine.exitAt(300, 0);
     assert.ok(!hasSpawn(effects));
     assert.deepEqual(alarms(effects), []);
-    assert.equal(machine.state.phase, 'down');
-    assert.equal(machine.state.pid, 0);
+    assert.equal(machine.state.run.phase, 'down');
+    assert.equal(machine.status.document.state, 'down');
+    assert.equal(machine.pid, 0);
     assert.equal(machine.state.window.exits, 0);
-    assert.equal(machine.state.restartAtMono, null);
-    assert.deepEqual(machine.send(tick, 5000).filter((e) => e.type === 'spawn'), []);
+    assert.equal(machine.state.timers.restart, undefined);
+    assert.deepEqual(machine.fireDue(5000).filter((e) => e.type === 'spawn'), []);
   });
 
-  test('u right after d (svc restart) starts a service that the kill deadline of the stopped one does not kill', () => {
+  test('u right after d (svc restart) starts a service that the kill timer of the stopped one does not kill', () => {
     const machine = running({ killTimeout: 10 });
     machine.send(control('down'), 2000);
     machine.exitAt(2100, 0);
+    assert.equal(machine.state.timers.kill, mono(12_000), 'what the stopped service left is still due to go');
     assert.ok(hasSpawn(machine.send(control('up'), 2200)));
-    const pid = machine.spawnedAt(2200);
-    const effects = machine.send(tick, 12_000);
-    assert.ok(!effects.some((e) => e.type === 'killTree'), `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
-    assert.equal(machine.state.pid, pid);
+    const pid = SERVICE_PID + 1;
+    const spawned = machine.send({ type: 'spawned', pid, startId: startIdOf(pid) }, 2200);
+    // What the stopped one left goes now, sparing the new service's tree and its start's tag.
+    assert.deepEqual(kills(spawned), [
+      { type: 'kill', target: { tree: null, session: true, spare: pid, tagged: { except: startIdOf(pid) }, pids: [] }, why: 'left-by-stopped' },
+    ]);
+    assert.equal(machine.state.timers.kill, undefined);
+    const effects = machine.fireDue(12_000);
+    assert.deepEqual(kills(effects), [], `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
+    assert.equal(machine.pid, pid);
   });
 
-  test('a replaced leftover is stopped, and the service started after it is not killed at its kill deadline', () => {
+  test('a leftover of a dead supervise is stopped before the start, and the service started after it is not killed at its deadline', () => {
+    // Was: `adopted` then `replace` (stop the adopted leftover, start after the throttle). Now the
+    // leftover is a boot fact to stop; nothing was started yet, so the start follows its end at once.
     const machine = new Machine(contextWith({ killTimeout: 10 }));
-    machine.send({ type: 'adopted', pid: 999, startedAtWall: at(0).wall - 60_000, pidChangedAtWall: at(0).wall - 60_000, paused: false, alarmsSilenced: false }, 0);
-    const stop = machine.send({ type: 'replace' }, 0);
+    const found = machine.send(boot({ stop: [999], staleStarts: ['old-start'] }), 0);
+    assert.ok(!hasSpawn(found));
+    assert.deepEqual(looks(found), [{ tree: null, session: false, spare: null, tagged: { only: ['old-start'] }, pids: [999] }]);
+    const stop = machine.send(looked(999), 0);
     assert.deepEqual(signals(stop), [
       [999, 'SIGTERM'],
       [999, 'SIGCONT'],
     ]);
-    assert.equal(machine.state.killAtMono, mono(10_000));
-    assert.ok(!hasSpawn(machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 50)));
-    assert.ok(hasSpawn(machine.send(tick, START_THROTTLE_MS)));
-    const pid = machine.spawnedAt(START_THROTTLE_MS);
-    const effects = machine.send(tick, 10_000);
-    assert.ok(!effects.some((e) => e.type === 'killTree'), `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
-    assert.equal(machine.state.pid, pid);
+    assert.ok(!hasSpawn(stop));
+    assert.equal(machine.state.sweep?.killAtMono, mono(10_000));
+    assert.ok(!hasSpawn(machine.send(looked(999), 25)));
+    assert.ok(hasSpawn(machine.send(looked(), 50)));
+    const pid = machine.spawnedAt(50);
+    const effects = machine.fireDue(10_000);
+    assert.deepEqual(kills(effects), [], `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
+    assert.equal(machine.pid, pid);
   });
 
   test('d while down only records want down', () => {
@@ -232,8 +291,9 @@ describe('stopping with d and the kill deadline', () => {
     machine.send(control('down'), 200);
     machine.exitAt(300, 0);
     const effects = machine.send(control('down'), 400);
-    assert.deepEqual(effects, [{ type: 'writeStatus' }]);
+    assert.deepEqual(effects, []);
     assert.equal(machine.state.want, 'down');
+    assert.equal(encodeStatus(machine.status.bytes)[13], 0x64);
   });
 });
 
@@ -254,17 +314,18 @@ describe('control letters', () => {
     machine.exitAt(300, 0);
     const effects = machine.send(control('up'), 400);
     assert.ok(!hasSpawn(effects));
-    assert.equal(machine.state.phase, 'backoff');
-    assert.equal(machine.state.restartAtMono, mono(START_THROTTLE_MS));
+    assert.equal(machine.status.document.state, 'backoff');
+    assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
   });
 
   test('u while the service runs only records want up', () => {
     const machine = running();
     machine.send(control('once'), 100);
     const effects = machine.send(control('up'), 200);
-    assert.deepEqual(effects, [{ type: 'writeStatus' }]);
+    assert.deepEqual(effects, []);
     assert.equal(machine.state.want, 'up');
-    assert.equal(machine.state.pid, SERVICE_PID);
+    assert.equal(encodeStatus(machine.status.bytes)[13], 0x75);
+    assert.equal(machine.pid, SERVICE_PID);
   });
 
   test('o while running sets want once: the service is not restarted after it exits, and status byte 13 is 0', () => {
@@ -273,10 +334,9 @@ describe('control letters', () => {
     assert.equal(machine.state.want, 'once');
     const effects = machine.exitAt(5000, 0);
     assert.ok(!hasSpawn(effects));
-    assert.equal(machine.state.phase, 'down');
-    assert.deepEqual(machine.send(tick, 10_000), []);
-    const bytes = encodeStatus({ seconds: 0, nanos: 0, paused: false, want: machine.state.want, alarmsSilenced: false, pid: 0 });
-    assert.equal(bytes[13], 0);
+    assert.equal(machine.state.run.phase, 'down');
+    assert.deepEqual(machine.fireDue(10_000), []);
+    assert.equal(encodeStatus(machine.status.bytes)[13], 0);
   });
 
   test('o when down starts the service once', () => {
@@ -286,7 +346,7 @@ describe('control letters', () => {
     const effects = machine.send(control('once'), 3000);
     assert.ok(hasSpawn(effects));
     const pid = machine.spawnedAt(3000);
-    assert.equal(machine.state.pid, pid);
+    assert.equal(machine.pid, pid);
     assert.ok(!hasSpawn(machine.exitAt(9000, 0)));
   });
 
@@ -320,11 +380,13 @@ describe('control letters', () => {
     const pause = machine.send(control('pause'), 100);
     assert.deepEqual(signals(pause), [[SERVICE_PID, 'SIGSTOP']]);
     assert.equal(machine.state.paused, true);
-    assert.equal(machine.state.phase, 'paused');
+    assert.equal(machine.status.document.state, 'paused');
+    assert.equal(encodeStatus(machine.status.bytes)[12], 1);
     const resume = machine.send(control('continue'), 200);
     assert.deepEqual(signals(resume), [[SERVICE_PID, 'SIGCONT']]);
     assert.equal(machine.state.paused, false);
-    assert.equal(machine.state.phase, 'up');
+    assert.equal(machine.status.document.state, 'up');
+    assert.equal(encodeStatus(machine.status.bytes)[12], 0);
   });
 
   test('p and c while down send no signal', () => {
@@ -338,30 +400,39 @@ describe('control letters', () => {
   test('a new start clears the paused flag', () => {
     const machine = running();
     machine.send(control('pause'), 100);
-    machine.exitAt(5000, null, 'SIGKILL');
+    assert.ok(hasSpawn(machine.exitAt(5000, null, 'SIGKILL')));
     machine.spawnedAt(5000);
     assert.equal(machine.state.paused, false);
+    assert.equal(machine.status.document.state, 'up');
   });
 
-  test('x when down ends supervise at once with exit code 0', () => {
+  test('x after d, when down, sweeps what is left and then ends supervise with exit code 0', () => {
+    // Was: x when down exits at once. Now d + x means nothing of the service may outlive
+    // supervise, so a sweep of the session and the directory's tag comes before the exit.
     const machine = running();
     machine.send(control('down'), 100);
     machine.exitAt(200, 0);
     const effects = machine.send(control('exit'), 300);
-    assert.deepEqual(exitCodes(effects), [0]);
-    assert.equal(machine.state.phase, 'exited');
+    assert.deepEqual(exitCodes(effects), []);
+    assert.deepEqual(looks(effects), [EXIT_SWEEP]);
+    assert.equal(machine.status.document.state, 'stopping');
+    assert.deepEqual(exitCodes(machine.send(looked(), 300)), [0]);
+    assert.deepEqual(machine.state.ended, { code: 0 });
+    assert.equal(machine.status.document.state, 'exited');
   });
 
-  test('x when up does not stop the service; supervise exits 0 once it exits, without a restart', () => {
+  test('x when up does not stop the service; supervise exits 0 once it exits, without a restart or a sweep', () => {
     const machine = running();
     const effects = machine.send(control('exit'), 100);
     assert.deepEqual(signals(effects), []);
     assert.deepEqual(exitCodes(effects), []);
-    assert.equal(machine.state.pid, SERVICE_PID);
+    assert.equal(machine.pid, SERVICE_PID);
     const gone = machine.exitAt(5000, 1);
     assert.ok(!hasSpawn(gone));
+    assert.deepEqual(looks(gone), []);
     assert.deepEqual(exitCodes(gone), [0]);
-    assert.equal(machine.state.phase, 'exited');
+    assert.deepEqual(machine.state.ended, { code: 0 });
+    assert.equal(machine.status.document.state, 'exited');
   });
 
   test('u after x does not start the service again', () => {
@@ -370,17 +441,19 @@ describe('control letters', () => {
     assert.ok(!hasSpawn(machine.send(control('up'), 5000)));
   });
 
-  const SILENCE: Array<[ControlCommand, string, boolean]> = [
-    ['silence', 's', true],
-    ['unsilence', 'n', false],
+  const SILENCE: Array<[ControlCommand, string, boolean, number]> = [
+    ['silence', 's', true, 0x78],
+    ['unsilence', 'n', false, 0x6f],
   ];
-  for (const [command, letter, silenced] of SILENCE) {
-    test(`${letter} sets alarmsSilenced to ${silenced} and asks for a status write`, () => {
+  for (const [command, letter, silenced, byte14] of SILENCE) {
+    test(`${letter} sets alarmsSilenced to ${silenced}, which the status shows in byte 14`, () => {
       const machine = running();
       machine.state = { ...machine.state, alarmsSilenced: !silenced };
       const effects = machine.send(control(command), 100);
-      assert.deepEqual(effects, [{ type: 'writeStatus' }]);
+      assert.deepEqual(effects, []);
       assert.equal(machine.state.alarmsSilenced, silenced);
+      assert.equal(encodeStatus(machine.status.bytes)[14], byte14);
+      assert.equal(machine.status.document.alarm, silenced ? 'off' : 'on');
     });
   }
 
@@ -399,7 +472,7 @@ describe('control letters', () => {
 });
 
 describe('SIGTERM to supervise, failed starts and coredumps', () => {
-  test('terminate stops the service and ends supervise with 0 once it exited, without a restart', () => {
+  test('terminate stops the service, sweeps once it exited, and ends supervise with 0 without a restart', () => {
     const machine = running({ killTimeout: 10 });
     const effects = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 2000);
     assert.deepEqual(signals(effects), [
@@ -408,37 +481,45 @@ describe('SIGTERM to supervise, failed starts and coredumps', () => {
     ]);
     assert.deepEqual(exitCodes(effects), []);
     assert.equal(logs(effects, 'NOTICE').length, 1);
-    assert.equal(machine.state.killAtMono, mono(12_000));
+    assert.equal(machine.state.timers.kill, mono(12_000));
     const gone = machine.exitAt(2100, 0);
     assert.ok(!hasSpawn(gone));
-    assert.deepEqual(exitCodes(gone), [0]);
-    assert.equal(machine.state.pid, 0);
+    assert.deepEqual(exitCodes(gone), []);
+    assert.deepEqual(looks(gone), [EXIT_SWEEP]);
+    assert.equal(machine.state.sweep?.killAtMono, mono(12_000), 'the sweep keeps the deadline of the stop');
+    assert.deepEqual(exitCodes(machine.send(looked(), 2100)), [0]);
+    assert.equal(machine.pid, 0);
   });
 
-  test('terminate while the service is down ends supervise at once with 0', () => {
+  test('terminate while the service is down sweeps, then ends supervise with 0', () => {
     const machine = running();
     machine.send(control('down'), 100);
     machine.exitAt(200, 0);
-    assert.deepEqual(exitCodes(machine.send({ type: 'terminate', signal: 'SIGINT' }, 300)), [0]);
+    const effects = machine.send({ type: 'terminate', signal: 'SIGINT' }, 300);
+    assert.deepEqual(looks(effects), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 300)), [0]);
   });
 
   test('terminate during the start throttle ends supervise without starting the service', () => {
     const machine = running();
     machine.exitAt(100, 1);
     const effects = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 200);
-    assert.deepEqual(exitCodes(effects), [0]);
-    assert.deepEqual(machine.send(tick, START_THROTTLE_MS), []);
+    assert.ok(!hasSpawn(effects));
+    assert.deepEqual(exitCodes(machine.send(looked(), 200)), [0]);
+    assert.equal(nextTimer(machine.state), null);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), []);
+    assert.deepEqual(machine.send(timer('restart'), START_THROTTLE_MS), []);
   });
 
   test('a failed spawn is logged FATAL and treated as an exit: retried after the throttle', () => {
     const machine = new Machine(contextWith());
-    machine.send({ type: 'boot' }, 0);
+    machine.send(boot(), 0);
     const effects = machine.send({ type: 'spawnFailed', reason: 'unable to start nope: ENOENT (no such file)' }, 5);
     assert.deepEqual(logs(effects, 'FATAL'), ['unable to start nope: ENOENT (no such file)']);
     assert.ok(!hasSpawn(effects));
-    assert.equal(machine.state.phase, 'backoff');
-    assert.equal(machine.state.restartAtMono, mono(START_THROTTLE_MS));
-    assert.deepEqual(machine.send(tick, START_THROTTLE_MS), [{ type: 'spawn' }]);
+    assert.equal(machine.status.document.state, 'backoff');
+    assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
   });
 
   test('an exit by SIGSEGV is recorded as a coredump and logged "with coredump"', () => {
@@ -482,7 +563,9 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     assert.ok(logs(fourth, 'NOTICE').includes('supervise refused to restart redis any more and exited itself!'));
     assert.deepEqual(alarms(fourth), ['giveup']);
     assert.deepEqual(exitCodes(fourth), [1]);
-    assert.equal(machine.state.phase, 'fatal');
+    assert.deepEqual(looks(fourth), [], 'giving up does not wait for a sweep');
+    assert.deepEqual(machine.state.ended, { code: 1 });
+    assert.equal(machine.status.document.state, 'fatal');
     assert.equal(machine.state.window.exits, 4);
   });
 
@@ -497,27 +580,31 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     assert.deepEqual(first.facts.exit, { code: 1, signal: null, coredump: false });
   });
 
-  test('the window opens at the first counted exit and a tick at its end resets the counters', () => {
+  test('the window opens at the first counted exit and its timer resets the counters', () => {
     const machine = running({ alarmInterval: 60, maxTries: 3 });
     crash(machine, 3, 1000);
     assert.equal(machine.state.window.exits, 3);
-    assert.equal(machine.state.window.endsAtMono, mono(1000 + 60_000));
-    assert.equal(nextDeadline(machine.state), mono(61_000));
-    const effects = machine.send(tick, 61_000);
-    assert.deepEqual(effects, [{ type: 'writeStatus' }]);
-    assert.deepEqual(machine.state.window, { endsAtMono: null, exits: 0, coredumps: 0 });
+    assert.equal(machine.status.document.tries_in_window, 3);
+    assert.equal(machine.state.timers.window, mono(1000 + 60_000));
+    assert.deepEqual(nextTimer(machine.state), { name: 'window', at: mono(61_000) });
+    const effects = machine.fireDue(61_000);
+    assert.deepEqual(effects, []);
+    assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 });
+    assert.equal(machine.state.timers.window, undefined);
+    assert.equal(machine.status.document.tries_in_window, 0);
     const next = crash(machine, 3, 62_000);
     assert.deepEqual(next.map(alarms), [['exit'], [], []]);
     assert.ok(next.every(hasSpawn));
   });
 
-  test('an exit after the window ended opens a new window even without a tick', () => {
+  test('an exit after the window ended opens a new window even before its timer fired', () => {
     const machine = running({ alarmInterval: 60, maxTries: 3 });
     crash(machine, 3, 1000);
     const effects = machine.exitAt(70_000);
     assert.ok(hasSpawn(effects));
     assert.deepEqual(alarms(effects), ['exit']);
     assert.equal(machine.state.window.exits, 1);
+    assert.equal(machine.state.timers.window, mono(70_000 + 60_000));
   });
 
   test('while alarms are silenced, exits are neither counted nor alarmed', () => {
@@ -548,7 +635,8 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     const effects = crash(machine, 5, 1000, 'SIGSEGV');
     assert.ok(effects.every(hasSpawn));
     assert.deepEqual(effects.flatMap(alarms), []);
-    assert.deepEqual(machine.state.window, { endsAtMono: null, exits: 0, coredumps: 0 });
+    assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 });
+    assert.equal(machine.state.timers.window, undefined);
   });
 });
 
@@ -564,10 +652,12 @@ describe('restart hook (-r, -t)', () => {
       counts.push(...hooks(effects));
       assert.ok(!hasSpawn(effects), 'no restart before the hook is done');
       assert.deepEqual(alarms(effects), [], 'no alarms with -r');
-      assert.equal(machine.state.hookRunning, true);
-      assert.deepEqual(machine.send(tick, ms + 1500), [], 'a tick does not restart while the hook runs');
+      assert.equal(machine.state.hook.running, true);
+      assert.deepEqual(machine.fireDue(ms + 1500), [], 'no timer restarts while the hook runs');
+      assert.ok(!hasSpawn(machine.send(timer('restart'), ms + 1500)), 'a restart timer does not restart while the hook runs');
       const done = machine.send({ type: 'hookDone' }, ms + 1500);
       assert.ok(hasSpawn(done));
+      assert.equal(machine.state.timers.hook, undefined, 'the hook time limit is cleared when it is done');
       machine.spawnedAt(ms + 1500);
     }
     assert.deepEqual(counts, [1, 2, 3]);
@@ -597,8 +687,8 @@ describe('restart hook (-r, -t)', () => {
     machine.exitAt(200);
     const done = machine.send({ type: 'hookDone' }, 300);
     assert.ok(!hasSpawn(done));
-    assert.equal(machine.state.restartAtMono, mono(START_THROTTLE_MS));
-    assert.deepEqual(machine.send(tick, START_THROTTLE_MS), [{ type: 'spawn' }]);
+    assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
   });
 
   test('hookDone after d does not start the service', () => {
@@ -607,4 +697,403 @@ describe('restart hook (-r, -t)', () => {
     machine.exitAt(2000, 0);
     assert.ok(!hasSpawn(machine.send({ type: 'hookDone' }, 3000)));
   });
+});
+
+const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start' };
+const OLD_LEFTOVERS: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: ['stale-start'] }, pids: [901, 902] };
+
+describe('the named timers', () => {
+  interface TimerCase {
+    name: TimerName;
+    /** What arms it: returns the machine with only this timer armed. */
+    armedBy: string;
+    arm: () => Machine;
+    armedAt: number;
+    /** What firing it does. */
+    does: string;
+    effects: Effect[];
+    /** Armed again at this instant after firing; null: cleared. */
+    againAt: number | null;
+    after?: (machine: Machine) => void;
+  }
+  const HOOK = { command: ['h.sh'], resetAfterS: null };
+  const CASES: TimerCase[] = [
+    {
+      name: 'restart',
+      armedBy: 'an exit within the start throttle',
+      arm: () => {
+        const machine = running();
+        machine.exitAt(300);
+        return machine;
+      },
+      armedAt: START_THROTTLE_MS,
+      does: 'spawns the service',
+      effects: [{ type: 'spawn' }],
+      againAt: null,
+    },
+    {
+      name: 'kill',
+      armedBy: 'd while the service runs, at now + kill_timeout',
+      arm: () => {
+        const machine = running({ killTimeout: 2 });
+        machine.send(control('down'), 1000);
+        return machine;
+      },
+      armedAt: 3000,
+      does: 'sends SIGKILL to the tree and the session',
+      effects: [{ type: 'kill', target: { tree: SERVICE_PID, session: true, spare: null, tagged: 'all', pids: [] }, why: 'stop-timeout' }],
+      againAt: null,
+    },
+    {
+      name: 'window',
+      armedBy: 'the first counted exit, at now + alarm_interval',
+      arm: () => {
+        const machine = running({ alarmInterval: 5 });
+        machine.exitAt(1000);
+        machine.spawnedAt(1000);
+        return machine;
+      },
+      armedAt: 6000,
+      does: 'resets the exit and coredump counters',
+      effects: [],
+      againAt: null,
+      after: (machine) => assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 }),
+    },
+    {
+      name: 'adopted',
+      armedBy: 'boot with a service to adopt',
+      arm: () => {
+        const machine = new Machine(contextWith());
+        machine.send(boot({ adopt: ADOPTED }), 0);
+        return machine;
+      },
+      armedAt: ADOPTED_POLL_MS,
+      does: 'asks whether the adopted service still runs',
+      effects: [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }],
+      againAt: 2 * ADOPTED_POLL_MS,
+    },
+    {
+      name: 'hook',
+      armedBy: 'an exit in -r mode, at now + the hook time limit',
+      arm: () => {
+        const machine = running({}, HOOK);
+        machine.exitAt(1000);
+        return machine;
+      },
+      armedAt: 1000 + HOOK_TIMEOUT_MS,
+      does: 'kills the hook',
+      effects: [{ type: 'killHook' }],
+      againAt: null,
+      after: (machine) => assert.equal(machine.state.hook.running, true, 'the restart still waits for hookDone'),
+    },
+    {
+      name: 'sweep',
+      armedBy: 'a look that found leftovers still running',
+      arm: () => {
+        const machine = new Machine(contextWith());
+        machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'] }), 0);
+        machine.send(looked(901, 902), 0);
+        return machine;
+      },
+      armedAt: SWEEP_LOOK_MS,
+      does: 'looks again at what is left',
+      effects: [{ type: 'look', target: OLD_LEFTOVERS }],
+      againAt: null,
+    },
+  ];
+
+  test('the cases cover every timer name', () => {
+    const names: Record<TimerName, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
+    assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
+  });
+
+  for (const c of CASES) {
+    test(`timer ${c.name} is armed by ${c.armedBy}; firing it ${c.does}, and it is then ${c.againAt === null ? 'cleared' : 'armed again'}`, () => {
+      const machine = c.arm();
+      assert.deepEqual(machine.state.timers, { [c.name]: mono(c.armedAt) });
+      assert.deepEqual(nextTimer(machine.state), { name: c.name, at: mono(c.armedAt) });
+      assert.deepEqual(machine.fireDue(c.armedAt - 1), [], 'nothing fires before it is due');
+      assert.deepEqual(machine.fireDue(c.armedAt), c.effects);
+      assert.equal(machine.state.timers[c.name], c.againAt === null ? undefined : mono(c.againAt));
+      c.after?.(machine);
+    });
+  }
+
+  test('nextTimer gives the earliest armed timer, and null when none is armed', () => {
+    const state = initialState(T0);
+    assert.equal(nextTimer(state), null);
+    assert.deepEqual(nextTimer({ ...state, timers: { restart: 500, kill: 300, window: 900, adopted: 301 } }), { name: 'kill', at: 300 });
+    assert.deepEqual(nextTimer({ ...state, timers: { sweep: 7 } }), { name: 'sweep', at: 7 });
+  });
+
+  test('timers all due at one instant each fire once, and each is cleared', () => {
+    // restart (2000: a crash 500 ms after a start) and window (7000) both come due by 8000.
+    const machine = running({ alarmInterval: 6 });
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    machine.exitAt(1500);
+    assert.deepEqual(machine.state.timers, { window: mono(7000), restart: mono(2000) });
+    const effects = machine.fireDue(8000);
+    assert.deepEqual(effects, [{ type: 'spawn' }]);
+    assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 });
+    assert.deepEqual(machine.state.timers, {});
+  });
+
+  test('a kill timer due in the same batch as a restart does not kill the service that restart started', () => {
+    // The runner reads the due names once, then sends them in order; the spawn is answered
+    // (spawned) before the next name is sent. restart (1000) is due before kill (1100).
+    const machine = running({ killTimeout: 1 });
+    machine.send(control('down'), 100);
+    machine.exitAt(150, 0);
+    machine.send(control('up'), 200);
+    assert.deepEqual(machine.state.timers, { kill: mono(1100), restart: mono(1000) });
+    assert.ok(hasSpawn(machine.send(timer('restart'), 1200)));
+    const pid = machine.spawnedAt(1200);
+    const effects = machine.send(timer('kill'), 1200);
+    assert.deepEqual(kills(effects), [], `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
+  });
+});
+
+describe('sweeps: what must be gone before supervise goes on', () => {
+  test('boot with leftovers logs them, looks, signals each new pid once, looks again, and starts when none is left', () => {
+    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    const found = machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'], notes: ['pid 900 in status now belongs to another process (pid reused): ignored'] }), 0);
+    assert.deepEqual(logs(found, 'NOTICE'), [
+      'pid 900 in status now belongs to another process (pid reused): ignored',
+      'stopping 2 process(es) a previous supervise of this directory left running (901 902) before starting redis',
+    ]);
+    assert.deepEqual(looks(found), [OLD_LEFTOVERS]);
+    assert.ok(!hasSpawn(found));
+    assert.deepEqual(signals(machine.send(looked(901, 902), 0)), [
+      [901, 'SIGTERM'],
+      [901, 'SIGCONT'],
+      [902, 'SIGTERM'],
+      [902, 'SIGCONT'],
+    ]);
+    assert.equal(machine.state.timers.sweep, mono(SWEEP_LOOK_MS));
+    assert.deepEqual(machine.fireDue(SWEEP_LOOK_MS), [{ type: 'look', target: OLD_LEFTOVERS }]);
+    assert.deepEqual(signals(machine.send(looked(901, 902, 903), SWEEP_LOOK_MS)), [
+      [903, 'SIGTERM'],
+      [903, 'SIGCONT'],
+    ]);
+    assert.deepEqual(machine.send(looked(902), 2 * SWEEP_LOOK_MS), []);
+    assert.equal(machine.state.timers.sweep, mono(3 * SWEEP_LOOK_MS));
+    assert.deepEqual(machine.send(looked(), 3 * SWEEP_LOOK_MS), [{ type: 'spawn' }]);
+    assert.equal(machine.state.sweep, null);
+    assert.equal(machine.state.timers.sweep, undefined);
+  });
+
+  test('a sweep wakes at its kill deadline, sends SIGKILL to what is left, logs it once, and keeps looking', () => {
+    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'] }), 0);
+    machine.send(looked(901), 0);
+    machine.send(looked(901), 990);
+    assert.equal(machine.state.timers.sweep, mono(1000), 'the next look is at the deadline, not after it');
+    assert.deepEqual(machine.fireDue(1000), [{ type: 'look', target: OLD_LEFTOVERS }]);
+    const kill = machine.send(looked(901), 1000);
+    assert.deepEqual(signals(kill), [[901, 'SIGKILL']]);
+    assert.deepEqual(logs(kill, 'WARNING'), ['service still running 1s after TERM: sent SIGKILL to 1 process(es): 901']);
+    const again = machine.send(looked(901), 1000 + SWEEP_LOOK_MS);
+    assert.deepEqual(signals(again), [[901, 'SIGKILL']]);
+    assert.deepEqual(logs(again, 'WARNING'), []);
+    assert.deepEqual(machine.send(looked(), 1000 + 2 * SWEEP_LOOK_MS), [{ type: 'spawn' }]);
+  });
+
+  test('a sweep gives up a while after SIGKILL, says what could not be stopped, and goes on', () => {
+    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    machine.send(boot({ stop: [901] }), 0);
+    machine.send(looked(901), 0);
+    machine.send(looked(901), 1000);
+    const effects = machine.send(looked(901), 1000 + SWEEP_AFTER_KILL_MS);
+    assert.deepEqual(logs(effects, 'WARNING'), ['processes of the service could not be stopped, even by SIGKILL: 901']);
+    assert.ok(hasSpawn(effects));
+    assert.equal(machine.state.sweep, null);
+  });
+
+  test('with kill_timeout 0 a boot sweep sends the stop signal once and starts without waiting', () => {
+    const machine = new Machine(contextWith({ killTimeout: 0 }));
+    machine.send(boot({ stop: [901] }), 0);
+    assert.equal(machine.state.sweep?.killAtMono, null);
+    const effects = machine.send(looked(901), 0);
+    assert.deepEqual(signals(effects), [
+      [901, 'SIGTERM'],
+      [901, 'SIGCONT'],
+    ]);
+    assert.ok(hasSpawn(effects));
+    assert.equal(machine.state.sweep, null);
+    assert.equal(nextTimer(machine.state), null);
+  });
+
+  test('with kill_timeout 0, supervise asked to stop and exit signals what is left once and exits at once', () => {
+    const machine = running({ killTimeout: 0 });
+    machine.send(control('down'), 100);
+    machine.exitAt(200, 0);
+    assert.deepEqual(looks(machine.send(control('exit'), 300)), [EXIT_SWEEP]);
+    const effects = machine.send(looked(5000), 300);
+    assert.deepEqual(signals(effects), [
+      [5000, 'SIGTERM'],
+      [5000, 'SIGCONT'],
+    ]);
+    assert.deepEqual(exitCodes(effects), [0]);
+  });
+
+  test('the sweep before the exit after terminate escalates at the deadline of the stop, then exits', () => {
+    const machine = running({ killTimeout: 2 });
+    machine.send({ type: 'terminate', signal: 'SIGTERM' }, 1000);
+    assert.deepEqual(looks(machine.exitAt(1100, 0)), [EXIT_SWEEP]);
+    assert.equal(machine.state.timers.kill, undefined, 'the sweep owns the deadline now');
+    assert.equal(machine.status.document.state, 'stopping');
+    assert.deepEqual(signals(machine.send(looked(5000), 1100)), [
+      [5000, 'SIGTERM'],
+      [5000, 'SIGCONT'],
+    ]);
+    assert.deepEqual(exitCodes(machine.fireDue(1100 + SWEEP_LOOK_MS)), []);
+    assert.deepEqual(machine.state.timers, {});
+    assert.deepEqual(signals(machine.send(looked(5000), 3000)), [[5000, 'SIGKILL']]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 3000 + SWEEP_LOOK_MS)), [0]);
+    assert.equal(machine.status.document.state, 'exited');
+  });
+
+  test('a look answered when no sweep runs is ignored', () => {
+    const machine = running();
+    const before = machine.state;
+    assert.deepEqual(machine.send(looked(901), 100), []);
+    assert.deepEqual(machine.state, before);
+  });
+
+  test('an adopted service with leftovers beside it is kept while they are swept, and nothing is started', () => {
+    const machine = new Machine(contextWith());
+    const effects = machine.send(boot({ adopt: ADOPTED, stop: [901], staleStarts: ['stale-start'] }), 0);
+    assert.deepEqual(logs(effects, 'NOTICE'), [
+      'adopted redis (pid 999), left running by a previous supervise: no second copy is started; its exit status will be unknown',
+      'stopping 1 process(es) a previous supervise of this directory left running (901)',
+    ]);
+    assert.deepEqual(signals(machine.send(looked(901), 0)), [
+      [901, 'SIGTERM'],
+      [901, 'SIGCONT'],
+    ]);
+    assert.deepEqual(machine.send(looked(), SWEEP_LOOK_MS), []);
+    assert.equal(machine.pid, 999);
+    assert.equal(machine.state.sweep, null);
+  });
+
+  test('an adopted service that exits while the leftovers beside it are swept is restarted once they are gone', () => {
+    const machine = new Machine(contextWith());
+    machine.send(boot({ adopt: ADOPTED, stop: [901], staleStarts: ['stale-start'] }), 0);
+    machine.send(looked(901), 0);
+    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 1000);
+    const done = machine.send(looked(), 1000);
+    assert.equal(machine.state.want, 'up');
+    assert.ok(hasSpawn(done) || machine.state.timers.restart !== undefined, `the service must come back: ${JSON.stringify({ done, state: machine.state })}`);
+  });
+
+  test('SIGTERM while leftovers are swept at boot waits for them to be gone, then exits without starting', () => {
+    // SPEC §4: asked to stop, supervise exits only once no process carrying the tag remains.
+    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    machine.send(boot({ stop: [901], staleStarts: ['stale-start'] }), 0);
+    machine.send(looked(901), 0);
+    const effects = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 100);
+    assert.deepEqual(exitCodes(effects), [], `supervise must not exit while 901 may still run: ${JSON.stringify(effects)}`);
+    assert.deepEqual(signals(machine.send(looked(901), 1000)), [[901, 'SIGKILL']]);
+    const done = machine.send(looked(), 1000 + SWEEP_LOOK_MS);
+    assert.ok(!hasSpawn(done));
+    assert.deepEqual(exitCodes(done), [0]);
+  });
+});
+
+describe('an adopted service', () => {
+  test('boot with a service to adopt watches it with what the previous supervise recorded, and starts no second copy', () => {
+    const machine = new Machine(contextWith());
+    const effects = machine.send(boot({ adopt: { ...ADOPTED, paused: true }, notes: ['a note'] }), 0);
+    assert.ok(!hasSpawn(effects));
+    assert.deepEqual(logs(effects, 'NOTICE'), [
+      'a note',
+      'adopted redis (pid 999), left running by a previous supervise: no second copy is started; its exit status will be unknown',
+    ]);
+    assert.deepEqual(machine.state.run, { phase: 'up', pid: 999, startedAtWall: ADOPTED.startedAtWall, adopted: { startTicks: 12_345 } });
+    assert.equal(machine.state.startId, 'old-start');
+    assert.equal(machine.state.lastStartMono, mono(0));
+    const { bytes, document } = machine.status;
+    assert.equal(bytes.pid, 999);
+    assert.equal(bytes.seconds * 1000 + bytes.nanos / 1_000_000, ADOPTED.pidChangedAtWall, 'the instant the previous supervise recorded');
+    assert.equal(bytes.paused, true);
+    assert.equal(bytes.alarmsSilenced, true);
+    assert.equal(document.state, 'paused');
+    assert.equal(document.started_at, new Date(ADOPTED.startedAtWall).toISOString());
+  });
+
+  test('the adopted poll asks again every second while the service runs', () => {
+    const machine = new Machine(contextWith());
+    machine.send(boot({ adopt: ADOPTED }), 0);
+    for (const ms of [1000, 2000, 3000]) {
+      assert.deepEqual(machine.fireDue(ms), [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }]);
+      assert.equal(machine.state.timers.adopted, mono(ms + ADOPTED_POLL_MS));
+    }
+  });
+
+  test('an adopted service found gone is logged with an unknown exit status, its poll stops, and it restarts after the throttle', () => {
+    const machine = new Machine(contextWith({ alarmInterval: 60 }));
+    machine.send(boot({ adopt: { ...ADOPTED, alarmsSilenced: false } }), 0);
+    const gone = machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 500);
+    assert.ok(logs(gone, 'NOTICE').includes('service exited (exit status unknown: it was adopted, not started, by this supervise)!'));
+    assert.deepEqual(alarms(gone), ['exit']);
+    assert.ok(!hasSpawn(gone));
+    assert.equal(machine.state.timers.adopted, undefined);
+    assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
+    assert.equal(machine.state.lastExit?.uptime_s, 60.5);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
+  });
+
+  test('d stops an adopted service by its pid, and it is still polled while it stops', () => {
+    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    machine.send(boot({ adopt: ADOPTED }), 0);
+    assert.deepEqual(signals(machine.send(control('down'), 500)), [
+      [999, 'SIGTERM'],
+      [999, 'SIGCONT'],
+    ]);
+    assert.deepEqual(machine.fireDue(1000), [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }]);
+    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 1500);
+    assert.deepEqual(machine.state.timers, { kill: mono(10_500) });
+  });
+});
+
+describe('the hook time limit', () => {
+  test('a hook still running at its limit is killed, and the restart waits for it to end', () => {
+    const machine = running({}, { command: ['h.sh'], resetAfterS: null });
+    machine.exitAt(2000);
+    assert.equal(machine.state.timers.hook, mono(2000 + HOOK_TIMEOUT_MS));
+    const effects = machine.fireDue(2000 + HOOK_TIMEOUT_MS);
+    assert.deepEqual(effects, [{ type: 'killHook' }]);
+    assert.equal(machine.state.hook.running, true);
+    assert.ok(hasSpawn(machine.send({ type: 'hookDone' }, 2100 + HOOK_TIMEOUT_MS)));
+  });
+});
+
+describe('configLoaded, after r', () => {
+  const CASES: Array<{ name: string; results: Array<string | null>; generation: number; error: string | null; warnings: string[] }> = [
+    { name: 'a successful load counts one more generation and clears nothing else', results: [null], generation: 2, error: null, warnings: [] },
+    {
+      name: 'a failed load keeps the generation, keeps the error and logs it',
+      results: ['supervise.conf line 3: kill_timeout: expected a number, found "soon"'],
+      generation: 1,
+      error: 'supervise.conf line 3: kill_timeout: expected a number, found "soon"',
+      warnings: ['supervise.conf line 3: kill_timeout: expected a number, found "soon"; the old configuration is kept'],
+    },
+    { name: 'a successful load after a failed one clears the error', results: ['bad', null], generation: 2, error: null, warnings: ['bad; the old configuration is kept'] },
+    { name: 'two successful loads count two generations', results: [null, null], generation: 3, error: null, warnings: [] },
+  ];
+  for (const c of CASES) {
+    test(c.name, () => {
+      const machine = running();
+      const effects = c.results.flatMap((error, i) => machine.send({ type: 'configLoaded', error }, 100 * (i + 1)));
+      assert.deepEqual(effects.filter((e) => e.type !== 'log'), []);
+      assert.deepEqual(logs(effects, 'WARNING'), c.warnings);
+      assert.equal(machine.state.config.generation, c.generation);
+      assert.equal(machine.state.config.error, c.error);
+      const lastSuccess = c.results.lastIndexOf(null);
+      const loadedAt = lastSuccess === -1 ? at(0).wall : at(100 * (lastSuccess + 1)).wall;
+      assert.deepEqual(machine.status.document.config, { generation: c.generation, loaded_at: new Date(loadedAt).toISOString(), error: c.error });
+      assert.equal(machine.pid, SERVICE_PID);
+    });
+  }
 });
