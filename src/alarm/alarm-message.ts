@@ -1,8 +1,23 @@
 // Builds the text of an alarm from facts about one exit (pure: no clock, no files, no host look-up).
 import { localTimestamp } from '../logs/log-line.ts';
 
-/** `exit`: the service exited (first counted exit of a window); `giveup`: limits reached, supervise quits. */
-export type AlarmEvent = 'exit' | 'giveup';
+/**
+ * `exit`: the service exited (first counted exit of a window); `giveup`: limits reached,
+ * supervise quits. Part two (SPEC §14–§16): `start-timeout` (not ready within start_timeout),
+ * `failed` (start_retries failed starts in a row), `watchdog` (no heartbeat in time),
+ * `unhealthy` / `recovered` (a health-check streak begins / ends), `reload-failed`.
+ */
+export type AlarmEvent = 'exit' | 'giveup' | 'start-timeout' | 'failed' | 'watchdog' | 'unhealthy' | 'recovered' | 'reload-failed';
+
+/** What the first line says after `Service NAME` for the Part two events. */
+const EVENT_WORDS: Record<Exclude<AlarmEvent, 'exit' | 'giveup'>, string> = {
+  'start-timeout': 'was not ready in time',
+  failed: 'failed to start and supervise stopped trying',
+  watchdog: 'missed its watchdog',
+  unhealthy: 'is unhealthy',
+  recovered: 'is healthy again',
+  'reload-failed': 'could not be reloaded',
+};
 
 export interface ExitFacts {
   /** Exit code, or null when the service was killed by a signal. */
@@ -26,6 +41,8 @@ export interface AlarmFacts {
   coredumpsInWindow: number;
   /** Last lines of __stderr, already cleaned (see stderr-tail.ts). */
   stderrTail: string[];
+  /** The facts of a Part two event: which check, its last error, how long. */
+  detail?: string;
 }
 
 export interface AlarmMessage {
@@ -40,6 +57,7 @@ export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
   const lines = [
     subject,
     '',
+    ...(facts.detail === undefined ? [] : [facts.detail]),
     describeExit(facts.exit),
     `uptime: ${describeUptime(facts.uptimeS)}`,
     `exits in the last window: ${facts.exitsInWindow} (coredumps: ${facts.coredumpsInWindow})`,
@@ -54,6 +72,9 @@ export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
 
 // Exactly meetbill's wording up to the `!`, so the mail filters people already have keep matching.
 function firstLine(facts: AlarmFacts): string {
+  if (facts.event !== 'exit' && facts.event !== 'giveup') {
+    return `${localTimestamp(facts.at)} [Alarm: ${oneLine(facts.host)}] Service ${oneLine(facts.service)} ${EVENT_WORDS[facts.event]}!`;
+  }
   const coredump = facts.exit?.coredump ? ' with coredump' : '';
   const head =
     `${localTimestamp(facts.at)} [Alarm: ${oneLine(facts.host)}] ` +

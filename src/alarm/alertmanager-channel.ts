@@ -6,7 +6,8 @@ import type { ChannelResult } from './channel-result.ts';
 export const DEFAULT_ALERTMANAGER_TIMEOUT_MS = 10_000;
 
 /** Every alarm event, those of later parts of supervise included (SPEC §14–§16). */
-export type AlertEvent = AlarmEvent | 'start-timeout' | 'failed' | 'unhealthy' | 'watchdog' | 'reload-failed';
+/** Every alarm event opens an alert, but `recovered`, which resolves `unhealthy`'s. */
+export type AlertEvent = Exclude<AlarmEvent, 'recovered'>;
 
 export type Severity = 'critical' | 'warning';
 
@@ -41,9 +42,9 @@ export function alertLabels(event: AlertEvent, service: string, host: string): R
   return { alertname, service, instance: host, severity };
 }
 
-export function firingAlert(facts: AlarmFacts, message: AlarmMessage): Alert {
+export function firingAlert(event: AlertEvent, facts: AlarmFacts, message: AlarmMessage): Alert {
   return {
-    labels: alertLabels(facts.event, facts.service, facts.host),
+    labels: alertLabels(event, facts.service, facts.host),
     annotations: { summary: message.subject, description: bodyAfterSubject(message) },
     startsAt: facts.at.toISOString(),
   };

@@ -156,11 +156,14 @@ function planDeliveries(
       failed: (r) => `unable to send webhook to ${url}: ${r.detail}`,
     });
   }
+  // `recovered` opens no alert: it resolves the `unhealthy` one (the dispatcher does that).
+  const event = facts.event;
+  if (event === 'recovered') return deliveries;
   for (const url of config.alarmAlertmanager) {
     const shown = maskUrl(url);
-    const name = alertNames([facts.event]);
+    const name = alertNames([event]);
     deliveries.push({
-      run: () => postAlerts(url, [firingAlert(facts, message)], timeoutMs),
+      run: () => postAlerts(url, [firingAlert(event, facts, message)], timeoutMs),
       sent: (r) => `alertmanager sent: ${name} to ${shown} (${r.detail})`,
       failed: (r) => `unable to send alert ${name} to ${shown}: ${r.detail}`,
     });

@@ -4,40 +4,47 @@ import fs from 'node:fs';
 import os from 'node:os';
 import type { ServiceConfig } from '../config/config-types.ts';
 import type { Log } from '../logs/log.ts';
-import type { AlarmEvent, AlarmFacts } from '../alarm/alarm-message.ts';
+import type { AlarmFacts } from '../alarm/alarm-message.ts';
+import type { AlertEvent } from '../alarm/alertmanager-channel.ts';
 
 export class AlarmDispatcher {
   readonly #pending = new Set<Promise<void>>();
   /** Events whose Alertmanager alert was sent and not resolved yet (alarm_alertmanager). */
-  readonly #openAlerts: Set<AlarmEvent>;
+  readonly #openAlerts: Set<AlertEvent>;
 
   constructor(
     private readonly log: Log,
     private readonly stderrPath: string,
     /** Alerts a previous supervise of this directory may have left open (see alertsLeftOpen). */
-    openAlerts: readonly AlarmEvent[] = [],
+    openAlerts: readonly AlertEvent[] = [],
   ) {
     this.#openAlerts = new Set(openAlerts);
   }
 
   raise(facts: Omit<AlarmFacts, 'host' | 'stderrTail'>, config: ServiceConfig): void {
-    if (config.alarmAlertmanager.length > 0) this.#openAlerts.add(facts.event);
+    const event = facts.event;
+    if (event !== 'recovered' && config.alarmAlertmanager.length > 0) this.#openAlerts.add(event);
     this.#track(
       this.#send(facts, config).catch((error: unknown) => {
         this.log.warning(`unable to send alarm: ${(error as Error).message}`);
       }),
     );
+    if (event === 'recovered') this.#resolve(['unhealthy'], facts.service, config);
   }
 
   /**
-   * The service was started again: resolve the Alertmanager alerts still open for it (SPEC §18;
-   * with no readiness source, a successful spawn is "ready"). Costs nothing, and loads no alarm
+   * The service is ready again: resolve the Alertmanager alerts still open for it (SPEC §18;
+   * with no readiness source, a successful spawn is ready). Costs nothing, and loads no alarm
    * code, when no alert is open.
    */
   serviceStarted(service: string, config: ServiceConfig): void {
-    if (this.#openAlerts.size === 0) return;
-    const events = [...this.#openAlerts];
-    this.#openAlerts.clear();
+    this.#resolve([...this.#openAlerts], service, config);
+  }
+
+  #resolve(which: readonly AlertEvent[], service: string, config: ServiceConfig): void {
+    const events = which.filter((event) => this.#openAlerts.has(event));
+    if (events.length === 0) return;
+    for (const event of events) this.#openAlerts.delete(event);
     if (config.alarmAlertmanager.length === 0) return; // reconfigured without it: nowhere to resolve
     // After the alarms that opened them, so that Alertmanager never gets the resolution first.
     const earlier = [...this.#pending];
@@ -76,7 +83,7 @@ export class AlarmDispatcher {
  * to resolve those alerts. The next supervise of the directory finds its final state in
  * status.json and resolves them on its first start. Read before the new supervise writes status.
  */
-export function alertsLeftOpen(statusJsonPath: string): AlarmEvent[] {
+export function alertsLeftOpen(statusJsonPath: string): AlertEvent[] {
   try {
     const document = JSON.parse(fs.readFileSync(statusJsonPath, 'utf8')) as { state?: unknown };
     return document.state === 'fatal' ? ['giveup', 'exit'] : [];

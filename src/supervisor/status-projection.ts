@@ -50,6 +50,8 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
 function stateName(s: SupervisorState): ServiceState {
   if (s.ended !== null) return s.ended.code === 0 ? 'exited' : 'fatal';
   if (s.sweep?.then === 'exit') return 'stopping';
+  // Leftovers of a dead supervise are being stopped before the first start.
+  if (s.sweep?.then === 'boot' && s.run.phase === 'down') return 'starting';
   switch (s.run.phase) {
     case 'down':
       return s.timers.restart !== undefined ? 'backoff' : 'down';

@@ -48,6 +48,12 @@ export interface Transition {
 
 export function transition(state: SupervisorState, event: SupervisorEvent, now: Instant, context: TransitionContext): Transition {
   const effects: Effect[] = [];
+  // A timer event is stale when its timer was cleared or moved later meanwhile (an earlier event
+  // of the same batch did that): it does nothing.
+  if (event.type === 'timer') {
+    const at = state.timers[event.name];
+    if (at === undefined || at > now.mono) return { state, effects };
+  }
   // A timer that fires is spent; its clause arms it again if it should.
   const timers = event.type === 'timer' ? without(state.timers, event.name) : { ...state.timers };
   const next = step({ ...state, timers }, event, now, context, effects);
@@ -198,8 +204,11 @@ function armKill(s: SupervisorState, now: Instant, context: TransitionContext): 
  */
 function finish(s: SupervisorState, code: number, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const ending = { ...s, timers: without(s.timers, 'restart', 'window', 'adopted') };
-  if (code === 0 && s.want === 'down' && s.sweep === null) {
-    return beginSweep(ending, { tree: null, session: true, spare: null, tagged: 'all', pids: [] }, 'exit', now, context, effects);
+  if (code === 0 && s.want === 'down') {
+    const everything: ProcessTarget = { tree: null, session: true, spare: null, tagged: 'all', pids: s.sweep?.target.pids ?? [] };
+    // A sweep under way (leftovers at boot) ends in the exit instead, over everything.
+    if (s.sweep !== null) return { ...ending, sweep: { ...s.sweep, target: everything, then: 'exit' } };
+    return beginSweep(ending, everything, 'exit', now, context, effects);
   }
   effects.push({ type: 'exit', code });
   return { ...ending, ended: { code }, timers: {} };
@@ -238,7 +247,10 @@ function sweepDone(s: SupervisorState, then: 'boot' | 'exit' | 'nothing', now: I
     effects.push({ type: 'exit', code: 0 });
     return { ...s, ended: { code: 0 }, timers: {} };
   }
-  if (then === 'boot' && s.want !== 'down') return startOrWait(s, now, context, effects);
+  // After the boot sweep: the first start; after one beside an adopted service that has ended
+  // meanwhile: its restart.
+  if (s.want === 'up' && !s.exitWhenDown && s.run.phase === 'down') return startOrWait(s, now, context, effects);
+  if (then === 'boot' && s.want === 'once' && s.run.phase === 'down') return startOrWait(s, now, context, effects);
   return s;
 }
 
