@@ -12,7 +12,31 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { NO_PENDING_CHANGES, settleDeadline, takeSettled, touch, type PendingChanges } from './change-settle.ts';
-import { nearestExistingDir, resolveChain } from './path-chain.ts';
+import type { ChangeTargets } from './policy-values.ts';
+import { findProgram, nearestExistingDir, resolveChain } from './path-chain.ts';
+
+/**
+ * The absolute paths restart_on_change watches for a service: its program as a start would find
+ * it (`yes`), or the configured paths, relative ones from the service's directory.
+ */
+export function watchedPathsFor(
+  targets: ChangeTargets,
+  command: readonly string[],
+  where: { pathEnv: string; cwd: string },
+): { ok: true; paths: string[] } | { ok: false; reason: string } {
+  switch (targets.kind) {
+    case 'off':
+      return { ok: true, paths: [] };
+    case 'paths':
+      return { ok: true, paths: targets.paths.map((item) => path.resolve(where.cwd, item)) };
+    case 'program': {
+      const [program] = command;
+      if (program === undefined) return { ok: false, reason: 'the command is empty' };
+      const found = findProgram(program, where.pathEnv, where.cwd);
+      return found === null ? { ok: false, reason: `${program} is not found on PATH` } : { ok: true, paths: [found] };
+    }
+  }
+}
 
 export interface ChangeWatcherOptions {
   /** Absolute paths as configured (or the program found on PATH): what `touched` names. */

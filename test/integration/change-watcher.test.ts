@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ChangeWatcher, watchForChanges } from '../../src/policy/change-watcher.ts';
+import { ChangeWatcher, watchedPathsFor, watchForChanges } from '../../src/policy/change-watcher.ts';
 import { findProgram } from '../../src/policy/path-chain.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -159,5 +159,18 @@ describe('restart_on_change watcher', () => {
     fs.appendFileSync(config, 'y\n');
     await delay(300);
     assert.deepEqual(touched, []);
+  });
+});
+
+describe('watchedPathsFor', () => {
+  it('finds the program of `yes` on PATH, resolves relative paths from the service directory, and says when the program is missing', () => {
+    const bin = path.join(dir, 'bin');
+    writeExecutable(path.join(bin, 'app'), 'v1');
+    const where = { pathEnv: `/nonexistent:${bin}`, cwd: dir };
+    assert.deepEqual(watchedPathsFor({ kind: 'program' }, ['app', '--port', '1'], where), { ok: true, paths: [path.join(bin, 'app')] });
+    assert.deepEqual(watchedPathsFor({ kind: 'program' }, ['./bin/app'], where), { ok: true, paths: [path.join(bin, 'app')] });
+    assert.deepEqual(watchedPathsFor({ kind: 'paths', paths: ['conf', '/etc/x'] }, ['app'], where), { ok: true, paths: [path.join(dir, 'conf'), '/etc/x'] });
+    assert.deepEqual(watchedPathsFor({ kind: 'off' }, ['app'], where), { ok: true, paths: [] });
+    assert.deepEqual(watchedPathsFor({ kind: 'program' }, ['nope'], where), { ok: false, reason: 'nope is not found on PATH' });
   });
 });

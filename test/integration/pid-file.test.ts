@@ -44,7 +44,8 @@ describe('readPidFile with a real daemonizing service', () => {
   it('finds the daemon that outlived its command, tagged with the status directory', async () => {
     const pid = await startDaemon();
     assert.ok(isAlive(pid));
-    assert.match(fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1'), /^sleep\0/);
+    // The daemon writes its pid, then execs: the same pid becomes the sleep.
+    await waitFor('the daemon to exec sleep', () => fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').startsWith('sleep\0'));
     process.kill(pid, 'SIGKILL');
   });
 
