@@ -20,8 +20,8 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
     if (pid !== undefined) await stopSupervisor(pid);
     removeTempDir(tmp);
   });
-  const total = 30_000;
-  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 32768\nlog_backups : 3\n');
+  const total = 60_000;
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 131072\nlog_backups : 3\n');
   // The service waits for `go`, so that the follower is there before the first line.
   const gate = `while [ ! -e ${tmp}/go ]; do sleep 0.05; done; exec node ${COUNTER} ${total} 100 stay 3`;
   const started = await startSupervise(dir, ['-F', 'supervise.conf', '-u', dir, 'sh', '-c', gate], { cwd: tmp });
@@ -56,5 +56,5 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
   assert.doesNotMatch(fs.readFileSync(path.join(dir, 'supervise.log.wf'), 'utf8'), /faster than/, 'the rotation kept up: nothing dropped');
   // It did follow through rotations: most of what it printed was cut from the live file.
   assert.ok(fs.existsSync(`${stdout}.1`));
-  await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 32768 + 4096, { timeoutMs: 10_000 });
+  await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 131072 + 4096, { timeoutMs: 10_000 });
 });
