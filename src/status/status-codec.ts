@@ -5,12 +5,13 @@ export const STATUS_SIZE = 20;
 
 /** What the supervisor's service is doing, as status.json names it. */
 export type ServiceState =
-  | 'starting' // a start is being made
-  | 'up' // the service runs
+  | 'starting' // started, not ready yet (SPEC §14)
+  | 'up' // the service runs and is ready
   | 'down' // not running and not wanted
   | 'paused' // running but stopped with SIGSTOP (`p`)
   | 'stopping' // TERM sent, waiting for the service to go
-  | 'backoff' // exited, waiting for the 1 s start throttle before the restart
+  | 'backoff' // exited, waiting for restart_delay (1 s by default, doubled by backoff) before the restart
+  | 'failed' // start_retries failed starts in a row: supervise is alive and waits for `u`
   | 'exited' // supervise is ending (`x`, SIGTERM)
   | 'fatal'; // supervise gave up (restart limits)
 
@@ -79,6 +80,8 @@ export interface LastExit {
   at: string;
   /** Seconds the service had been up; null when unknown (an adopted service). */
   uptime_s: number | null;
+  /** Why it ended (SPEC §2.2): on its own, or stopped by supervise and for what. Absent before 1.1. */
+  reason?: 'exit' | 'watchdog' | 'unhealthy' | 'start-timeout' | 'stop';
 }
 
 /** status.json: the status bytes plus counters, for humans and monitoring. */
@@ -105,6 +108,16 @@ export interface StatusDocument {
    * Absent in documents written before 1.1.
    */
   config?: { generation: number; loaded_at: string; error: string | null };
+  /** SPEC §14–§16 (absent before 1.1): whether the service is ready, since when, what it says. */
+  ready?: boolean;
+  ready_at?: string | null;
+  status_text?: string | null;
+  /** Health-check state; null without a health_check. */
+  health?: 'unknown' | 'healthy' | 'unhealthy' | null;
+  failed_starts?: number;
+  /** During a backoff: when the next start is due, and the delay in seconds. */
+  next_start_at?: string | null;
+  restart_delay_s?: number | null;
   version: string;
 }
 

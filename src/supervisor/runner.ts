@@ -17,7 +17,7 @@ import { planRun, type RunWorld } from './run-environment.ts';
 import { systemWorld } from './run-world.ts';
 import { statusOf } from './status-projection.ts';
 import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
-import { transition, type TransitionContext } from './transition.ts';
+import { restartDelayOf, transition, type TransitionContext } from './transition.ts';
 import { HOOK_TIMEOUT_MS } from './hook-policy.ts';
 
 /** What the runner does to the world, passed in so that tests can watch or shorten it. */
@@ -80,10 +80,14 @@ export class Runner {
   #written = '';
   #exiting = false;
   readonly #hooks: HookRunner;
+  /** Wall clock minus monotonic clock, read once: status.json's times of monotonic deadlines. */
+  readonly #wallOffset: number;
 
   constructor(private options: RunnerOptions) {
     this.#world = options.world ?? REAL_WORLD;
-    this.#state = initialState(this.#world.now());
+    const now = this.#world.now();
+    this.#wallOffset = now.wall - now.mono;
+    this.#state = initialState(now);
     this.#context = {
       config: options.config,
       serviceName: options.serviceName,
@@ -233,6 +237,8 @@ export class Runner {
       command: this.options.command,
       supervisorPid: process.pid,
       version: this.options.version,
+      monoToWall: (mono) => mono + this.#wallOffset,
+      restartDelayMs: restartDelayOf(this.#state, this.#context),
     });
     const encoded = `${encodeStatus(bytes).toString('latin1')}${encodeStatusDocument(document)}`;
     if (!always && encoded === this.#written) return;

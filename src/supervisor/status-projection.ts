@@ -10,6 +10,10 @@ export interface StatusFacts {
   command: readonly string[];
   supervisorPid: number;
   version: string;
+  /** Wall-clock ms of a monotonic instant (a fixed offset, so the projection stays stable). */
+  monoToWall: (mono: number) => number;
+  /** The delay that the next start waits (restart_delay with backoff). */
+  restartDelayMs: number;
 }
 
 export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: StatusBytes; document: StatusDocument } {
@@ -17,6 +21,8 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
   const wall = s.pidChangedAtWall;
   const run = s.run;
   const startedAtWall = run.phase === 'up' || run.phase === 'stopping' ? run.startedAtWall : null;
+  const ready = run.phase === 'up' || run.phase === 'stopping' ? run.ready : null;
+  const nextStart = s.timers.restart;
   return {
     bytes: {
       seconds: Math.floor(wall / 1000),
@@ -42,6 +48,13 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       coredumps_in_window: s.window.coredumps,
       last_exit: s.lastExit,
       config: { generation: s.config.generation, loaded_at: new Date(s.config.loadedAtWall).toISOString(), error: s.config.error },
+      ready: ready !== null,
+      ready_at: ready === null ? null : new Date(ready.atWall).toISOString(),
+      status_text: s.statusText,
+      health: s.health?.state ?? null,
+      failed_starts: s.failedStarts,
+      next_start_at: nextStart === undefined ? null : new Date(Math.round(facts.monoToWall(nextStart))).toISOString(),
+      restart_delay_s: nextStart === undefined ? null : facts.restartDelayMs / 1000,
       version: facts.version,
     },
   };
@@ -54,11 +67,13 @@ function stateName(s: SupervisorState): ServiceState {
   if (s.sweep?.then === 'boot' && s.run.phase === 'down') return 'starting';
   switch (s.run.phase) {
     case 'down':
+      if (s.failed) return 'failed';
       return s.timers.restart !== undefined ? 'backoff' : 'down';
     case 'spawning':
       return 'starting';
     case 'up':
-      return s.paused ? 'paused' : 'up';
+      if (s.paused) return 'paused';
+      return s.run.ready === null ? 'starting' : 'up';
     case 'stopping':
       return 'stopping';
   }

@@ -9,6 +9,8 @@ import type { AlarmFacts } from '../alarm/alarm-message.ts';
 import type { ControlCommand } from '../control/control-commands.ts';
 import type { LogLevel } from '../logs/log.ts';
 import type { LastExit, Want } from '../status/status-codec.ts';
+import type { BackoffState } from '../policy/backoff.ts';
+import type { CheckSpec } from '../health/check-spec.ts';
 
 /** A moment, read once per event: monotonic for deadlines, wall clock for what people read. */
 export interface Instant {
@@ -16,17 +18,32 @@ export interface Instant {
   wall: number;
 }
 
-/** Why supervise is stopping the service (a stop supervise caused is never a failure). */
-export type StopReason = 'down' | 'terminate' | 'replace';
+/**
+ * Why supervise is stopping the service. `down`, `terminate` and `stop-action` (a start_timeout
+ * or health action of `stop`) are stops people asked for: never failures, never restarted.
+ * `replace` (a change on disk) is restarted but no failure. `watchdog`, `unhealthy` and
+ * `start-timeout` are faults supervise saw: failures, restarted by the policy (SPEC §15, §16).
+ */
+export type StopReason = 'down' | 'terminate' | 'stop-action' | 'replace' | 'watchdog' | 'unhealthy' | 'start-timeout';
 
 /** What runs. A pid is the service's own (the status file's pid 16–19). */
 export type Run =
   | { phase: 'down' }
   /** Spawn asked for; the pid is not known yet. */
   | { phase: 'spawning' }
-  | { phase: 'up'; pid: number; startedAtWall: number | null; adopted: AdoptedIdentity | null }
+  /** Running; `ready` once its readiness source said so (SPEC §14), until then `starting`. */
+  | { phase: 'up'; pid: number; startedAtWall: number | null; adopted: AdoptedIdentity | null; ready: Readiness | null }
   /** The stop signal was sent; waiting for the exit (SIGKILL at timer `kill`). */
-  | { phase: 'stopping'; pid: number; startedAtWall: number | null; adopted: AdoptedIdentity | null; reason: StopReason };
+  | { phase: 'stopping'; pid: number; startedAtWall: number | null; adopted: AdoptedIdentity | null; ready: Readiness | null; reason: StopReason };
+
+/** status.json's last_exit.reason (SPEC §2.2). */
+export type LastExitReason = 'exit' | 'watchdog' | 'unhealthy' | 'start-timeout' | 'stop';
+
+/** When the service became ready. */
+export interface Readiness {
+  atWall: number;
+  atMono: number;
+}
 
 /** A service left by a previous supervise: not our child, so its exit is noticed by polling. */
 export interface AdoptedIdentity {
@@ -35,14 +52,34 @@ export interface AdoptedIdentity {
 
 /**
  * The named deadlines (monotonic ms). Each is armed and cleared by transition() only.
- * - restart: the start throttle (two starts at least `startThrottleMs` apart)
+ * - restart: the next start (restart_delay, doubled by backoff; SPEC §16)
  * - kill: SIGKILL for what a stop left running
  * - window: the end of the restart-limit window (SPEC §6)
  * - adopted: the next look at an adopted service
  * - hook: the -r hook's time limit
  * - sweep: the next look at what must be gone before supervise goes on
+ * - ready: start_seconds passed: ready (SPEC §14)
+ * - readyCheck: the next ready_check probe
+ * - startTimeout: start_timeout passed without readiness
+ * - watchdog: watchdog_timeout passed without a heartbeat (SPEC §15)
+ * - health: the next health_check probe
+ * - backoffReset: ready for restart_reset_after: the backoff starts over
+ * - change: a change on disk has been quiet for change_settle (SPEC §16)
  */
-export type TimerName = 'restart' | 'kill' | 'window' | 'adopted' | 'hook' | 'sweep';
+export type TimerName =
+  | 'restart'
+  | 'kill'
+  | 'window'
+  | 'adopted'
+  | 'hook'
+  | 'sweep'
+  | 'ready'
+  | 'readyCheck'
+  | 'startTimeout'
+  | 'watchdog'
+  | 'health'
+  | 'backoffReset'
+  | 'change';
 export type Timers = Partial<Record<TimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
@@ -102,7 +139,36 @@ export interface SupervisorState {
   hook: { running: boolean; count: number; lastExitMono: number | null };
   /** Config reloads (`r`): how many succeeded, and why the last one failed (null: it did not). */
   config: { generation: number; loadedAtWall: number; error: string | null };
+  /** Failed starts in a row (exited, could not start, or timed out before ready; SPEC §14). */
+  failedStarts: number;
+  /** start_retries failed starts in a row: supervise stopped trying until `u` (state `failed`). */
+  failed: boolean;
+  /** The service's own words (`STATUS=` on the notify fd), cleaned. */
+  statusText: string | null;
+  /** Health-check streak (SPEC §15); null without a health_check. */
+  health: HealthRecord | null;
+  /** The last ready_check failure, for the start-timeout message. */
+  lastReadyError: string | null;
+  /** Failures in a row for the restart delay's doubling (SPEC §16). */
+  backoff: BackoffState;
+  /** Paths changed on disk and not yet acted on (restart_on_change), with the last change. */
+  changed: { paths: readonly string[] } | null;
 }
+
+export interface HealthRecord {
+  state: 'unknown' | 'healthy' | 'unhealthy';
+  /** Failed probes in a row. */
+  failures: number;
+  lastError: string | null;
+}
+
+/** What the notify fd said (SPEC §14): the sd_notify assignments supervise understands. */
+export type NotifyMessage =
+  | { kind: 'ready' }
+  | { kind: 'watchdog' }
+  | { kind: 'watchdogTrigger' }
+  | { kind: 'status'; text: string }
+  | { kind: 'stopping' };
 
 /** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
 export interface BootFacts {
@@ -125,6 +191,10 @@ export type SupervisorEvent =
   | { type: 'hookDone' }
   | { type: 'configLoaded'; error: string | null } // after a reloadConfig effect
   | { type: 'looked'; pids: readonly number[] } // after a look effect: what of the sweep is left
+  | { type: 'notify'; message: NotifyMessage } // a line on the notify fd
+  | { type: 'heartbeat' } // watchdog_file was touched
+  | { type: 'probed'; purpose: 'ready' | 'health'; pid: number; ok: boolean; detail: string } // after a probe effect
+  | { type: 'changed'; path: string } // restart_on_change: a watched path changed
   | { type: 'timer'; name: TimerName };
 
 export type Effect =
@@ -143,6 +213,8 @@ export type Effect =
   | { type: 'runHook'; count: number }
   | { type: 'killHook' }
   | { type: 'reloadConfig' }
+  /** Run a ready_check or health_check probe for the service `pid`: answered by `probed`. */
+  | { type: 'probe'; purpose: 'ready' | 'health'; pid: number; spec: CheckSpec }
   | { type: 'exit'; code: number };
 
 export function initialState(now: Instant): SupervisorState {
@@ -163,6 +235,13 @@ export function initialState(now: Instant): SupervisorState {
     lastExit: null,
     hook: { running: false, count: 0, lastExitMono: null },
     config: { generation: 1, loadedAtWall: now.wall, error: null },
+    failedStarts: 0,
+    failed: false,
+    statusText: null,
+    health: null,
+    lastReadyError: null,
+    backoff: { failures: 0 },
+    changed: null,
   };
 }
 

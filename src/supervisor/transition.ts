@@ -1,14 +1,20 @@
 // The supervisor's decisions, as one pure function: (state, event, now, context) → state + effects.
-// The runner performs the effects; nothing here touches processes, files or clocks. Policies
-// (limits.ts, hook-policy.ts) are small pure modules called from here.
+// The runner performs the effects; nothing here touches processes, files or clocks. Policies are
+// small pure modules called from here: limits.ts (SPEC §6), hook-policy.ts (§8), readiness.ts
+// (§14, §15), and src/policy/ (restart policy and backoff, §16).
 import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
 import { exitMessage, textOf } from '../text/messages.ts';
 import { isCoredumpSignal } from './exit-facts.ts';
 import { HOOK_TIMEOUT_MS, hookCount, type HookSettings } from './hook-policy.ts';
 import { countExit, exitsCount, limitReached } from './limits.ts';
+import { afterExit, INITIAL_BACKOFF, nextDelay, type BackoffPolicy } from '../policy/backoff.ts';
+import { judgeExit, type ExitCause, type ExitVerdict } from '../policy/restart-policy.ts';
+import { freshHealth, judgeProbe, readinessSource, readyTimers, RUNNING_TIMERS, STARTING_TIMERS, startingTimers } from './readiness.ts';
 import {
   pidOf,
+  type LastExitReason,
+  type NotifyMessage,
   type BootFacts,
   type Effect,
   type Instant,
@@ -90,6 +96,15 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
       return { ...s, config: { ...s.config, error: event.error } };
     case 'looked':
       return looked(s, event.pids, now, context, effects);
+    case 'notify':
+      return onNotify(s, event.message, now, context, effects);
+    case 'heartbeat':
+      return heartbeat(s, now, context);
+    case 'probed':
+      if (event.pid !== pidOf(s.run) || s.run.phase !== 'up') return s;
+      return event.purpose === 'ready' ? readyProbed(s, event.ok, event.detail, now, context, effects) : healthProbed(s, event.ok, event.detail, now, context, effects);
+    case 'changed':
+      return { ...s, changed: { paths: [...new Set([...(s.changed?.paths ?? []), event.path])] }, timers: { ...s.timers, change: now.mono + context.config.changeSettleMs } };
     case 'timer':
       return ON_TIMER[event.name](s, now, context, effects);
   }
@@ -118,7 +133,133 @@ const ON_TIMER: Record<TimerName, Step> = {
     if (s.sweep !== null) effects.push({ type: 'look', target: s.sweep.target });
     return s;
   },
+  ready: (s, now, context, effects) => markReady(s, now, context, effects),
+  readyCheck: (s, _now, context, effects) => {
+    const run = s.run;
+    if (run.phase === 'up' && run.ready === null && context.config.readyCheck !== null) {
+      effects.push({ type: 'probe', purpose: 'ready', pid: run.pid, spec: context.config.readyCheck });
+    }
+    return s;
+  },
+  startTimeout: (s, now, context, effects) => startTimedOut(s, now, context, effects),
+  watchdog: (s, now, context, effects) => watchdogFired(s, 'no heartbeat', now, context, effects),
+  health: (s, _now, context, effects) => {
+    const run = s.run;
+    if (run.phase === 'up' && context.config.healthCheck !== null) effects.push({ type: 'probe', purpose: 'health', pid: run.pid, spec: context.config.healthCheck });
+    return s;
+  },
+  backoffReset: (s) => ({ ...s, backoff: INITIAL_BACKOFF }),
+  change: (s, now, context, effects) => {
+    const paths = s.changed?.paths ?? [];
+    const settled = { ...s, changed: null };
+    if (s.run.phase !== 'up' || paths.length === 0) return settled;
+    effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'changedOnDisk', paths }) });
+    return stopService(settled, 'replace', now, context, effects);
+  },
 };
+
+/** The service's readiness source said it is ready (or there is none): `starting` → `up`. */
+function markReady(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const run = s.run;
+  if (run.phase !== 'up' || run.ready !== null) return s;
+  effects.push({ type: 'serviceRecovered' });
+  const source = readinessSource(context.config);
+  if (source !== 'none' && run.startedAtWall !== null) {
+    effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'ready', afterMs: now.wall - run.startedAtWall, source }) });
+  }
+  return {
+    ...s,
+    run: { ...run, ready: { atWall: now.wall, atMono: now.mono } },
+    failedStarts: 0,
+    lastReadyError: null,
+    timers: { ...without(s.timers, ...STARTING_TIMERS), ...readyTimers(context.config, now, s.backoff.failures) },
+  };
+}
+
+function onNotify(s: SupervisorState, message: NotifyMessage, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  switch (message.kind) {
+    case 'ready':
+      return markReady(s, now, context, effects);
+    case 'watchdog':
+      return heartbeat(s, now, context);
+    case 'watchdogTrigger':
+      return watchdogFired(s, 'the service asked for it (WATCHDOG=trigger)', now, context, effects);
+    case 'status':
+      return { ...s, statusText: message.text };
+    case 'stopping':
+      effects.push({ type: 'log', level: 'NOTICE', text: 'the service says it is stopping (STOPPING=1)' });
+      return s;
+  }
+}
+
+/** WATCHDOG=1 or a touch of watchdog_file: the watchdog starts over (only once ready). */
+function heartbeat(s: SupervisorState, now: Instant, context: TransitionContext): SupervisorState {
+  const run = s.run;
+  if (run.phase !== 'up' || run.ready === null || context.config.watchdogTimeoutMs <= 0) return s;
+  return { ...s, timers: { ...s.timers, watchdog: now.mono + context.config.watchdogTimeoutMs } };
+}
+
+/** SPEC §15: a WARNING, alarm `watchdog`, watchdog_signal, then the §4 escalation; a failure. */
+function watchdogFired(s: SupervisorState, why: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const run = s.run;
+  if (run.phase !== 'up') return s;
+  const detail = textOf({ kind: 'watchdogFired', why, timeoutMs: context.config.watchdogTimeoutMs, signal: context.config.watchdogSignal });
+  effects.push({ type: 'log', level: 'WARNING', text: detail }, { type: 'alarm', facts: eventFacts(s, 'watchdog', detail, now, context) });
+  return stopService(s, 'watchdog', now, context, effects, context.config.watchdogSignal);
+}
+
+function readyProbed(s: SupervisorState, ok: boolean, detail: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const run = s.run;
+  if (run.phase !== 'up' || run.ready !== null) return s;
+  if (ok) return markReady(s, now, context, effects);
+  return { ...s, lastReadyError: detail, timers: { ...s.timers, readyCheck: now.mono + context.config.readyCheckIntervalMs } };
+}
+
+function healthProbed(s: SupervisorState, ok: boolean, detail: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const check = context.config.healthCheck;
+  if (check === null || s.run.phase !== 'up') return s;
+  const { record, became } = judgeProbe(s.health ?? { state: 'unknown', failures: 0, lastError: null }, ok, detail, context.config.healthRetries);
+  // Probes never overlap: the next one is armed when this one has answered.
+  let next: SupervisorState = { ...s, health: record, timers: { ...s.timers, health: now.mono + context.config.healthIntervalMs } };
+  if (became === 'recovered') {
+    effects.push({ type: 'log', level: 'NOTICE', text: `healthy again: ${check.text} answers` }, { type: 'alarm', facts: eventFacts(next, 'recovered', `${check.text} answers again`, now, context) });
+  }
+  if (became === 'unhealthy') {
+    const text = textOf({ kind: 'unhealthy', check: check.text, failures: record.failures, error: detail, action: context.config.healthAction });
+    effects.push({ type: 'log', level: 'WARNING', text }, { type: 'alarm', facts: eventFacts(next, 'unhealthy', text, now, context) });
+    if (context.config.healthAction === 'restart') next = stopService(next, 'unhealthy', now, context, effects);
+    if (context.config.healthAction === 'stop') next = stopService({ ...next, want: 'down' }, 'stop-action', now, context, effects);
+  }
+  return next;
+}
+
+/** start_timeout passed before readiness (SPEC §14): logged, alarmed, then its action. */
+function startTimedOut(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const run = s.run;
+  if (run.phase !== 'up' || run.ready !== null) return s;
+  const action = context.config.startTimeoutAction;
+  const text = textOf({ kind: 'startTimedOut', afterMs: context.config.startTimeoutMs, lastError: s.lastReadyError, action });
+  effects.push({ type: 'log', level: 'WARNING', text }, { type: 'alarm', facts: eventFacts(s, 'start-timeout', text, now, context) });
+  if (action === 'ready') return markReady(s, now, context, effects);
+  if (action === 'stop') return stopService({ ...s, want: 'down' }, 'stop-action', now, context, effects);
+  return stopService(s, 'start-timeout', now, context, effects);
+}
+
+/** Alarm facts for a Part two event of the running service. */
+function eventFacts(s: SupervisorState, event: 'watchdog' | 'unhealthy' | 'recovered' | 'start-timeout' | 'failed', detail: string, now: Instant, context: TransitionContext) {
+  const run = s.run;
+  const startedAtWall = run.phase === 'up' || run.phase === 'stopping' ? run.startedAtWall : null;
+  return {
+    event,
+    service: context.serviceName,
+    at: new Date(now.wall),
+    exit: null,
+    uptimeS: startedAtWall === null ? null : (now.wall - startedAtWall) / 1000,
+    exitsInWindow: s.window.exits,
+    coredumpsInWindow: s.window.coredumps,
+    detail,
+  };
+}
 
 /** Start-up: adopt what a dead supervise left, stop the rest of it, then start (SPEC §11). */
 function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
@@ -131,13 +272,15 @@ function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: Tr
     // flags it recorded (paused, alarms silenced) still describe the process.
     next = {
       ...next,
-      run: { phase: 'up', pid: adopted.pid, startedAtWall: adopted.startedAtWall, adopted: { startTicks: adopted.startTicks } },
+      // Ready: it was running before this supervise came, and nothing would say so again.
+      run: { phase: 'up', pid: adopted.pid, startedAtWall: adopted.startedAtWall, adopted: { startTicks: adopted.startTicks }, ready: { atWall: now.wall, atMono: now.mono } },
+      health: freshHealth(context.config),
       paused: adopted.paused,
       alarmsSilenced: adopted.alarmsSilenced,
       pidChangedAtWall: adopted.pidChangedAtWall,
       startId: adopted.startId,
       lastStartMono: now.mono,
-      timers: { ...next.timers, adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) },
+      timers: { ...next.timers, ...readyTimers(context.config, now, 0), adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) },
     };
   }
   if (leftover.stop.length > 0) {
@@ -151,43 +294,62 @@ function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: Tr
 
 function spawned(s: SupervisorState, pid: number, startId: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   if (s.run.phase !== 'spawning') return s;
-  effects.push({ type: 'serviceRecovered' });
   if (s.timers.kill !== undefined) {
     // A stop's kill deadline was pending: dropped, so that it can never hit the new service;
     // what the stopped one left goes now, sparing the new start's tree and tag.
     effects.push({ type: 'kill', target: { tree: null, session: true, spare: pid, tagged: { except: startId }, pids: [] }, why: 'left-by-stopped' });
   }
-  void context;
   // A new process is never paused (meetbill clears the flag on every start).
-  return {
+  const started: SupervisorState = {
     ...s,
-    run: { phase: 'up', pid, startedAtWall: now.wall, adopted: null },
+    run: { phase: 'up', pid, startedAtWall: now.wall, adopted: null, ready: null },
     paused: false,
     pidChangedAtWall: now.wall,
     startId,
-    timers: without(s.timers, 'kill'),
+    statusText: null,
+    health: freshHealth(context.config),
+    lastReadyError: null,
+    timers: { ...without(s.timers, 'kill'), ...startingTimers(context.config, now) },
   };
+  // Without a readiness source a service is ready when it runs (Part one's behaviour).
+  return readinessSource(context.config) === 'none' ? markReady(started, now, context, effects) : started;
 }
 
-/** Starts the service now, or arms the start throttle. */
-function startOrWait(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+/**
+ * Starts the service now, or arms the timer for the next start: restart_delay after the previous
+ * start, doubled for each failure in a row up to restart_delay_max (SPEC §16). `atOnce` (a `u`
+ * during a backoff) waits only the plain restart_delay.
+ */
+function startOrWait(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[], atOnce = false): SupervisorState {
   if (s.run.phase !== 'down' || s.hook.running || s.sweep !== null) return s;
-  const throttle = context.startThrottleMs ?? START_THROTTLE_MS;
-  const dueAt = s.lastStartMono === null ? now.mono : s.lastStartMono + throttle;
+  const dueAt = s.lastStartMono === null ? now.mono : s.lastStartMono + restartDelayOf(s, context, atOnce);
   if (dueAt > now.mono) return { ...s, timers: { ...s.timers, restart: dueAt } };
   effects.push({ type: 'spawn' });
   const restarts = s.lastStartMono === null ? s.restarts : s.restarts + 1;
   return { ...s, run: { phase: 'spawning' }, timers: without(s.timers, 'restart'), lastStartMono: now.mono, restarts };
 }
 
-function stopService(s: SupervisorState, reason: StopReason, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+/** The delay before the next start: the test throttle, or restart_delay with backoff. */
+export function restartDelayOf(s: SupervisorState, context: TransitionContext, atOnce = false): number {
+  if (context.startThrottleMs !== undefined) return context.startThrottleMs;
+  return atOnce ? context.config.restartDelayMs : nextDelay(s.backoff, backoffPolicyOf(context));
+}
+
+function backoffPolicyOf(context: TransitionContext): BackoffPolicy {
+  const { restartDelayMs, restartDelayMaxMs, restartResetAfterMs } = context.config;
+  return { restartDelayMs, restartDelayMaxMs, restartResetAfterMs };
+}
+
+/** The stop signal (or `first`) and CONT, and the §4 SIGKILL deadline. */
+function stopService(s: SupervisorState, reason: StopReason, now: Instant, context: TransitionContext, effects: Effect[], first?: NodeJS.Signals): SupervisorState {
   const run = s.run;
   if (run.phase === 'down' || run.phase === 'spawning') {
     const down = { ...s, timers: without(s.timers, 'restart') };
     return s.exitWhenDown ? finish(down, 0, now, context, effects) : down;
   }
-  effects.push({ type: 'signal', pid: run.pid, signal: stopSignalOf(context) }, { type: 'signal', pid: run.pid, signal: 'SIGCONT' });
-  return { ...s, run: { ...run, phase: 'stopping', reason: run.phase === 'stopping' ? run.reason : reason }, paused: false, timers: armKill(s, now, context) };
+  effects.push({ type: 'signal', pid: run.pid, signal: first ?? stopSignalOf(context) }, { type: 'signal', pid: run.pid, signal: 'SIGCONT' });
+  const timers = without(armKill(s, now, context), ...STARTING_TIMERS, ...RUNNING_TIMERS);
+  return { ...s, run: { ...run, phase: 'stopping', reason: run.phase === 'stopping' ? run.reason : reason }, paused: false, timers };
 }
 
 /** The §4 deadline for SIGKILL, kept if one is pending; none with kill_timeout 0. */
@@ -260,28 +422,62 @@ interface ExitStatus {
   statusKnown: boolean;
 }
 
+/** What the exit's `reason` in status.json is, and how the restart policy sees it. */
+function causeOf(run: SupervisorState['run']): { reason: LastExitReason; cause: ExitCause } {
+  if (run.phase !== 'stopping') return { reason: 'exit', cause: 'own' };
+  switch (run.reason) {
+    case 'down':
+    case 'terminate':
+    case 'stop-action':
+      return { reason: 'stop', cause: 'stop' };
+    case 'replace':
+      return { reason: 'stop', cause: 'replace' };
+    case 'watchdog':
+    case 'unhealthy':
+    case 'start-timeout':
+      return { reason: run.reason, cause: 'fault' };
+  }
+}
+
+/** The restart policy's verdict; an exit whose status is unknown (adopted, never started) is a failure. */
+function verdictOf(exit: ExitStatus, cause: ExitCause, config: ServiceConfig): ExitVerdict {
+  const policy = { restart: config.restart, successExitCodes: config.successExitCodes };
+  if (exit.signal !== null) return judgeExit(policy, { code: null, signal: exit.signal }, cause);
+  if (exit.code !== null && exit.statusKnown) return judgeExit(policy, { code: exit.code, signal: null }, cause);
+  return cause === 'own' ? { failure: true, restart: config.restart !== 'never' } : judgeExit(policy, { code: 0, signal: null }, cause);
+}
+
 /** The service is gone (exited, or could not be started): record, count, alarm, restart or end. */
 function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const coredump = isCoredumpSignal(exit.signal);
   const run = prior.run;
   const priorPid = pidOf(run);
-  const askedToStop = run.phase === 'stopping';
+  const { reason, cause } = causeOf(run);
+  const askedToStop = cause === 'stop' || cause === 'replace';
   const startedAtWall = run.phase === 'up' || run.phase === 'stopping' ? run.startedAtWall : null;
+  const readySince = run.phase === 'up' || run.phase === 'stopping' ? (run.ready?.atMono ?? null) : null;
+  // Exited, could not be started, or was stopped for its start timeout, before it was ready.
+  const failedStart = cause !== 'stop' && cause !== 'replace' && readySince === null && (priorPid === 0 || run.phase !== 'down');
   const uptimeS = startedAtWall === null ? null : (now.wall - startedAtWall) / 1000;
+  const verdict = verdictOf(exit, cause, context.config);
   let s: SupervisorState = {
     ...prior,
     run: { phase: 'down' },
     paused: false,
     pidChangedAtWall: priorPid === 0 ? prior.pidChangedAtWall : now.wall,
     // Leftovers of a stopped service are swept at the kill deadline; otherwise nothing is due.
-    timers: askedToStop ? without(prior.timers, 'adopted') : without(prior.timers, 'kill', 'adopted'),
+    timers: without(prior.timers, ...(askedToStop ? [] : ['kill' as const]), 'adopted', ...STARTING_TIMERS, ...RUNNING_TIMERS),
     lastExit: {
       code: exit.code,
       signal: exit.signal,
       coredump,
       at: new Date(now.wall).toISOString(),
       uptime_s: uptimeS === null ? null : Math.round(uptimeS * 1000) / 1000,
+      reason,
     },
+    backoff: afterExit(prior.backoff, { failure: verdict.failure, readySince, now: now.mono }, backoffPolicyOf(context)),
+    failedStarts: failedStart ? prior.failedStarts + 1 : prior.failedStarts,
+    health: null,
   };
   if (priorPid !== 0) effects.push({ type: 'log', level: 'NOTICE', text: exitMessage(exit) });
 
@@ -315,6 +511,17 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
     return finish(s, 0, now, context, effects);
   }
   if (s.want !== 'up') return s;
+  const retries = context.config.startRetries;
+  if (failedStart && retries > 0 && s.failedStarts >= retries) {
+    // SPEC §14: supervise stays, wants the service down, and waits for a `u`.
+    const text = textOf({ kind: 'startsFailed', count: s.failedStarts, service: context.serviceName });
+    effects.push({ type: 'log', level: 'WARNING', text }, { type: 'alarm', facts: { ...eventFacts(prior, 'failed', text, now, context), exit: { code: exit.code, signal: exit.signal, coredump } } });
+    return { ...s, want: 'down', failed: true };
+  }
+  if (!verdict.restart) {
+    effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'notRestarted', policy: context.config.restart }) });
+    return { ...s, want: 'down' };
+  }
   effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
   return startOrWait(s, now, context, effects);
 }
@@ -324,8 +531,10 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
   switch (command) {
     case 'up':
     case 'once': {
-      const wanted = { ...s, want: command === 'up' ? ('up' as const) : ('once' as const) };
-      return s.run.phase === 'down' && !s.exitWhenDown ? startOrWait(wanted, now, context, effects) : wanted;
+      // A `u` tries again after start_retries gave up, with the count reset (SPEC §14), and
+      // does not wait out a backoff (SPEC §16).
+      const wanted = { ...s, want: command === 'up' ? ('up' as const) : ('once' as const), failed: false, failedStarts: s.failed ? 0 : s.failedStarts };
+      return s.run.phase === 'down' && !s.exitWhenDown ? startOrWait({ ...wanted, timers: without(wanted.timers, 'restart') }, now, context, effects, true) : wanted;
     }
     case 'down':
       if (pid === 0) {

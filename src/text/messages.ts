@@ -52,7 +52,41 @@ export type Fact =
   | { kind: 'killed'; pids: readonly number[]; why: 'stop-timeout' | 'left-by-stopped'; afterS: number }
   | { kind: 'sweepGaveUp'; pids: readonly number[] }
   | { kind: 'straySignal'; signal: string }
-  | { kind: 'startFailedRetrying'; reason: string; supervisorPid: number; dir: string };
+  | { kind: 'startFailedRetrying'; reason: string; supervisorPid: number; dir: string }
+  | { kind: 'ready'; afterMs: number; source: 'notify' | 'check' | 'seconds' }
+  | { kind: 'startTimedOut'; afterMs: number; lastError: string | null; action: 'restart' | 'stop' | 'ready' }
+  | { kind: 'startsFailed'; count: number; service: string }
+  | { kind: 'watchdogFired'; why: string; timeoutMs: number; signal: string }
+  | { kind: 'unhealthy'; check: string; failures: number; error: string; action: 'restart' | 'alarm' | 'stop' }
+  | { kind: 'notRestarted'; policy: 'always' | 'on-failure' | 'never' }
+  | { kind: 'changedOnDisk'; paths: readonly string[] };
+
+/** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
+export function duration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${Number.isInteger(seconds) ? seconds : seconds.toFixed(1)}s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}m${whole % 60 === 0 ? '' : `${whole % 60}s`}`;
+}
+
+const READY_SOURCE: Record<'notify' | 'check' | 'seconds', string> = {
+  notify: 'it said so on its notify fd',
+  check: 'its ready_check answered',
+  seconds: 'start_seconds passed',
+};
+
+const START_TIMEOUT_ACTION: Record<'restart' | 'stop' | 'ready', string> = {
+  restart: 'stopping it to start it again',
+  stop: 'stopping it (start_timeout_action : stop)',
+  ready: 'taking it as ready anyway (start_timeout_action : ready)',
+};
+
+const HEALTH_ACTION: Record<'restart' | 'alarm' | 'stop', string> = {
+  restart: 'restarting it',
+  alarm: 'left running (health_action : alarm)',
+  stop: 'stopping it (health_action : stop)',
+};
 
 export function textOf(fact: Fact): string {
   switch (fact.kind) {
@@ -70,5 +104,19 @@ export function textOf(fact: Fact): string {
       return `received ${fact.signal}: ignored (supervise ends only on SIGTERM, SIGINT, x or its limits)`;
     case 'startFailedRetrying':
       return warning(`${fact.reason}; supervise (pid ${fact.supervisorPid}) keeps retrying, see ${fact.dir}/supervise.log.wf`);
+    case 'ready':
+      return `service is ready ${duration(fact.afterMs)} after its start: ${READY_SOURCE[fact.source]}`;
+    case 'startTimedOut':
+      return `service not ready ${duration(fact.afterMs)} after its start${fact.lastError === null ? '' : ` (last ready_check: ${fact.lastError})`}: ${START_TIMEOUT_ACTION[fact.action]}`;
+    case 'startsFailed':
+      return `${fact.count} failed starts of ${fact.service} in a row (start_retries): supervise stops trying; svc start (u) tries again`;
+    case 'watchdogFired':
+      return `watchdog: ${fact.why} within ${duration(fact.timeoutMs)}: sending ${fact.signal}, then stopping the service`;
+    case 'unhealthy':
+      return `unhealthy: ${fact.check} failed ${fact.failures} time(s) in a row (last: ${fact.error}): ${HEALTH_ACTION[fact.action]}`;
+    case 'notRestarted':
+      return fact.policy === 'never' ? 'not restarted (restart : never)' : 'not restarted: the exit is a success (restart : on-failure)';
+    case 'changedOnDisk':
+      return `${fact.paths.join(' ')} changed: restarting the service (restart_on_change)`;
   }
 }

@@ -26,7 +26,7 @@ const mono = (ms: number): number => T0.mono + ms;
 
 const SERVICE_PID = 4242;
 const HOOK_TIMEOUT_MS = 3000;
-const STATUS_FACTS = { serviceName: 'redis', command: ['redis-server'], supervisorPid: 100, version: '0.0.0-test' };
+const STATUS_FACTS = { serviceName: 'redis', command: ['redis-server'], supervisorPid: 100, version: '0.0.0-test', monoToWall: (m: number) => m, restartDelayMs: 1000 };
 
 const NOTHING_LEFT: BootFacts = { adopt: null, stop: [], staleStarts: [], notes: [] };
 
@@ -139,7 +139,8 @@ describe('starting the service', () => {
     machine.send(boot(), 0);
     const effects = machine.send({ type: 'spawned', pid: 777, startId: 's-777' }, 5);
     assert.deepEqual(effects, [{ type: 'serviceRecovered' }]);
-    assert.deepEqual(machine.state.run, { phase: 'up', pid: 777, startedAtWall: at(5).wall, adopted: null });
+    // No readiness source: ready when it runs (Part one's behaviour).
+    assert.deepEqual(machine.state.run, { phase: 'up', pid: 777, startedAtWall: at(5).wall, adopted: null, ready: { atWall: at(5).wall, atMono: mono(5) } });
     assert.equal(machine.state.startId, 's-777');
     assert.equal(machine.state.pidChangedAtWall, at(5).wall);
     const { bytes, document } = machine.status;
@@ -531,6 +532,7 @@ describe('SIGTERM to supervise, failed starts and coredumps', () => {
       coredump: true,
       at: new Date(at(3000).wall).toISOString(),
       uptime_s: 3,
+      reason: 'exit',
     });
     assert.ok(logs(effects, 'NOTICE').includes('service exited with signal SIGSEGV with coredump!'));
   });
@@ -802,8 +804,9 @@ describe('the named timers', () => {
     },
   ];
 
-  test('the cases cover every timer name', () => {
-    const names: Record<TimerName, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
+  test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
+    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change'];
+    const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
 
@@ -1010,7 +1013,7 @@ describe('an adopted service', () => {
       'a note',
       'adopted redis (pid 999), left running by a previous supervise: no second copy is started; its exit status will be unknown',
     ]);
-    assert.deepEqual(machine.state.run, { phase: 'up', pid: 999, startedAtWall: ADOPTED.startedAtWall, adopted: { startTicks: 12_345 } });
+    assert.deepEqual(machine.state.run, { phase: 'up', pid: 999, startedAtWall: ADOPTED.startedAtWall, adopted: { startTicks: 12_345 }, ready: { atWall: at(0).wall, atMono: mono(0) } });
     assert.equal(machine.state.startId, 'old-start');
     assert.equal(machine.state.lastStartMono, mono(0));
     const { bytes, document } = machine.status;
