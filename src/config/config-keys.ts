@@ -325,7 +325,8 @@ export function parseInteger(key: IntegerKey, text: string): ParsedValue<number>
 }
 
 export function parseDurationValue(key: DurationKey, text: string): ParsedValue<number> {
-  const longest = formatDuration(MAX_DURATION_MS - (MAX_DURATION_MS % 1000));
+  // In whole hours (596h): 2147483.647s would be exact but unreadable.
+  const longest = formatDuration(MAX_DURATION_MS - (MAX_DURATION_MS % 3_600_000));
   const expected =
     `a duration${key.minMs > 0 ? ' above 0' : ''} of at most ${longest} ` +
     '(seconds such as 1.5, or a number with ms, s, m or h: 500ms, 5s, 2m, 1h)';
