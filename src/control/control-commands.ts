@@ -15,6 +15,7 @@ export const CONTROL_COMMANDS = {
   s: 'silence',
   n: 'unsilence',
   r: 'reload',
+  g: 'graceful',
 } as const;
 
 export type ControlLetter = keyof typeof CONTROL_COMMANDS;

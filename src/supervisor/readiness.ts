@@ -1,8 +1,9 @@
 // Readiness, heartbeats and health (SPEC §14, §15), as a policy of transition(): where readiness
-// comes from, which timers a start and a ready service arm, and how a health probe's result
-// moves the streak. Pure: transition() applies what these return.
+// comes from, and which timers a start and a ready service arm (the health streak itself is
+// src/health/health-streak.ts). Pure: transition() applies what these return.
 import type { ServiceConfig } from '../config/config-types.ts';
-import type { HealthRecord, Instant, TimerName, Timers } from './supervisor-state.ts';
+import { INITIAL_HEALTH, type HealthStreak } from '../health/health-streak.ts';
+import type { Instant, TimerName, Timers } from './supervisor-state.ts';
 
 /** The first configured of: the notify fd, a ready_check, start_seconds; else ready at spawn. */
 export type ReadinessSource = 'notify' | 'check' | 'seconds' | 'none';
@@ -40,21 +41,6 @@ export function readyTimers(config: ServiceConfig, now: Instant, backoffFailures
 }
 
 /** A fresh streak for a new start: unknown until the first probe (null without a check). */
-export function freshHealth(config: ServiceConfig): HealthRecord | null {
-  return config.healthCheck === null ? null : { state: 'unknown', failures: 0, lastError: null };
-}
-
-/**
- * One health probe's result. `unhealthy` after `retries` failures in a row, announced once per
- * streak; a success after an unhealthy streak is `recovered`.
- */
-export function judgeProbe(record: HealthRecord, ok: boolean, detail: string, retries: number): { record: HealthRecord; became: 'unhealthy' | 'recovered' | null } {
-  if (ok) {
-    return { record: { state: 'healthy', failures: 0, lastError: null }, became: record.state === 'unhealthy' ? 'recovered' : null };
-  }
-  const failures = record.failures + 1;
-  if (failures >= Math.max(1, retries) && record.state !== 'unhealthy') {
-    return { record: { state: 'unhealthy', failures, lastError: detail }, became: 'unhealthy' };
-  }
-  return { record: { ...record, failures, lastError: detail }, became: null };
+export function freshHealth(config: ServiceConfig): HealthStreak | null {
+  return config.healthCheck === null ? null : { ...INITIAL_HEALTH };
 }

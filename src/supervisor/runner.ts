@@ -14,6 +14,8 @@ import { findProcesses } from './process-tree.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { newStartId, tagOf } from './service-tag.ts';
 import { planRun, type RunWorld } from './run-environment.ts';
+import { runProbe } from '../health/probe.ts';
+import { ServiceObservers } from './service-observers.ts';
 import { systemWorld } from './run-world.ts';
 import { statusOf } from './status-projection.ts';
 import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
@@ -76,6 +78,7 @@ export class Runner {
   #timer: NodeJS.Timeout | null = null;
   #timerAt: number | null = null;
   #batchDepth = 0;
+  readonly #observers: ServiceObservers;
   /** What was last written, encoded: status is written when this changes. */
   #written = '';
   #exiting = false;
@@ -97,6 +100,7 @@ export class Runner {
       adoptedPollMs: options.adoptedPollMs,
     };
     this.#hooks = new HookRunner(options.log);
+    this.#observers = new ServiceObservers(options.statusDir, options.config, options.command, options.log, (event) => this.dispatch(event));
   }
 
   get state(): SupervisorState {
@@ -109,6 +113,8 @@ export class Runner {
 
   /** Starts supervising: adopts or clears what a dead supervise left, then starts the service. */
   boot(leftover: BootFacts): void {
+    this.#observers.configure(this.#context.config, this.options.env);
+    if (leftover.adopt !== null) this.#observers.adopted();
     this.dispatch({ type: 'boot', leftover });
     const pid = pidOf(this.#state.run);
     if (pid !== 0) this.#tellStartOutcome({ pid });
@@ -180,20 +186,33 @@ export class Runner {
         return;
       case 'reloadConfig': {
         const loaded = this.options.reloadConfig();
-        if ('config' in loaded) this.#context = { ...this.#context, config: loaded.config };
+        if ('config' in loaded) {
+          this.#context = { ...this.#context, config: loaded.config };
+          this.#observers.configure(loaded.config, this.options.env);
+        }
         this.dispatch({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
         return;
       }
+      case 'probe':
+        void this.#probe(effect.purpose, effect.pid, effect.spec);
+        return;
       case 'exit':
         this.#exit(effect.code);
         return;
     }
   }
 
+  async #probe(purpose: 'ready' | 'health', pid: number, spec: Parameters<typeof runProbe>[0]): Promise<void> {
+    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, env: this.options.env });
+    if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
+  }
+
   #spawn(): void {
     const startId = newStartId(this.options.command);
     // The tag and the name go last: no env file or `environment` key can change them.
-    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName, ...tagOf(this.options.statusDir, startId) };
+    const notifyFd = this.#context.config.notifyFd;
+    const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tagOf(this.options.statusDir, startId) };
+    if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
     const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
     if (!run.ok) {
       // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
@@ -203,13 +222,26 @@ export class Runner {
       });
       return;
     }
+    let notifyEnd: ReturnType<ServiceObservers['beforeSpawn']>;
+    try {
+      notifyEnd = this.#observers.beforeSpawn();
+    } catch (error) {
+      const reason = `unable to make the notify FIFO: ${(error as Error).message}`;
+      queueMicrotask(() => {
+        this.#tellStartOutcome({ reason });
+        this.dispatch({ type: 'spawnFailed', reason });
+      });
+      return;
+    }
     const pid = this.#world.spawn(run.plan, this.options.output, {
       onExit: (exitedPid, code, signal) => this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
       onSpawnError: (reason) => {
         this.#tellStartOutcome({ reason });
         this.dispatch({ type: 'spawnFailed', reason });
       },
-    });
+    }, notifyEnd === null ? null : { at: notifyFd, fd: notifyEnd.fd });
+    // The service holds its own copy now; supervise keeps only its reading end.
+    notifyEnd?.close();
     if (pid !== null) {
       this.dispatch({ type: 'spawned', pid, startId });
       this.#tellStartOutcome({ pid });
@@ -226,6 +258,7 @@ export class Runner {
     if (this.#exiting) return;
     this.#writeStatus(false);
     this.#exiting = true;
+    this.#observers.close();
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     void Promise.all([this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));

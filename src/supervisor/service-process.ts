@@ -18,7 +18,8 @@ export interface ServiceOutput {
 }
 
 /** Returns the pid, or null when the start failed (onSpawnError is then called once). */
-export function spawnService(run: RunPlan, output: ServiceOutput, handlers: ServiceHandlers): number | null {
+/** `extra`: a descriptor to give the service at a number of its own (the notify fd, SPEC §14). */
+export function spawnService(run: RunPlan, output: ServiceOutput, handlers: ServiceHandlers, extra: { at: number; fd: number } | null = null): number | null {
   const [program, ...args] = run.argv as [string, ...string[]];
   let outFd: number | null = null;
   let errFd: number | null = null;
@@ -26,8 +27,13 @@ export function spawnService(run: RunPlan, output: ServiceOutput, handlers: Serv
     outFd = openOutput(output.stdout);
     // redirect_stderr: the very same descriptor, so interleaved lines keep their order.
     errFd = run.redirectStderr ? null : openOutput(output.stderr);
-    const stdio: StdioOptions = ['ignore', outFd, errFd ?? outFd];
-    const child = withUmask(run.umask, () => spawn(program, args, { stdio, env: run.env, cwd: run.cwd }));
+    const stdio: (string | number)[] = ['ignore', outFd, errFd ?? outFd];
+    if (extra !== null) {
+      // The slots between stay 'ignore': those descriptors are closed in the service.
+      while (stdio.length < extra.at) stdio.push('ignore');
+      stdio[extra.at] = extra.fd;
+    }
+    const child = withUmask(run.umask, () => spawn(program, args, { stdio: stdio as StdioOptions, env: run.env, cwd: run.cwd }));
     const pid = child.pid;
     if (pid === undefined) {
       child.once('error', (error: NodeJS.ErrnoException) => handlers.onSpawnError(spawnFailure(program, error)));

@@ -7,6 +7,8 @@ import { serviceNameOf } from '../status/service-name.ts';
 import { fatal, textOf } from '../text/messages.ts';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../config/config-types.ts';
 import { readConfigFile } from '../config/config-file.ts';
+import { configProblems } from '../config/config-problems.ts';
+import { policyConfigProblems } from '../policy/policy-config-problems.ts';
 import { describeConfig } from '../config/describe-config.ts';
 import { ControlReader } from '../control/control-reader.ts';
 import { ensureFifo, openOkFifo } from '../control/fifo.ts';
@@ -101,6 +103,12 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
   }
 
   const loaded = options.restartHook === null ? loadConfig(options.configPath, serviceName, log) : null;
+  if (loaded !== null && 'refused' in loaded) {
+    log.fatal(loaded.error);
+    lock.release();
+    log.close();
+    return failure('setup', loaded.error);
+  }
   const config = loaded !== null && 'config' in loaded ? loaded.config : DEFAULT_CONFIG;
   if (loaded !== null && 'error' in loaded) log.warning(`${loaded.error}; using the defaults`);
   if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
@@ -206,11 +214,16 @@ function testStartThrottleMs(): number | undefined {
   return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
-/** Reads the config file: the config (its warnings and the effective values logged), or why it could not be read. */
-function loadConfig(filePath: string, serviceName: string, log: Log): { config: ServiceConfig } | { error: string } {
+/**
+ * Reads the config file: the config (its warnings and the effective values logged), or why it
+ * could not be read (`refused`: it was read, but its keys together cannot work: SPEC Part two).
+ */
+function loadConfig(filePath: string, serviceName: string, log: Log): { config: ServiceConfig } | { error: string; refused?: true } {
   const result = readConfigFile(filePath, serviceName);
   if (!result.ok) return { error: result.reason };
   for (const warning of result.warnings) log.warning(warning.text);
+  const problems = [...configProblems(result.config), ...policyConfigProblems(result.config)];
+  if (problems.length > 0) return { error: `the configuration of [${serviceName}] in ${filePath} cannot work: ${problems.join('; ')}`, refused: true };
   log.notice(`Finished loading configurations from ${filePath} for [${serviceName}]:`);
   for (const line of describeConfig(result.config)) log.notice(`  ${line}`);
   return { config: result.config };

@@ -51,7 +51,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       ready: ready !== null,
       ready_at: ready === null ? null : new Date(ready.atWall).toISOString(),
       status_text: s.statusText,
-      health: s.health?.state ?? null,
+      health: s.health?.health ?? null,
       failed_starts: s.failedStarts,
       next_start_at: nextStart === undefined ? null : new Date(Math.round(facts.monoToWall(nextStart))).toISOString(),
       restart_delay_s: nextStart === undefined ? null : facts.restartDelayMs / 1000,

@@ -11,6 +11,8 @@ import type { LogLevel } from '../logs/log.ts';
 import type { LastExit, Want } from '../status/status-codec.ts';
 import type { BackoffState } from '../policy/backoff.ts';
 import type { CheckSpec } from '../health/check-spec.ts';
+import type { HealthStreak } from '../health/health-streak.ts';
+import type { NotifyMessage } from '../health/notify-lines.ts';
 
 /** A moment, read once per event: monotonic for deadlines, wall clock for what people read. */
 export interface Instant {
@@ -146,7 +148,7 @@ export interface SupervisorState {
   /** The service's own words (`STATUS=` on the notify fd), cleaned. */
   statusText: string | null;
   /** Health-check streak (SPEC §15); null without a health_check. */
-  health: HealthRecord | null;
+  health: HealthStreak | null;
   /** The last ready_check failure, for the start-timeout message. */
   lastReadyError: string | null;
   /** Failures in a row for the restart delay's doubling (SPEC §16). */
@@ -155,20 +157,7 @@ export interface SupervisorState {
   changed: { paths: readonly string[] } | null;
 }
 
-export interface HealthRecord {
-  state: 'unknown' | 'healthy' | 'unhealthy';
-  /** Failed probes in a row. */
-  failures: number;
-  lastError: string | null;
-}
-
-/** What the notify fd said (SPEC §14): the sd_notify assignments supervise understands. */
-export type NotifyMessage =
-  | { kind: 'ready' }
-  | { kind: 'watchdog' }
-  | { kind: 'watchdogTrigger' }
-  | { kind: 'status'; text: string }
-  | { kind: 'stopping' };
+export type { NotifyMessage };
 
 /** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
 export interface BootFacts {

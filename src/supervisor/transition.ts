@@ -10,7 +10,8 @@ import { HOOK_TIMEOUT_MS, hookCount, type HookSettings } from './hook-policy.ts'
 import { countExit, exitsCount, limitReached } from './limits.ts';
 import { afterExit, INITIAL_BACKOFF, nextDelay, type BackoffPolicy } from '../policy/backoff.ts';
 import { judgeExit, type ExitCause, type ExitVerdict } from '../policy/restart-policy.ts';
-import { freshHealth, judgeProbe, readinessSource, readyTimers, RUNNING_TIMERS, STARTING_TIMERS, startingTimers } from './readiness.ts';
+import { INITIAL_HEALTH, recordProbe } from '../health/health-streak.ts';
+import { freshHealth, readinessSource, readyTimers, RUNNING_TIMERS, STARTING_TIMERS, startingTimers } from './readiness.ts';
 import {
   pidOf,
   type LastExitReason,
@@ -177,7 +178,7 @@ function markReady(s: SupervisorState, now: Instant, context: TransitionContext,
 }
 
 function onNotify(s: SupervisorState, message: NotifyMessage, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
-  switch (message.kind) {
+  switch (message.type) {
     case 'ready':
       return markReady(s, now, context, effects);
     case 'watchdog':
@@ -218,14 +219,14 @@ function readyProbed(s: SupervisorState, ok: boolean, detail: string, now: Insta
 function healthProbed(s: SupervisorState, ok: boolean, detail: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const check = context.config.healthCheck;
   if (check === null || s.run.phase !== 'up') return s;
-  const { record, became } = judgeProbe(s.health ?? { state: 'unknown', failures: 0, lastError: null }, ok, detail, context.config.healthRetries);
+  const { streak, event } = recordProbe(s.health ?? INITIAL_HEALTH, { ok, detail }, now.wall, context.config.healthRetries);
   // Probes never overlap: the next one is armed when this one has answered.
-  let next: SupervisorState = { ...s, health: record, timers: { ...s.timers, health: now.mono + context.config.healthIntervalMs } };
-  if (became === 'recovered') {
+  let next: SupervisorState = { ...s, health: streak, timers: { ...s.timers, health: now.mono + context.config.healthIntervalMs } };
+  if (event?.type === 'recovered') {
     effects.push({ type: 'log', level: 'NOTICE', text: `healthy again: ${check.text} answers` }, { type: 'alarm', facts: eventFacts(next, 'recovered', `${check.text} answers again`, now, context) });
   }
-  if (became === 'unhealthy') {
-    const text = textOf({ kind: 'unhealthy', check: check.text, failures: record.failures, error: detail, action: context.config.healthAction });
+  if (event?.type === 'unhealthy') {
+    const text = textOf({ kind: 'unhealthy', check: check.text, failures: event.failures, error: detail, action: context.config.healthAction });
     effects.push({ type: 'log', level: 'WARNING', text }, { type: 'alarm', facts: eventFacts(next, 'unhealthy', text, now, context) });
     if (context.config.healthAction === 'restart') next = stopService(next, 'unhealthy', now, context, effects);
     if (context.config.healthAction === 'stop') next = stopService({ ...next, want: 'down' }, 'stop-action', now, context, effects);
@@ -562,10 +563,32 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
       return { ...s, alarmsSilenced: true };
     case 'unsilence':
       return { ...s, alarmsSilenced: false };
+    case 'graceful':
+      return gracefulReload(s, now, context, effects);
     case 'reload':
       effects.push(context.hook === null ? { type: 'reloadConfig' } : { type: 'log', level: 'WARNING', text: 'reload (r) ignored: with -r no config file is read' });
       return s;
   }
+}
+
+/**
+ * `g` (SPEC §16): what `reload` says. `signal:NAME` sends NAME to the service. `overlap` is not
+ * built yet: the service is restarted instead (a stop that is no failure, then a start), and the
+ * log says so.
+ */
+function gracefulReload(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const run = s.run;
+  if (run.phase !== 'up') {
+    effects.push({ type: 'log', level: 'WARNING', text: 'graceful reload (g) ignored: the service is not running' });
+    return s;
+  }
+  const reload = context.config.reload;
+  if (reload.kind === 'signal') {
+    effects.push({ type: 'log', level: 'NOTICE', text: `graceful reload: sending ${reload.signal} to the service` }, { type: 'signal', pid: run.pid, signal: reload.signal });
+    return s;
+  }
+  effects.push({ type: 'log', level: 'WARNING', text: 'graceful reload: reload : overlap is not supported yet; restarting the service instead' });
+  return stopService(s, 'replace', now, context, effects);
 }
 
 /** stop_signal (SPEC §17): TERM unless the config names another; validated when it was read. */
