@@ -81,7 +81,7 @@ describe('alarm_alertmanager', () => {
     await resolveAlerts(['exit'], 'redis', 'web-01', { alarmAlertmanager: [url] }, log);
 
     assert.equal(am.requests[0]?.headers.authorization, `Basic ${Buffer.from('ops:s3cret').toString('base64')}`);
-    const masked = am.url.replace('http://', 'http://ops:***@');
+    const masked = am.url.replace('http://', 'http://***:***@');
     assert.deepEqual(log.lines, [
       { level: 'WARNING', text: `unable to send alert SuperviseServiceExited to ${masked}: HTTP 500` },
       { level: 'WARNING', text: `unable to resolve alerts SuperviseServiceExited of redis at ${masked}: HTTP 500` },
