@@ -5,133 +5,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, test, type TestContext } from 'node:test';
-import type { AlarmFacts } from '../../src/alarm/alarm-message.ts';
-import { DEFAULT_CONFIG, type ServiceConfig } from '../../src/config/config-types.ts';
-import { controlCommandOf } from '../../src/control/control-commands.ts';
-import { MemoryLog } from '../../src/logs/log.ts';
-import { decodeStatus, decodeStatusDocument } from '../../src/status/status-codec.ts';
-import { statusPaths, type StatusPaths } from '../../src/status/status-paths.ts';
-import { StatusWriter } from '../../src/status/status-writer.ts';
-import type { AlarmDispatcher } from '../../src/supervisor/alarm-dispatcher.ts';
+import { describe, test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/config/config-types.ts';
 import { readProcess } from '../../src/supervisor/process-tree.ts';
-import { Runner, type RunnerOptions } from '../../src/supervisor/runner.ts';
+import type { RunnerOptions } from '../../src/supervisor/runner.ts';
 import { scanProc } from '../../src/supervisor/service-tag.ts';
-import type { BootFacts } from '../../src/supervisor/supervisor-state.ts';
+import { alive, kill, NO_LEFTOVER, rig, SERVICE } from '../helpers/runner-rig.ts';
 import { track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-
-const SERVICE = path.resolve(import.meta.dirname, '../fixtures/service.mjs');
-const NO_LEFTOVER: BootFacts = { adopt: null, stop: [], staleStarts: [], notes: [] };
-
-/** Alarms as the runner raises them (the channels have their own tests). */
-class RecordedAlarms {
-  readonly raised: AlarmFacts['event'][] = [];
-  recovered = 0;
-  raise(facts: Omit<AlarmFacts, 'host' | 'stderrTail'>): void {
-    this.raised.push(facts.event);
-  }
-  serviceStarted(): void {
-    this.recovered += 1;
-  }
-  settled(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-interface Rig {
-  runner: Runner;
-  paths: StatusPaths;
-  log: MemoryLog;
-  alarms: RecordedAlarms;
-  writes: () => number;
-  exited: Promise<number>;
-  status: () => ReturnType<typeof decodeStatus> | null;
-  document: () => ReturnType<typeof decodeStatusDocument> | null;
-  /** Control letters, as written to `control`: one batch. */
-  send: (letters: string) => void;
-  logText: () => string;
-}
-
-function rig(t: TestContext, command: string[], config: Partial<ServiceConfig> = {}, options: Partial<RunnerOptions> = {}): Rig {
-  const root = makeTempDir('supervise-runner-');
-  const paths = statusPaths(path.join(root, 'status', 'app'));
-  fs.mkdirSync(paths.dir, { recursive: true });
-  const log = new MemoryLog();
-  const alarms = new RecordedAlarms();
-  const writer = new StatusWriter(paths, log);
-  let writes = 0;
-  const countingWriter = { write: (...args: Parameters<StatusWriter['write']>) => ((writes += 1), writer.write(...args)) } as unknown as StatusWriter;
-  let resolveExit: (code: number) => void = () => {};
-  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
-  const runner = new Runner({
-    serviceName: 'app',
-    statusDir: paths.dir,
-    command,
-    output: { stdout: paths.stdout, stderr: paths.stderr },
-    env: { ...process.env, SERVICE_LOG: path.join(root, 'service.log') },
-    config: { ...DEFAULT_CONFIG, killTimeout: 1, ...config },
-    hook: null,
-    log,
-    statusWriter: countingWriter,
-    alarms: alarms as unknown as AlarmDispatcher,
-    version: 'test',
-    reloadConfig: () => ({ error: 'not in this test' }),
-    startThrottleMs: 20,
-    hookTimeoutMs: 300,
-    adoptedPollMs: 50,
-    onExit: resolveExit,
-    ...options,
-  });
-  t.after(() => {
-    // Whatever carries this directory's tag, and the pid in status, by pid.
-    for (const p of scanProc(paths.dir).tagged) kill(p.pid);
-    const pid = readStatusBytes(paths)?.pid ?? 0;
-    if (pid !== 0) kill(pid);
-    removeTempDir(root);
-  });
-  return {
-    runner,
-    paths,
-    log,
-    alarms,
-    writes: () => writes,
-    exited,
-    status: () => readStatusBytes(paths),
-    document: () => {
-      try {
-        return decodeStatusDocument(fs.readFileSync(paths.statusJson, 'utf8'));
-      } catch {
-        return null;
-      }
-    },
-    send: (letters) =>
-      runner.dispatchAll([...Buffer.from(letters)].map((byte) => ({ type: 'control' as const, command: controlCommandOf(byte) as NonNullable<ReturnType<typeof controlCommandOf>> }))),
-    logText: () => log.lines.map((line) => `[${line.level}] ${line.text}`).join('\n'),
-  };
-}
-
-function readStatusBytes(paths: StatusPaths): ReturnType<typeof decodeStatus> | null {
-  try {
-    return decodeStatus(fs.readFileSync(paths.status));
-  } catch {
-    return null;
-  }
-}
-
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
-
-const alive = (pid: number): boolean => {
-  const info = readProcess(pid);
-  return info !== null && info.state !== 'Z';
-};
 
 describe('the runner, in-process with real processes', () => {
   test('a crashing service is restarted, each start at least the throttle after the previous one, and status follows', async (t) => {

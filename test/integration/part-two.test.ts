@@ -1,0 +1,267 @@
+// Readiness, watchdog, health checks, restart policy and backoff (SPEC §14–§16), through the real
+// runner in-process with real services: shell and Node fixtures that say READY on their notify fd
+// (or never do), stop sending heartbeats, or sit behind a real HTTP or TCP server of the test's.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { describe, test, type TestContext } from 'node:test';
+import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
+import { rig, NO_LEFTOVER, SERVICE, alive } from '../helpers/runner-rig.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const check = (text: string): CheckSpec => {
+  const parsed = parseCheckSpec(text);
+  if (!parsed.ok) throw new Error(parsed.expected);
+  return parsed.spec;
+};
+
+/** A Node service that writes `lines` to its notify fd after `delayMs`, then runs on. */
+const notifier = (lines: string, delayMs: number): string[] => [
+  'node',
+  '-e',
+  `setTimeout(() => require('fs').writeSync(Number(process.env.NOTIFY_FD), ${JSON.stringify(lines)}), ${delayMs}); setInterval(() => {}, 1e9);`,
+];
+
+/** A Node service that writes WATCHDOG=1 every 50 ms for `forMs`, then stops (hangs). */
+const heartbeats = (forMs: number): string[] => [
+  'node',
+  '-e',
+  `const fd = Number(process.env.NOTIFY_FD); require('fs').writeSync(fd, 'READY=1\\n'); const t = setInterval(() => require('fs').writeSync(fd, 'WATCHDOG=1\\n'), 50); setTimeout(() => clearInterval(t), ${forMs}); setInterval(() => {}, 1e9);`,
+];
+
+/** An HTTP server of the test's own whose answer can be switched; closed at the end. */
+async function switchableServer(t: TestContext): Promise<{ url: string; status: { code: number } }> {
+  const status = { code: 200 };
+  const server = http.createServer((_req, res) => {
+    res.statusCode = status.code;
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.after(() => server.close());
+  return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/healthz`, status };
+}
+
+describe('readiness (SPEC §14)', () => {
+  test('a shell service that says ready with `echo >&3` after a delay is starting, then up, ready_at set', async (t) => {
+    const r = rig(t, ['sh', '-c', 'sleep 0.4; echo >&3; exec sleep 1000'], { notifyFd: 3 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('a pid', () => r.status()?.pid || null);
+    assert.equal(r.document()?.state, 'starting');
+    assert.equal(r.document()?.ready, false);
+    await waitFor('ready', () => r.document()?.ready === true, { timeoutMs: 10_000 });
+    assert.equal(r.document()?.state, 'up');
+    assert.ok(r.document()?.ready_at !== null);
+    assert.match(r.logText(), /service is ready .* after its start: it said so on its notify fd/);
+    assert.equal(fs.lstatSync(path.join(r.paths.dir, 'notify')).isFIFO(), true);
+  });
+
+  test('a Node service writing READY=1 and STATUS= is ready, and its status text is shown', async (t) => {
+    const r = rig(t, notifier('READY=1\nSTATUS=serving 3 clients\n', 100), { notifyFd: 3 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('ready with status text', () => r.document()?.ready === true && r.document()?.status_text === 'serving 3 clients', { timeoutMs: 10_000 });
+  });
+
+  test('a service that never says ready is stopped at start_timeout, alarmed, counted, and after start_retries the state is failed with supervise alive; u tries again', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 300, startRetries: 2, killTimeout: 1 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('state failed', () => r.document()?.state === 'failed', { timeoutMs: 15_000 });
+    assert.equal(r.document()?.failed_starts, 2);
+    assert.equal(r.document()?.want, 'down');
+    assert.equal(r.document()?.last_exit?.reason, 'start-timeout');
+    assert.deepEqual(r.alarms.raised.filter((e) => e !== 'exit'), ['start-timeout', 'start-timeout', 'failed']);
+    assert.match(r.logText(), /service not ready 300ms after its start: stopping it to start it again/);
+    assert.match(r.logText(), /2 failed starts of app in a row \(start_retries\)/);
+    r.send('u');
+    await waitFor('starting again', () => r.document()?.state === 'starting' && r.document()?.failed_starts === 0);
+    r.send('d');
+  });
+
+  test('a service that dies before it is ready is a failed start', async (t) => {
+    const r = rig(t, ['sh', '-c', 'sleep 0.1; exit 4'], { notifyFd: 3, startRetries: 3 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('state failed after 3 failed starts', () => r.document()?.state === 'failed', { timeoutMs: 15_000 });
+    assert.equal(r.document()?.last_exit?.code, 4);
+    assert.ok(r.alarms.raised.includes('failed'));
+  });
+
+  test('start_timeout_action : ready takes the service as ready with a warning', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 200, startTimeoutAction: 'ready' });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 10_000 });
+    assert.match(r.logText(), /taking it as ready anyway/);
+    r.send('d');
+  });
+
+  test('a tcp ready_check: starting while the port refuses, up once it accepts', async (t) => {
+    const server = net.createServer((socket) => socket.destroy());
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port: free } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(free));
+      });
+    });
+    t.after(() => server.close());
+    const r = rig(t, ['node', SERVICE, 'forever'], { readyCheck: check(`tcp://127.0.0.1:${port}`), readyCheckIntervalMs: 100, checkTimeoutMs: 1000 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('a pid', () => r.status()?.pid || null);
+    await waitFor('a few refused probes', () => (r.runner.state.lastReadyError ?? '').length > 0);
+    assert.equal(r.document()?.state, 'starting');
+    server.listen(port, '127.0.0.1');
+    await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 10_000 });
+    assert.match(r.logText(), /its ready_check answered/);
+    r.send('d');
+  });
+});
+
+describe('the watchdog (SPEC §15)', () => {
+  test('heartbeats keep it up; when they stop, WATCHDOG fires: a warning, an alarm, SIGABRT, a restart with reason watchdog', async (t) => {
+    const r = rig(t, heartbeats(600), { notifyFd: 3, watchdogTimeoutMs: 300, killTimeout: 1 });
+    r.runner.boot(NO_LEFTOVER);
+    const first = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 10_000 });
+    await waitFor('a restart after the heartbeats stopped', () => (r.status()?.pid ?? first) !== first && r.document()?.last_exit !== null, { timeoutMs: 10_000 });
+    assert.equal(r.document()?.last_exit?.reason, 'watchdog');
+    assert.equal(r.document()?.last_exit?.signal, 'SIGABRT');
+    assert.ok(r.alarms.raised.includes('watchdog'));
+    assert.match(r.logText(), /watchdog: no heartbeat within 300ms: sending SIGABRT/);
+    r.send('d');
+  });
+
+  test('WATCHDOG=trigger fires it at once', async (t) => {
+    const r = rig(t, notifier('READY=1\nWATCHDOG=trigger\n', 100), { notifyFd: 3, watchdogTimeoutMs: 60_000, killTimeout: 1 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('exit by the watchdog', () => r.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 10_000 });
+    assert.match(r.logText(), /WATCHDOG=trigger/);
+    r.send('d');
+  });
+
+  test('touching watchdog_file is a heartbeat', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, killTimeout: 1 });
+    const file = path.join(r.root, 'alive');
+    fs.writeFileSync(file, '');
+    const touched = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, watchdogFile: file, killTimeout: 1 });
+    touched.runner.boot(NO_LEFTOVER);
+    const pid = await waitFor('up', () => (touched.document()?.state === 'up' ? touched.status()?.pid : null) || null);
+    const began = Date.now();
+    while (Date.now() - began < 1500) {
+      const at = new Date();
+      fs.utimesSync(file, at, at);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(touched.status()?.pid, pid, 'no watchdog restart while the file is touched');
+    await waitFor('the watchdog fires once the touches stop', () => touched.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 10_000 });
+    touched.send('d');
+  });
+});
+
+describe('health checks (SPEC §15)', () => {
+  test('HTTP 200 then 500: unhealthy after health_retries failures (one alarm), restarted with reason unhealthy', async (t) => {
+    const server = await switchableServer(t);
+    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, killTimeout: 1 });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 10_000 });
+    const first = r.status()?.pid;
+    server.status.code = 500;
+    await waitFor('restarted for being unhealthy', () => r.document()?.last_exit?.reason === 'unhealthy' && r.status()?.pid !== first, { timeoutMs: 10_000 });
+    assert.ok(r.alarms.raised.includes('unhealthy'));
+    assert.match(r.logText(), /unhealthy: http:\/\/127\.0\.0\.1:\d+\/healthz failed 2 time\(s\) in a row \(last: HTTP 500\): restarting it/);
+    server.status.code = 200;
+    r.send('d');
+  });
+
+  test('health_action : alarm leaves it running: unhealthy, then recovered when it answers again', async (t) => {
+    const server = await switchableServer(t);
+    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, healthAction: 'alarm' });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 10_000 });
+    const pid = r.status()?.pid;
+    server.status.code = 500;
+    await waitFor('unhealthy', () => r.document()?.health === 'unhealthy', { timeoutMs: 10_000 });
+    server.status.code = 204;
+    await waitFor('healthy again', () => r.document()?.health === 'healthy', { timeoutMs: 10_000 });
+    assert.equal(r.status()?.pid, pid, 'never restarted');
+    assert.deepEqual(r.alarms.raised, ['unhealthy', 'recovered']);
+    assert.match(r.logText(), /healthy again/);
+    r.send('d');
+  });
+
+  test('a check target that accepts and never answers fails at check_timeout, and control stays answered meanwhile', async (t) => {
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => silent.close());
+    const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
+    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(url), healthIntervalMs: 50, healthRetries: 1, checkTimeoutMs: 300, healthAction: 'alarm' });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('up', () => r.document()?.state === 'up');
+    const began = performance.now();
+    r.send('s');
+    assert.ok(performance.now() - began < 50, 'control answered at once');
+    await waitFor('unhealthy by time-out', () => r.document()?.health === 'unhealthy', { timeoutMs: 10_000 });
+    assert.match(r.alarms.details.join('\n'), /timed out/);
+    r.send('d');
+  });
+});
+
+describe('restart policy and backoff (SPEC §16)', () => {
+  test('restart : on-failure does not restart a success exit: want down, supervise alive', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'exit', '0'], { restart: 'on-failure' });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('down, not restarted', () => r.document()?.want === 'down' && r.document()?.last_exit?.code === 0);
+    assert.equal(r.document()?.restarts, 0);
+    assert.match(r.logText(), /not restarted: the exit is a success/);
+  });
+
+  test('restart : on-failure restarts a failure; success_exit_codes names signals too', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'exit', '3'], { restart: 'on-failure', successExitCodes: { codes: [0, 3], signals: [] } });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('down after exit 3 (a success here)', () => r.document()?.want === 'down' && r.document()?.last_exit?.code === 3);
+    const failing = rig(t, ['node', SERVICE, 'exit', '4'], { restart: 'on-failure' });
+    failing.runner.boot(NO_LEFTOVER);
+    await waitFor('restarted after exit 4', () => (failing.document()?.restarts ?? 0) >= 2);
+    failing.send('d');
+  });
+
+  test('backoff doubles the delay up to restart_delay_max; status says backoff with next_start_at; u starts at once', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'exit', '1'], { restartDelayMs: 100, restartDelayMaxMs: 800 }, { startThrottleMs: undefined });
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('a backoff of 800 ms', () => r.document()?.state === 'backoff' && r.document()?.restart_delay_s === 0.8, { timeoutMs: 15_000 });
+    assert.ok(r.document()?.next_start_at !== null);
+    const restarts = r.document()?.restarts ?? 0;
+    r.send('d');
+    r.send('u');
+    await waitFor('started again at once', () => (r.document()?.restarts ?? 0) > restarts, { timeoutMs: 2000 });
+    r.send('d');
+  });
+
+  test('restart_on_change restarts the service when a watched file changes (not a failure, not alarmed)', async (t) => {
+    const r0 = rig(t, ['node', SERVICE, 'forever'], {});
+    const file = path.join(r0.root, 'app.conf');
+    fs.writeFileSync(file, 'v1');
+    const r = rig(t, ['node', SERVICE, 'forever'], { restartOnChange: { kind: 'paths', paths: [file] }, changeSettleMs: 200, alarmInterval: 60 });
+    r.runner.boot(NO_LEFTOVER);
+    const first = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
+    fs.writeFileSync(file, 'v2');
+    const second = await waitFor('restarted', () => {
+      const pid = r.status()?.pid ?? 0;
+      return pid !== 0 && pid !== first ? pid : null;
+    }, { timeoutMs: 10_000 });
+    assert.ok(!alive(first));
+    assert.ok(alive(second));
+    assert.match(r.logText(), /app\.conf changed: restarting the service \(restart_on_change\)/);
+    assert.deepEqual(r.alarms.raised, [], 'not alarmed');
+    assert.equal(r.document()?.last_exit?.reason, 'stop');
+    r.send('d');
+  });
+
+  test('g sends the reload signal (signal:HUP by default) to the service', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], {});
+    r.runner.boot(NO_LEFTOVER);
+    const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
+    r.send('g');
+    assert.match(r.logText(), /graceful reload: sending SIGHUP to the service/);
+    await waitFor('the service died of SIGHUP (it has no handler) and was restarted', () => r.document()?.last_exit?.signal === 'SIGHUP' && r.status()?.pid !== pid);
+    r.send('d');
+  });
+});
