@@ -519,7 +519,9 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
     effects.push({ type: 'log', level: 'WARNING', text }, { type: 'alarm', facts: { ...eventFacts(prior, 'failed', text, now, context), exit: { code: exit.code, signal: exit.signal, coredump } } });
     return { ...s, want: 'down', failed: true };
   }
-  if (!verdict.restart) {
+  // The policy judges the exits supervise did not ask for; after a stop it asked for, `want`
+  // alone decides (a `u` after the `d`, as `svc restart` sends, starts it again).
+  if (!askedToStop && !verdict.restart) {
     effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'notRestarted', policy: context.config.restart }) });
     return { ...s, want: 'down' };
   }
