@@ -3,17 +3,16 @@
 import { sendLetters } from './control-sender.ts';
 import { Deadline } from './deadline.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
-export async function alarmCommand(dir: string, setting: 'on' | 'off', { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function alarmCommand(dir: string, setting: 'on' | 'off', { output, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const silenced = setting === 'off';
   const word = setting.toUpperCase();
   if (target.bytes.alarmsSilenced === silenced) {
     output.err(`svc: warning: alarm of "${target.name}" is already ${word}, nothing has been done`);
-    return SVC_EXIT.nothingToDo;
+    return 'nothingToDo';
   }
   await sendLetters(target.paths, [silenced ? 's' : 'n'], dir);
   const outcome = await waitForStatus(
@@ -25,12 +24,12 @@ export async function alarmCommand(dir: string, setting: 'on' | 'off', { output,
   switch (outcome.kind) {
     case 'done':
       output.out(`Succeed to turn alarm function of "${target.name}" ${word}.`);
-      return SVC_EXIT.ok;
+      return 'ok';
     case 'supervisorGone':
       output.err(`svc: error: supervise on "${dir}" ended before alarm was turned ${word}`);
-      return SVC_EXIT.notAlive;
+      return 'notAlive';
     case 'timedOut':
       output.err(`svc: error: failed to turn alarm function ${word}: status did not change within ${timeoutMs / 1000}s`);
-      return SVC_EXIT.timedOut;
+      return 'timedOut';
   }
 }

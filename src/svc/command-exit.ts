@@ -4,11 +4,10 @@
 import { sendLetters } from './control-sender.ts';
 import { Deadline } from './deadline.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
-export async function exitCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function exitCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { bytes, name, document } = target;
   const supervisor = document === null ? 'its supervise' : `its supervise (pid ${document.supervisor_pid})`;
@@ -23,8 +22,8 @@ export async function exitCommand(dir: string, { output, signal, timeoutMs }: Sv
         (pid === 0 ? '' : `: service "${name}" (pid ${pid}) is still stopping`) +
         '; supervise exits as soon as the service is down',
     );
-    return SVC_EXIT.timedOut;
+    return 'timedOut';
   }
   output.out(`Service "${name}" and ${supervisor} stopped.`);
-  return SVC_EXIT.ok;
+  return 'ok';
 }

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import { checkDirectory } from './status-dir-check.ts';
 import { copyFrom, follow, type FollowSink } from './log-follow.ts';
 import { offsetOfLastLines } from './log-tail.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SvcError, causeOf } from './svc-error.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
+import { SvcError } from './svc-command.ts';
+import { describeOsError as causeOf } from '../os-error.ts';
 
 export interface LogOptions {
   follow: boolean;
@@ -15,7 +15,7 @@ export interface LogOptions {
   lines: number | null;
 }
 
-export async function logCommand(dir: string, options: LogOptions, context: SvcContext, sink: FollowSink): Promise<number> {
+export async function logCommand(dir: string, options: LogOptions, context: SvcContext, sink: FollowSink): Promise<SvcStatus> {
   const paths = checkDirectory(dir);
   const file = options.stderr ? paths.stderr : paths.stdout;
   let offset = 0;
@@ -24,12 +24,12 @@ export async function logCommand(dir: string, options: LogOptions, context: SvcC
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.follow) {
-      throw new SvcError(SVC_EXIT.noStatus, `unable to read "${file}": ${causeOf(error)}`);
+      throw new SvcError('noStatus', `unable to read "${file}": ${causeOf(error)}`);
     }
   }
   if (fd !== null) {
     try {
-      if (!fs.fstatSync(fd).isFile()) throw new SvcError(SVC_EXIT.noStatus, `"${file}" is not a regular file`);
+      if (!fs.fstatSync(fd).isFile()) throw new SvcError('noStatus', `"${file}" is not a regular file`);
       const size = fs.fstatSync(fd).size;
       offset = options.lines === null ? 0 : offsetOfLastLines(fd, size, options.lines);
       // Following copies from there itself, keeping its place across rotations.
@@ -39,5 +39,5 @@ export async function logCommand(dir: string, options: LogOptions, context: SvcC
     }
   }
   if (options.follow) await follow(file, offset, sink, context.signal);
-  return SVC_EXIT.ok;
+  return 'ok';
 }

@@ -3,11 +3,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { sendLetters } from './control-sender.ts';
 import { Deadline } from './deadline.ts';
-import { Interrupted, throwIfInterrupted } from './interrupted.ts';
+import { Interrupted, throwIfInterrupted } from './svc-command.ts';
 import { linesSince, logSize } from './log-lines-since.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { POLL_MS } from './wait-for-status.ts';
 
 /** A reload is done within milliseconds; a supervise that logs nothing (meetbill's) is not waited for long. */
@@ -16,7 +15,7 @@ export const RECONF_WAIT_MS = 3000;
 const LOADED = /Finished loading configurations from /;
 const REFUSED = /the old configuration is kept|reload \(r\) ignored/;
 
-export async function reconfCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function reconfCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { log, logWf } = target.paths;
   const from = { notice: logSize(log), warning: logSize(logWf) };
@@ -37,15 +36,15 @@ export async function reconfCommand(dir: string, { output, signal, timeoutMs }: 
       for (const line of warnings) output.err(`svc: ${line}`);
       if (refused) {
         output.err(`svc: error: supervise did not reload the configuration of "${target.name}"`);
-        return SVC_EXIT.failed;
+        return 'failed';
       }
       if (notices.length === 0) {
         output.out(`Reload of "${target.name}" requested; supervise logged nothing about it yet, please check ${dir}/supervise.log`);
-        return SVC_EXIT.ok;
+        return 'ok';
       }
       for (const line of notices) output.out(line);
       output.out(`Reload configuration of "${target.name}" finished.`);
-      return SVC_EXIT.ok;
+      return 'ok';
     }
     try {
       await delay(POLL_MS, undefined, { signal });

@@ -8,16 +8,15 @@ import { sendLetters } from './control-sender.ts';
 import { Deadline } from './deadline.ts';
 import { describeExitStatus } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
-export async function restartCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function restartCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { bytes, name, paths } = target;
   if (bytes.pid === 0) {
     output.err(`svc: error: service "${name}" is stopped and "restart" is not available, try "start" to start it`);
-    return SVC_EXIT.nothingToDo;
+    return 'nothingToDo';
   }
   const oldPid = bytes.pid;
   output.out(`Restart service "${name}" (pid ${oldPid})...`);
@@ -33,11 +32,11 @@ export async function restartCommand(dir: string, { output, signal, timeoutMs }:
       const exit = outcome.seen.document?.last_exit ?? null;
       const how = exit === null ? '' : ` (pid ${oldPid} ended with ${describeExitStatus(exit)})`;
       output.out(`Restart service "${name}" successfully: pid ${oldPid} -> ${outcome.value}${how}.`);
-      return SVC_EXIT.ok;
+      return 'ok';
     }
     case 'supervisorGone':
       output.err(`svc: error: supervise on "${dir}" ended while service "${name}" was restarting (see ${dir}/supervise.log)`);
-      return SVC_EXIT.notAlive;
+      return 'notAlive';
     case 'timedOut': {
       const pid = outcome.seen.bytes?.pid ?? 0;
       const where =
@@ -45,7 +44,7 @@ export async function restartCommand(dir: string, { output, signal, timeoutMs }:
           ? `pid ${oldPid} is still stopping; supervise sends it SIGKILL after its kill_timeout, then starts a new one`
           : `pid ${oldPid} is gone but no new process runs yet (state ${outcome.seen.document?.state ?? 'down'})`;
       output.err(`svc: error: service "${name}" did not restart within ${timeoutMs / 1000}s: ${where}`);
-      return SVC_EXIT.timedOut;
+      return 'timedOut';
     }
   }
 }

@@ -3,11 +3,10 @@
 // table form (`svc status DIR...`) shows such directories instead.
 import { describeLastExit, formatDuration, meetbillTime, stateOf, uptimeSeconds } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { visibleText } from './visible-text.ts';
 
-export async function statusCommand(dir: string, { output }: SvcContext): Promise<number> {
+export async function statusCommand(dir: string, { output }: SvcContext): Promise<SvcStatus> {
   const { bytes, document, name } = openTarget(dir, false);
   const now = Date.now();
   output.out(`pid: ${bytes.pid}`);
@@ -22,5 +21,5 @@ export async function statusCommand(dir: string, { output }: SvcContext): Promis
     output.out(`last exit: ${describeLastExit(document.last_exit, now)}`);
     output.out(`supervisor: pid ${document.supervisor_pid}, supervise ${document.version}`);
   }
-  return SVC_EXIT.ok;
+  return 'ok';
 }

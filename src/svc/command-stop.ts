@@ -5,22 +5,21 @@ import { sendLetters } from './control-sender.ts';
 import { Deadline } from './deadline.ts';
 import { describeExitStatus } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { waitForStatus } from './wait-for-status.ts';
 
-export async function stopCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function stopCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { bytes, name } = target;
   if (bytes.pid === 0) {
     if (bytes.want !== 'up') {
       output.err(`svc: warning: service "${name}" has already been stopped, nothing has been done`);
-      return SVC_EXIT.nothingToDo;
+      return 'nothingToDo';
     }
     // Between two starts (the 1 s throttle, or a restart hook): not running, but about to be.
     await sendLetters(target.paths, ['d'], dir);
     output.out(`Service "${name}" was not running but due to restart; supervise will not restart it now.`);
-    return SVC_EXIT.ok;
+    return 'ok';
   }
 
   const pid = bytes.pid;
@@ -32,16 +31,16 @@ export async function stopCommand(dir: string, { output, signal, timeoutMs }: Sv
       const exit = outcome.seen.document?.last_exit ?? null;
       const how = exit === null ? 'is gone' : `ended with ${describeExitStatus(exit)}`;
       output.out(`Stop service "${name}" successfully: pid ${pid} ${how}.`);
-      return SVC_EXIT.ok;
+      return 'ok';
     }
     case 'supervisorGone':
       output.err(`svc: error: supervise on "${dir}" ended while service "${name}" (pid ${pid}) was stopping (see ${dir}/supervise.log)`);
-      return SVC_EXIT.notAlive;
+      return 'notAlive';
     case 'timedOut':
       output.err(
         `svc: error: service "${name}" (pid ${outcome.seen.bytes?.pid ?? pid}) is still running after ${timeoutMs / 1000}s; ` +
           `supervise goes on stopping it and sends SIGKILL after its kill_timeout`,
       );
-      return SVC_EXIT.timedOut;
+      return 'timedOut';
   }
 }

@@ -4,7 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StatusPaths } from '../status/status-paths.ts';
 import type { Deadline } from './deadline.ts';
-import { Interrupted, throwIfInterrupted } from './interrupted.ts';
+import { Interrupted, throwIfInterrupted } from './svc-command.ts';
 import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
 import { probeSupervisor } from './supervisor-liveness.ts';
 
