@@ -15,6 +15,7 @@ import type { DirCommand, SvcRequest } from './svc-args.ts';
 import { Interrupted, SvcError, type SvcContext, type SvcStatus } from '../svc/svc-command.ts';
 import { INTERRUPTED_EXIT, SVC_EXIT } from './svc-exit-codes.ts';
 import { SVC_USAGE } from './svc-usage.ts';
+import { svcLine, svcMessage, type SvcFact } from '../text/svc-messages.ts';
 
 const DIR_COMMANDS: Record<DirCommand, (dir: string, context: SvcContext) => Promise<SvcStatus>> = {
   start: startCommand,
@@ -35,7 +36,11 @@ export interface SvcIo {
 
 export async function runSvc(request: SvcRequest, io: SvcIo): Promise<number> {
   const { output, signal } = io;
-  const context = (timeoutMs: number): SvcContext => ({ output, signal, timeoutMs });
+  const say = (fact: SvcFact): void => {
+    const message = svcMessage(fact);
+    (message.channel === 'out' ? output.out : output.err)(svcLine(message));
+  };
+  const context = (timeoutMs: number): SvcContext => ({ output, say, signal, timeoutMs });
   try {
     switch (request.kind) {
       case 'help':
@@ -60,13 +65,13 @@ export async function runSvc(request: SvcRequest, io: SvcIo): Promise<number> {
     }
   } catch (error) {
     if (error instanceof SvcError) {
-      output.err(`svc: ${error.status === 'nothingToDo' ? 'warning' : 'error'}: ${error.message}`);
+      say(error.fact);
       return SVC_EXIT[error.status];
     }
     if (error instanceof Interrupted) {
       // Following a log ends this way: that is its normal end.
       if (request.kind === 'log') return SVC_EXIT.ok;
-      output.err(`svc: ${error.message}; what svc asked supervise to do goes on without it`);
+      say({ kind: 'interrupted', signal: error.signal });
       return INTERRUPTED_EXIT[error.signal];
     }
     throw error;

@@ -24,12 +24,12 @@ export async function logCommand(dir: string, options: LogOptions, context: SvcC
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || !options.follow) {
-      throw new SvcError('noStatus', `unable to read "${file}": ${causeOf(error)}`);
+      throw new SvcError('noStatus', { kind: 'unreadable', file, cause: causeOf(error) });
     }
   }
   if (fd !== null) {
     try {
-      if (!fs.fstatSync(fd).isFile()) throw new SvcError('noStatus', `"${file}" is not a regular file`);
+      if (!fs.fstatSync(fd).isFile()) throw new SvcError('noStatus', { kind: 'notRegularFile', file });
       const size = fs.fstatSync(fd).size;
       offset = options.lines === null ? 0 : offsetOfLastLines(fd, size, options.lines);
       // Following copies from there itself, keeping its place across rotations.

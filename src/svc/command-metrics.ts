@@ -9,11 +9,11 @@ import { SvcError } from './svc-command.ts';
 import { describeOsError as causeOf } from '../os-error.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
-export async function metricsCommand(dirs: readonly string[], outputFile: string | null, { output }: SvcContext): Promise<SvcStatus> {
+export async function metricsCommand(dirs: readonly string[], outputFile: string | null, { output, say }: SvcContext): Promise<SvcStatus> {
   const rows = uniqueDirs(dirs).map(readStatusRow);
   // A wrong path still gets its supervise_supervisor_up 0 (so an alert fires), and a word here.
   for (const row of rows) {
-    if (row.problem === 'no such directory' || row.problem === 'not a directory') output.err(`svc: warning: ${row.dir}: ${row.problem}`);
+    if (row.problem === 'no such directory' || row.problem === 'not a directory') say({ kind: 'noSuchDir', dir: row.dir, problem: row.problem });
   }
   const text = renderTextFormat(serviceMetricFamilies(rows));
   if (outputFile === null) {
@@ -23,7 +23,7 @@ export async function metricsCommand(dirs: readonly string[], outputFile: string
   try {
     writeFileAtomic(outputFile, text);
   } catch (error) {
-    throw new SvcError('failed', `unable to write ${outputFile}: ${causeOf(error)}`);
+    throw new SvcError('failed', { kind: 'unwritable', file: outputFile, cause: causeOf(error) });
   }
   return 'ok';
 }

@@ -2,12 +2,11 @@
 // it: the configuration it loaded, or why it kept the old one.
 import { setTimeout as delay } from 'node:timers/promises';
 import { sendLetters } from './control-sender.ts';
-import { Deadline } from './deadline.ts';
 import { Interrupted, throwIfInterrupted } from './svc-command.ts';
 import { linesSince, logSize } from './log-lines-since.ts';
 import { openTarget } from './status-dir-check.ts';
 import type { SvcContext, SvcStatus } from './svc-command.ts';
-import { POLL_MS } from './wait-for-status.ts';
+import { Deadline, POLL_MS } from './wait-for-status.ts';
 
 /** A reload is done within milliseconds; a supervise that logs nothing (meetbill's) is not waited for long. */
 export const RECONF_WAIT_MS = 3000;
@@ -15,7 +14,7 @@ export const RECONF_WAIT_MS = 3000;
 const LOADED = /Finished loading configurations from /;
 const REFUSED = /the old configuration is kept|reload \(r\) ignored/;
 
-export async function reconfCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
+export async function reconfCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { log, logWf } = target.paths;
   const from = { notice: logSize(log), warning: logSize(logWf) };
@@ -33,17 +32,17 @@ export async function reconfCommand(dir: string, { output, signal, timeoutMs }: 
     const complete = answered && seenBefore === notices.length + warnings.length;
     seenBefore = answered ? notices.length + warnings.length : -1;
     if (complete || deadline.passed()) {
-      for (const line of warnings) output.err(`svc: ${line}`);
+      for (const line of warnings) say({ kind: 'supervisorLogged', line, warning: true });
       if (refused) {
-        output.err(`svc: error: supervise did not reload the configuration of "${target.name}"`);
+        say({ kind: 'notReloaded', name: target.name, error: null });
         return 'failed';
       }
       if (notices.length === 0) {
-        output.out(`Reload of "${target.name}" requested; supervise logged nothing about it yet, please check ${dir}/supervise.log`);
+        say({ kind: 'reloadOutcomeUnknown', name: target.name, dir });
         return 'ok';
       }
-      for (const line of notices) output.out(line);
-      output.out(`Reload configuration of "${target.name}" finished.`);
+      for (const line of notices) say({ kind: 'supervisorLogged', line, warning: false });
+      say({ kind: 'reloaded', name: target.name });
       return 'ok';
     }
     try {

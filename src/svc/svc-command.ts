@@ -1,6 +1,7 @@
 // What every svc command is given (where to print, when to give up waiting, how it learns that
 // svc was interrupted) and how it ends: a typed status, never an exit code. src/cli/ maps the
 // status to meetbill's exit codes; only src/cli/svc-main.ts exits.
+import type { SvcFact } from '../text/svc-messages.ts';
 
 /** How a command ended; src/cli/svc-exit-codes.ts gives each its exit status (docs/svc.md). */
 export type SvcStatus =
@@ -14,13 +15,13 @@ export type SvcStatus =
   | 'timedOut' // the change did not show in `status` before the deadline (--timeout)
   | 'failed'; // supervise answered, but the change failed
 
-/** A failure that ends a command: its status and the sentence for stderr. */
+/** A failure that ends a command: its status and what happened (src/text/svc-messages.ts words it). */
 export class SvcError extends Error {
   constructor(
     readonly status: SvcStatus,
-    message: string,
+    readonly fact: SvcFact,
   ) {
-    super(message);
+    super(fact.kind);
     this.name = 'SvcError';
   }
 }
@@ -47,7 +48,10 @@ export interface Output {
 }
 
 export interface SvcContext {
+  /** Where data goes as it is (status lines, tables, JSON, metrics). */
   output: Output;
+  /** Reports what happened; src/text/svc-messages.ts decides the words and the stream. */
+  say(fact: SvcFact): void;
   /** Aborted with the signal's name when svc gets SIGINT, SIGTERM or SIGHUP. */
   signal: AbortSignal;
   /** How long a command waits for the change it asked for (--timeout). */
