@@ -1,4 +1,6 @@
-// `svc DIR start`: want the service up (`u`) and wait until status shows it running.
+// `svc DIR start`: want the service up (`u`) and wait until status shows it running (or, for a
+// service already running once, wanted up: returning before status shows it would let the next
+// look at status contradict what svc just said).
 import type { LastExit } from '../status/status-codec.ts';
 import { sendLetters } from './control-sender.ts';
 import { openTarget } from './status-dir-check.ts';
@@ -15,8 +17,19 @@ export async function startCommand(dir: string, { say, signal, timeoutMs }: SvcC
     }
     // Running once (`o`) or being stopped: from now on supervise keeps it up.
     await sendLetters(target.paths, ['u'], dir);
-    say({ kind: 'keptUp', name, pid: bytes.pid });
-    return 'ok';
+    const outcome = await waitForStatus(target.paths, (seen) => (seen.bytes?.want === 'up' ? seen.bytes.pid : null), Deadline.in(timeoutMs), signal);
+    switch (outcome.kind) {
+      case 'done':
+        // A once-run that ended meanwhile is started again: the pid svc saw is the one to name.
+        say({ kind: 'keptUp', name, pid: outcome.value === 0 ? bytes.pid : outcome.value });
+        return 'ok';
+      case 'supervisorGone':
+        say({ kind: 'supervisorGone', dir, name, change: { of: 'start' } });
+        return 'notAlive';
+      case 'timedOut':
+        say({ kind: 'wantNotShown', dir, name, want: 'up', timeoutMs });
+        return 'timedOut';
+    }
   }
 
   const exitBefore = target.document?.last_exit?.at ?? null;

@@ -15,9 +15,20 @@ export async function stopCommand(dir: string, { say, signal, timeoutMs }: SvcCo
       return 'nothingToDo';
     }
     // Between two starts (the 1 s throttle, or a restart hook): not running, but about to be.
+    // Done once status shows it wanted down (a start that won the race is then stopped).
     await sendLetters(target.paths, ['d'], dir);
-    say({ kind: 'restartCancelled', name });
-    return 'ok';
+    const outcome = await waitForStatus(target.paths, (seen) => (seen.bytes?.want === 'down' ? true : null), Deadline.in(timeoutMs), signal);
+    switch (outcome.kind) {
+      case 'done':
+        say({ kind: 'restartCancelled', name });
+        return 'ok';
+      case 'supervisorGone':
+        say({ kind: 'supervisorGone', dir, name, change: { of: 'stop', pid: 0 } });
+        return 'notAlive';
+      case 'timedOut':
+        say({ kind: 'wantNotShown', dir, name, want: 'down', timeoutMs });
+        return 'timedOut';
+    }
   }
 
   const pid = bytes.pid;

@@ -35,7 +35,6 @@ export type SvcFact =
   | { kind: 'started'; name: string; pid: number }
   | { kind: 'didNotStayUp'; name: string; dir: string; exit: ExitStatus }
   | { kind: 'startTimedOut'; name: string; dir: string; timeoutMs: number; state: string }
-  | { kind: 'keepUpTimedOut'; name: string; dir: string; timeoutMs: number }
   // stop
   | { kind: 'alreadyStopped'; name: string }
   | { kind: 'restartCancelled'; name: string }
@@ -45,6 +44,8 @@ export type SvcFact =
   // restart
   | { kind: 'restartWhenStopped'; name: string }
   | { kind: 'restarting'; name: string; pid: number }
+  // start or stop of a service whose process svc does not wait for: its want did not show in time
+  | { kind: 'wantNotShown'; dir: string; name: string; want: 'up' | 'down'; timeoutMs: number }
   | { kind: 'restarted'; name: string; oldPid: number; newPid: number; exit: ExitStatus | null }
   | { kind: 'restartTimedOut'; name: string; oldPid: number; pidNow: number; state: string; timeoutMs: number }
   // alarm on|off
@@ -135,8 +136,6 @@ function wordsOf(fact: SvcFact): [Channel, string] {
       ];
     case 'startTimedOut':
       return ['error', `service "${fact.name}" did not start within ${seconds(fact.timeoutMs)} (state ${fact.state}; see ${fact.dir}/supervise.log.wf)`];
-    case 'keepUpTimedOut':
-      return ['error', `supervise on "${fact.dir}" did not take up "start" of service "${fact.name}" within ${seconds(fact.timeoutMs)}: status still does not want it up`];
 
     case 'alreadyStopped':
       return ['warning', `service "${fact.name}" has already been stopped, nothing has been done`];
@@ -152,6 +151,11 @@ function wordsOf(fact: SvcFact): [Channel, string] {
         `service "${fact.name}" (pid ${fact.pid}) is still running after ${seconds(fact.timeoutMs)}; supervise goes on stopping it and sends SIGKILL after its kill_timeout`,
       ];
 
+    case 'wantNotShown':
+      return [
+        'error',
+        `status of service "${fact.name}" did not show it wanted ${fact.want} within ${seconds(fact.timeoutMs)}; supervise on "${fact.dir}" has not read the ${fact.want === 'up' ? 'u' : 'd'} yet`,
+      ];
     case 'restartWhenStopped':
       // An error in meetbill's words, although the exit status is "nothing to do" (7).
       return ['error', `service "${fact.name}" is stopped and "restart" is not available, try "start" to start it`];
@@ -211,7 +215,9 @@ function duringChange(change: Change, name: string, dir: string): string {
     case 'restart':
       return `while service "${name}" was restarting (see ${dir}/supervise.log)`;
     case 'stop':
-      return `while service "${name}" (pid ${change.pid}) was stopping (see ${dir}/supervise.log)`;
+      return change.pid === 0
+        ? `before service "${name}" was wanted down (see ${dir}/supervise.log)`
+        : `while service "${name}" (pid ${change.pid}) was stopping (see ${dir}/supervise.log)`;
   }
 }
 
