@@ -1,5 +1,6 @@
 // What supervise appended to one of its logs since an offset (a log rotated meanwhile is read
-// from its start), for `svc reconf` to show what the reload did.
+// from its start), for `svc reconf` to show people what the reload did. Never parsed: the
+// outcome comes from status.json.
 import fs from 'node:fs';
 import { readRegularFile } from '../status/read-regular-file.ts';
 

@@ -8,7 +8,7 @@ import { briefExit, type ExitStatus } from './describe.ts';
 export type Channel = 'out' | 'note' | 'warning' | 'error';
 
 /** The change a waiting command asked for, in the sentence that says supervise ended meanwhile. */
-export type Change = { of: 'alarm'; on: boolean } | { of: 'start' } | { of: 'restart' } | { of: 'stop'; pid: number };
+export type Change = { of: 'alarm'; on: boolean } | { of: 'start' } | { of: 'restart' } | { of: 'stop'; pid: number } | { of: 'reconf' };
 
 export type SvcFact =
   // The checks before acting on a directory (meetbill's order and exit statuses).
@@ -59,7 +59,7 @@ export type SvcFact =
   // reconf
   | { kind: 'supervisorLogged'; line: string; warning: boolean }
   | { kind: 'reloaded'; name: string }
-  | { kind: 'notReloaded'; name: string; error: string | null }
+  | { kind: 'notReloaded'; name: string; error: string | null; waitedMs: number | null }
   | { kind: 'reloadOutcomeUnknown'; name: string; dir: string };
 
 export interface SvcMessage {
@@ -196,8 +196,10 @@ function wordsOf(fact: SvcFact): [Channel, string] {
       return fact.warning ? ['note', fact.line] : ['out', fact.line];
     case 'reloaded':
       return ['out', `Reload configuration of "${fact.name}" finished.`];
-    case 'notReloaded':
-      return ['error', `supervise did not reload the configuration of "${fact.name}"${fact.error === null ? '' : `: ${fact.error}`}`];
+    case 'notReloaded': {
+      const why = fact.error !== null ? `: ${fact.error}` : fact.waitedMs !== null ? `: status.json shows no new configuration after ${seconds(fact.waitedMs)}` : '';
+      return ['error', `supervise did not reload the configuration of "${fact.name}"${why}`];
+    }
     case 'reloadOutcomeUnknown':
       return [
         'out',
@@ -214,6 +216,8 @@ function duringChange(change: Change, name: string, dir: string): string {
       return `before service "${name}" started (see ${dir}/supervise.log)`;
     case 'restart':
       return `while service "${name}" was restarting (see ${dir}/supervise.log)`;
+    case 'reconf':
+      return `before it had reloaded the configuration of "${name}" (see ${dir}/supervise.log)`;
     case 'stop':
       return change.pid === 0
         ? `before service "${name}" was wanted down (see ${dir}/supervise.log)`

@@ -97,6 +97,24 @@ describe('svc reconf', () => {
     assert.match(result.stderr, /svc: error: supervise did not reload the configuration of "queue"/);
   });
 
+  test('says plainly that the outcome is unknown when status.json does not report reloads (supervise before 1.1)', async () => {
+    await supervise();
+    const document = readDocument(dir);
+    assert.ok(document !== null);
+    // Hold supervise still and give its status.json the shape an older version wrote.
+    process.kill(document.supervisor_pid, 'SIGSTOP');
+    try {
+      const { config: _config, ...older } = document;
+      fs.writeFileSync(path.join(dir, 'status.json.old'), JSON.stringify(older));
+      fs.renameSync(path.join(dir, 'status.json.old'), path.join(dir, 'status.json'));
+      const result = await svc(dir, 'reconf');
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^Reload of "queue" requested; this supervise does not say in status\.json whether a reload worked/);
+    } finally {
+      process.kill(document.supervisor_pid, 'SIGCONT');
+    }
+  });
+
   test('reports with exit 9 that a supervise run with a restart hook reads no config file', async () => {
     const hook = path.join(tmp, 'hook.sh');
     fs.writeFileSync(hook, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
