@@ -3,7 +3,6 @@
 import fs from 'node:fs';
 import { checkDirectory } from './status-dir-check.ts';
 import { copyFrom, follow, type FollowSink } from './log-follow.ts';
-import { offsetOfLastLines } from './log-tail.ts';
 import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { SvcError } from './svc-command.ts';
 import { describeOsError as causeOf } from '../os-error.ts';
@@ -40,4 +39,36 @@ export async function logCommand(dir: string, options: LogOptions, context: SvcC
   }
   if (options.follow) await follow(file, offset, sink, context.signal);
   return 'ok';
+}
+
+// Where the last N lines begin, read backwards in blocks: a service's __stdout can be large and
+// only its end is read.
+const BLOCK = 64 * 1024;
+
+/** Byte offset at which the last `lines` lines of the open file start (its size counts as read). */
+function offsetOfLastLines(fd: number, size: number, lines: number): number {
+  if (lines <= 0) return size;
+  let position = size;
+  let newlines = 0;
+  // A final newline ends the last line; it does not start an empty one.
+  let skipFinal = true;
+  const buffer = Buffer.alloc(BLOCK);
+  while (position > 0) {
+    const length = Math.min(BLOCK, position);
+    position -= length;
+    fs.readSync(fd, buffer, 0, length, position);
+    for (let i = length - 1; i >= 0; i -= 1) {
+      if (buffer[i] !== 0x0a) {
+        skipFinal = false;
+        continue;
+      }
+      if (skipFinal) {
+        skipFinal = false;
+        continue;
+      }
+      newlines += 1;
+      if (newlines === lines) return position + i + 1;
+    }
+  }
+  return 0;
 }
