@@ -3,10 +3,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isAlive } from '../helpers/processes.ts';
-import { readDocument, readStatus, run, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  isAlive,
+  makeTempDir,
+  readDocument,
+  readStatus,
+  removeTempDir,
+  run,
+  SERVICE,
+  serviceEvents,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  waitFor,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 let tmp: string;
 let dir: string;

@@ -3,11 +3,26 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isAlive, track } from '../helpers/processes.ts';
-import { readDocument, readStatus, run, sendControl, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForDown, waitForServicePid, type RunResult } from '../helpers/supervise-cli.ts';
-import { holdsFor } from './supervise-harness.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  holdsFor,
+  isAlive,
+  makeTempDir,
+  readDocument,
+  readStatus,
+  removeTempDir,
+  run,
+  type RunResult,
+  sendControl,
+  SERVICE,
+  serviceEvents,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  track,
+  waitFor,
+  waitForDown,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 let tmp: string;
 let dir: string;
