@@ -1,11 +1,18 @@
 // Builds the text of an alarm from facts about one exit (pure: no clock, no files, no host look-up).
 import { localTimestamp } from '../logs/log-line.ts';
-import { mailExitLine, mailUptime, type ExitStatus } from '../text/describe.ts';
+// The mail body's words for an exit and an uptime live with the other describers of src/text/.
+import { mailExitLine as describeExit, mailUptime as describeUptime } from '../text/describe.ts';
 
 /** `exit`: the service exited (first counted exit of a window); `giveup`: limits reached, supervise quits. */
 export type AlarmEvent = 'exit' | 'giveup';
 
-export type ExitFacts = ExitStatus;
+export interface ExitFacts {
+  /** Exit code, or null when the service was killed by a signal. */
+  code: number | null;
+  /** Signal name such as `SIGSEGV`, or null when it exited by itself. */
+  signal: string | null;
+  coredump: boolean;
+}
 
 export interface AlarmFacts {
   event: AlarmEvent;
@@ -35,8 +42,8 @@ export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
   const lines = [
     subject,
     '',
-    mailExitLine(facts.exit),
-    `uptime: ${mailUptime(facts.uptimeS)}`,
+    describeExit(facts.exit),
+    `uptime: ${describeUptime(facts.uptimeS)}`,
     `exits in the last window: ${facts.exitsInWindow} (coredumps: ${facts.coredumpsInWindow})`,
   ];
   if (facts.stderrTail.length > 0) {
