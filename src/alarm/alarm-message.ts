@@ -1,5 +1,7 @@
 // Builds the text of an alarm from facts about one exit (pure: no clock, no files, no host look-up).
 import { localTimestamp } from '../logs/log-line.ts';
+// The mail body's words for an exit and an uptime live with the other describers of src/text/.
+import { mailExitLine as describeExit, mailUptime as describeUptime } from '../text/describe.ts';
 
 /**
  * `exit`: the service exited (first counted exit of a window); `giveup`: limits reached,
@@ -80,25 +82,6 @@ function firstLine(facts: AlarmFacts): string {
     `${localTimestamp(facts.at)} [Alarm: ${oneLine(facts.host)}] ` +
     `Service ${oneLine(facts.service)} exited${coredump}!`;
   return facts.event === 'giveup' ? `${head} supervise refused to restart it any more` : head;
-}
-
-function describeExit(exit: ExitFacts | null): string {
-  if (exit === null) return 'exit status: unknown (the service did not run)';
-  const core = exit.coredump ? ' (core dumped)' : '';
-  if (exit.signal !== null) return `killed by signal ${exit.signal}${core}`;
-  return `exit code: ${exit.code ?? 'unknown'}${core}`;
-}
-
-function describeUptime(seconds: number | null): string {
-  if (seconds === null) return 'unknown';
-  const whole = Math.max(0, Math.floor(seconds));
-  if (whole < 60) return `${whole} s`;
-  const d = Math.floor(whole / 86400);
-  const h = Math.floor((whole % 86400) / 3600);
-  const m = Math.floor((whole % 3600) / 60);
-  const s = whole % 60;
-  const human = [d ? `${d}d` : '', d || h ? `${h}h` : '', `${m}m`, `${s}s`].filter(Boolean).join(' ');
-  return `${whole} s (${human})`;
 }
 
 // A service or host name is used in a mail header and a command argument: it must stay one line.

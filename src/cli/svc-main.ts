@@ -1,9 +1,9 @@
 // The svc command: argv → request → command → exit status. The only process.exit of svc is here,
 // and it waits for stdout and stderr to be written.
-import { parseSvcArgs } from '../svc/svc-args.ts';
-import { runSvc } from '../svc/run-svc.ts';
-import { INTERRUPTED_EXIT, SVC_EXIT } from '../svc/svc-exit-codes.ts';
-import type { StopSignal } from '../svc/interrupted.ts';
+import { parseSvcArgs } from './svc-args.ts';
+import { runSvc } from './svc-run.ts';
+import { INTERRUPTED_EXIT, SVC_EXIT } from './svc-exit-codes.ts';
+import type { StopSignal } from '../svc/svc-command.ts';
 import { VERSION } from '../version.ts';
 
 const interruption = new AbortController();

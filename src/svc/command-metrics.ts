@@ -4,28 +4,28 @@ import path from 'node:path';
 import { renderTextFormat } from './prometheus-text.ts';
 import { serviceMetricFamilies } from './service-metrics.ts';
 import { readStatusRow } from './status-row.ts';
-import type { SvcContext } from './svc-context.ts';
-import { causeOf, SvcError } from './svc-error.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
+import { SvcError } from './svc-command.ts';
+import { describeOsError as causeOf } from '../os-error.ts';
 import { writeFileAtomic } from './write-file-atomic.ts';
 
-export async function metricsCommand(dirs: readonly string[], outputFile: string | null, { output }: SvcContext): Promise<number> {
+export async function metricsCommand(dirs: readonly string[], outputFile: string | null, { output, say }: SvcContext): Promise<SvcStatus> {
   const rows = uniqueDirs(dirs).map(readStatusRow);
   // A wrong path still gets its supervise_supervisor_up 0 (so an alert fires), and a word here.
   for (const row of rows) {
-    if (row.problem === 'no such directory' || row.problem === 'not a directory') output.err(`svc: warning: ${row.dir}: ${row.problem}`);
+    if (row.problem === 'no such directory' || row.problem === 'not a directory') say({ kind: 'noSuchDir', dir: row.dir, problem: row.problem });
   }
   const text = renderTextFormat(serviceMetricFamilies(rows));
   if (outputFile === null) {
     if (text !== '') output.out(text.replace(/\n$/, ''));
-    return SVC_EXIT.ok;
+    return 'ok';
   }
   try {
     writeFileAtomic(outputFile, text);
   } catch (error) {
-    throw new SvcError(SVC_EXIT.failed, `unable to write ${outputFile}: ${causeOf(error)}`);
+    throw new SvcError('failed', { kind: 'unwritable', file: outputFile, cause: causeOf(error) });
   }
-  return SVC_EXIT.ok;
+  return 'ok';
 }
 
 /** The same directory named twice (`status/a` and `./status/a/`) would give duplicate series, which the collector refuses. */

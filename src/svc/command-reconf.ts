@@ -1,56 +1,85 @@
-// `svc DIR reconf`: ask supervise to reload its config file (`r`) and show what it logged about
-// it: the configuration it loaded, or why it kept the old one.
-import { setTimeout as delay } from 'node:timers/promises';
+// `svc DIR reconf`: ask supervise to reload its config file (`r`) and learn from status.json
+// whether it did: `config.generation` grows by one when the file was loaded, `config.error` says
+// why it was not. What supervise logged meanwhile (the configuration it loaded, warnings about the
+// file) is shown for people; svc never reads the outcome out of a log line.
+import fs from 'node:fs';
+import { readRegularFile } from '../status/read-regular-file.ts';
+import type { StatusDocument } from '../status/status-codec.ts';
 import { sendLetters } from './control-sender.ts';
-import { Deadline } from './deadline.ts';
-import { Interrupted, throwIfInterrupted } from './interrupted.ts';
-import { linesSince, logSize } from './log-lines-since.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
-import { POLL_MS } from './wait-for-status.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
+import { Deadline, waitForStatus } from './wait-for-status.ts';
 
-/** A reload is done within milliseconds; a supervise that logs nothing (meetbill's) is not waited for long. */
+/**
+ * A reload is done within milliseconds of the `r`. A supervise run with a restart hook reads no
+ * config file and leaves status.json as it was: it is not waited for long.
+ */
 export const RECONF_WAIT_MS = 3000;
 
-const LOADED = /Finished loading configurations from /;
-const REFUSED = /the old configuration is kept|reload \(r\) ignored/;
+type Config = NonNullable<StatusDocument['config']>;
 
-export async function reconfCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function reconfCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
-  const { log, logWf } = target.paths;
-  const from = { notice: logSize(log), warning: logSize(logWf) };
-  await sendLetters(target.paths, ['r'], dir);
+  const { name, paths } = target;
+  const before = target.document?.config;
+  const from = { notice: logSize(paths.log), warning: logSize(paths.logWf) };
+  await sendLetters(paths, ['r'], dir);
+  if (before === undefined) {
+    // meetbill's supervise, or ours before 1.1: status.json does not tell (docs/svc.md).
+    say({ kind: 'reloadOutcomeUnknown', name, dir });
+    return 'ok';
+  }
 
-  const deadline = Deadline.in(Math.min(timeoutMs, RECONF_WAIT_MS));
-  let seenBefore = -1;
-  for (;;) {
-    throwIfInterrupted(signal);
-    const notices = linesSince(log, from.notice);
-    const warnings = linesSince(logWf, from.warning);
-    const refused = warnings.some((line) => REFUSED.test(line));
-    const answered = refused || notices.some((line) => LOADED.test(line));
-    // supervise writes the answer line by line: it is complete once a look finds nothing new.
-    const complete = answered && seenBefore === notices.length + warnings.length;
-    seenBefore = answered ? notices.length + warnings.length : -1;
-    if (complete || deadline.passed()) {
-      for (const line of warnings) output.err(`svc: ${line}`);
-      if (refused) {
-        output.err(`svc: error: supervise did not reload the configuration of "${target.name}"`);
-        return SVC_EXIT.failed;
+  const waitMs = Math.min(timeoutMs, RECONF_WAIT_MS);
+  const outcome = await waitForStatus(paths, (seen) => answerTo(before, seen.document?.config), Deadline.in(waitMs), signal);
+  // supervise logs about the reload before it writes status.json: the lines are all there.
+  for (const line of linesSince(paths.logWf, from.warning)) say({ kind: 'supervisorLogged', line, warning: true });
+  switch (outcome.kind) {
+    case 'done':
+      if (outcome.value.loaded) {
+        for (const line of linesSince(paths.log, from.notice)) say({ kind: 'supervisorLogged', line, warning: false });
+        say({ kind: 'reloaded', name });
+        return 'ok';
       }
-      if (notices.length === 0) {
-        output.out(`Reload of "${target.name}" requested; supervise logged nothing about it yet, please check ${dir}/supervise.log`);
-        return SVC_EXIT.ok;
-      }
-      for (const line of notices) output.out(line);
-      output.out(`Reload configuration of "${target.name}" finished.`);
-      return SVC_EXIT.ok;
-    }
-    try {
-      await delay(POLL_MS, undefined, { signal });
-    } catch {
-      throw new Interrupted(signal.reason as Interrupted['signal']);
+      say({ kind: 'notReloaded', name, error: outcome.value.error, waitedMs: null });
+      return 'failed';
+    case 'supervisorGone':
+      say({ kind: 'supervisorGone', dir, name, change: { of: 'reconf' } });
+      return 'notAlive';
+    case 'timedOut': {
+      // No new generation: not reloaded. The error is the one status.json still shows (the same
+      // failure again), or none (a supervise with a restart hook ignores `r`).
+      const error = outcome.seen.document?.config?.error ?? null;
+      say({ kind: 'notReloaded', name, error, waitedMs: error === null ? waitMs : null });
+      return 'failed';
     }
   }
+}
+
+/** What status.json says about the `r`: loaded (a new generation), refused (a new error), or nothing yet. */
+function answerTo(before: Config, now: Config | undefined): { loaded: true } | { loaded: false; error: string } | null {
+  if (now === undefined) return null;
+  if (now.generation > before.generation) return { loaded: true };
+  if (now.error !== null && now.error !== before.error) return { loaded: false, error: now.error };
+  return null;
+}
+
+// What supervise appended to one of its logs since an offset (a log rotated meanwhile is read from
+// its start): shown to people, never parsed.
+function logSize(path: string): number {
+  try {
+    return fs.statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+function linesSince(path: string, offset: number): string[] {
+  const raw = readRegularFile(path);
+  if (raw === null) return [];
+  const from = raw.length < offset ? 0 : offset;
+  const text = raw.subarray(from).toString('utf8');
+  // A line still being written (no newline yet) is left for the next look.
+  const end = text.lastIndexOf('\n');
+  return end < 0 ? [] : text.slice(0, end).split('\n');
 }

@@ -5,22 +5,19 @@
 // towards max_tries nor alarmed, so alarms are never touched: there is no half-way state in which
 // an interrupted (even SIGKILLed) svc could leave them off (docs/svc.md).
 import { sendLetters } from './control-sender.ts';
-import { Deadline } from './deadline.ts';
-import { describeExitStatus } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
-import { waitForStatus } from './wait-for-status.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
+import { Deadline, waitForStatus } from './wait-for-status.ts';
 
-export async function restartCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function restartCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { bytes, name, paths } = target;
   if (bytes.pid === 0) {
-    output.err(`svc: error: service "${name}" is stopped and "restart" is not available, try "start" to start it`);
-    return SVC_EXIT.nothingToDo;
+    say({ kind: 'restartWhenStopped', name });
+    return 'nothingToDo';
   }
   const oldPid = bytes.pid;
-  output.out(`Restart service "${name}" (pid ${oldPid})...`);
+  say({ kind: 'restarting', name, pid: oldPid });
   await sendLetters(paths, ['d', 'u'], dir);
   const outcome = await waitForStatus(
     paths,
@@ -29,23 +26,21 @@ export async function restartCommand(dir: string, { output, signal, timeoutMs }:
     signal,
   );
   switch (outcome.kind) {
-    case 'done': {
-      const exit = outcome.seen.document?.last_exit ?? null;
-      const how = exit === null ? '' : ` (pid ${oldPid} ended with ${describeExitStatus(exit)})`;
-      output.out(`Restart service "${name}" successfully: pid ${oldPid} -> ${outcome.value}${how}.`);
-      return SVC_EXIT.ok;
-    }
+    case 'done':
+      say({ kind: 'restarted', name, oldPid, newPid: outcome.value, exit: outcome.seen.document?.last_exit ?? null });
+      return 'ok';
     case 'supervisorGone':
-      output.err(`svc: error: supervise on "${dir}" ended while service "${name}" was restarting (see ${dir}/supervise.log)`);
-      return SVC_EXIT.notAlive;
-    case 'timedOut': {
-      const pid = outcome.seen.bytes?.pid ?? 0;
-      const where =
-        pid === oldPid
-          ? `pid ${oldPid} is still stopping; supervise sends it SIGKILL after its kill_timeout, then starts a new one`
-          : `pid ${oldPid} is gone but no new process runs yet (state ${outcome.seen.document?.state ?? 'down'})`;
-      output.err(`svc: error: service "${name}" did not restart within ${timeoutMs / 1000}s: ${where}`);
-      return SVC_EXIT.timedOut;
-    }
+      say({ kind: 'supervisorGone', dir, name, change: { of: 'restart' } });
+      return 'notAlive';
+    case 'timedOut':
+      say({
+        kind: 'restartTimedOut',
+        name,
+        oldPid,
+        pidNow: outcome.seen.bytes?.pid ?? 0,
+        state: outcome.seen.document?.state ?? 'down',
+        timeoutMs,
+      });
+      return 'timedOut';
   }
 }

@@ -1,32 +1,43 @@
-// `svc DIR start`: want the service up (`u`) and wait until status shows it running.
+// `svc DIR start`: want the service up (`u`) and wait until status shows it running (or, for a
+// service already running once, wanted up: returning before status shows it would let the next
+// look at status contradict what svc just said).
+import type { LastExit } from '../status/status-codec.ts';
 import { sendLetters } from './control-sender.ts';
-import { Deadline } from './deadline.ts';
-import { describeExitStatus } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
-import { waitForStatus } from './wait-for-status.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
+import { Deadline, waitForStatus } from './wait-for-status.ts';
 
-export async function startCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function startCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { bytes, name } = target;
   if (bytes.pid !== 0) {
     if (bytes.want === 'up') {
-      output.err(`svc: warning: service "${name}" is already started (pid ${bytes.pid}), nothing has been done`);
-      return SVC_EXIT.noControl;
+      say({ kind: 'alreadyStarted', name, pid: bytes.pid });
+      return 'noControl';
     }
     // Running once (`o`) or being stopped: from now on supervise keeps it up.
     await sendLetters(target.paths, ['u'], dir);
-    output.out(`Service "${name}" is running (pid ${bytes.pid}); supervise now restarts it whenever it stops.`);
-    return SVC_EXIT.ok;
+    const outcome = await waitForStatus(target.paths, (seen) => (seen.bytes?.want === 'up' ? seen.bytes.pid : null), Deadline.in(timeoutMs), signal);
+    switch (outcome.kind) {
+      case 'done':
+        // A once-run that ended meanwhile is started again: the pid svc saw is the one to name.
+        say({ kind: 'keptUp', name, pid: outcome.value === 0 ? bytes.pid : outcome.value });
+        return 'ok';
+      case 'supervisorGone':
+        say({ kind: 'supervisorGone', dir, name, change: { of: 'start' } });
+        return 'notAlive';
+      case 'timedOut':
+        say({ kind: 'wantNotShown', dir, name, want: 'up', timeoutMs });
+        return 'timedOut';
+    }
   }
 
   const exitBefore = target.document?.last_exit?.at ?? null;
-  output.out(`Start service "${name}"...`);
+  say({ kind: 'starting', name });
   await sendLetters(target.paths, ['u'], dir);
   const outcome = await waitForStatus(
     target.paths,
-    (seen) => {
+    (seen): { pid: number } | { exit: LastExit } | null => {
       if (seen.bytes !== null && seen.bytes.pid !== 0) return { pid: seen.bytes.pid };
       // Up and gone again between two looks: status.json records the exit.
       const exit = seen.document?.last_exit ?? null;
@@ -39,19 +50,16 @@ export async function startCommand(dir: string, { output, signal, timeoutMs }: S
   switch (outcome.kind) {
     case 'done':
       if ('pid' in outcome.value) {
-        output.out(`Start service "${name}" successfully (pid ${outcome.value.pid}).`);
-        return SVC_EXIT.ok;
+        say({ kind: 'started', name, pid: outcome.value.pid });
+        return 'ok';
       }
-      output.err(
-        `svc: error: service "${name}" did not stay up (${describeExitStatus(outcome.value.exit)}); ` +
-          `supervise keeps restarting it, see ${dir}/__stderr and ${dir}/supervise.log`,
-      );
-      return SVC_EXIT.failed;
+      say({ kind: 'didNotStayUp', name, dir, exit: outcome.value.exit });
+      return 'failed';
     case 'supervisorGone':
-      output.err(`svc: error: supervise on "${dir}" ended before service "${name}" started (see ${dir}/supervise.log)`);
-      return SVC_EXIT.notAlive;
+      say({ kind: 'supervisorGone', dir, name, change: { of: 'start' } });
+      return 'notAlive';
     case 'timedOut':
-      output.err(`svc: error: service "${name}" did not start within ${timeoutMs / 1000}s (state ${outcome.seen.document?.state ?? 'down'}; see ${dir}/supervise.log.wf)`);
-      return SVC_EXIT.timedOut;
+      say({ kind: 'startTimedOut', name, dir, timeoutMs, state: outcome.seen.document?.state ?? 'down' });
+      return 'timedOut';
   }
 }

@@ -1,13 +1,13 @@
 // `svc DIR status`: meetbill's lines (`pid:`, `start time:`, `alarm:`), which scripts grep, then
 // what status.json adds. Like meetbill's, it fails with 4 when no supervise is alive; the
 // table form (`svc status DIR...`) shows such directories instead.
-import { describeLastExit, formatDuration, meetbillTime, stateOf, uptimeSeconds } from './describe.ts';
+import { briefDuration, briefLastExit, meetbillTime } from '../text/describe.ts';
+import { stateOf, uptimeSeconds } from './status-snapshot.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { visibleText } from './visible-text.ts';
 
-export async function statusCommand(dir: string, { output }: SvcContext): Promise<number> {
+export async function statusCommand(dir: string, { output }: SvcContext): Promise<SvcStatus> {
   const { bytes, document, name } = openTarget(dir, false);
   const now = Date.now();
   output.out(`pid: ${bytes.pid}`);
@@ -16,11 +16,11 @@ export async function statusCommand(dir: string, { output }: SvcContext): Promis
   output.out(`service: ${visibleText(name)}`);
   output.out(`state: ${stateOf(bytes, document)} (want ${bytes.want})`);
   const uptime = uptimeSeconds(bytes, document, now);
-  if (uptime !== null) output.out(`uptime: ${formatDuration(uptime)}`);
+  if (uptime !== null) output.out(`uptime: ${briefDuration(uptime)}`);
   if (document !== null) {
     output.out(`restarts: ${document.restarts} (exits in the alarm window: ${document.tries_in_window}, coredumps: ${document.coredumps_in_window})`);
-    output.out(`last exit: ${describeLastExit(document.last_exit, now)}`);
+    output.out(`last exit: ${briefLastExit(document.last_exit, now)}`);
     output.out(`supervisor: pid ${document.supervisor_pid}, supervise ${document.version}`);
   }
-  return SVC_EXIT.ok;
+  return 'ok';
 }

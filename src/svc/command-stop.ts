@@ -2,46 +2,48 @@
 // the stopping: TERM + CONT, then SIGKILL of the whole tree after its kill_timeout (SPEC §4), and
 // it neither counts nor alarms exits it caused, so svc need not silence alarms as meetbill's did.
 import { sendLetters } from './control-sender.ts';
-import { Deadline } from './deadline.ts';
-import { describeExitStatus } from './describe.ts';
 import { openTarget } from './status-dir-check.ts';
-import type { SvcContext } from './svc-context.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
-import { waitForStatus } from './wait-for-status.ts';
+import type { SvcContext, SvcStatus } from './svc-command.ts';
+import { Deadline, waitForStatus } from './wait-for-status.ts';
 
-export async function stopCommand(dir: string, { output, signal, timeoutMs }: SvcContext): Promise<number> {
+export async function stopCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
   const { bytes, name } = target;
   if (bytes.pid === 0) {
     if (bytes.want !== 'up') {
-      output.err(`svc: warning: service "${name}" has already been stopped, nothing has been done`);
-      return SVC_EXIT.nothingToDo;
+      say({ kind: 'alreadyStopped', name });
+      return 'nothingToDo';
     }
     // Between two starts (the 1 s throttle, or a restart hook): not running, but about to be.
+    // Done once status shows it wanted down (a start that won the race is then stopped).
     await sendLetters(target.paths, ['d'], dir);
-    output.out(`Service "${name}" was not running but due to restart; supervise will not restart it now.`);
-    return SVC_EXIT.ok;
+    const outcome = await waitForStatus(target.paths, (seen) => (seen.bytes?.want === 'down' ? true : null), Deadline.in(timeoutMs), signal);
+    switch (outcome.kind) {
+      case 'done':
+        say({ kind: 'restartCancelled', name });
+        return 'ok';
+      case 'supervisorGone':
+        say({ kind: 'supervisorGone', dir, name, change: { of: 'stop', pid: 0 } });
+        return 'notAlive';
+      case 'timedOut':
+        say({ kind: 'wantNotShown', dir, name, want: 'down', timeoutMs });
+        return 'timedOut';
+    }
   }
 
   const pid = bytes.pid;
-  output.out(`Stop service "${name}" (pid ${pid})...`);
+  say({ kind: 'stopping', name, pid });
   await sendLetters(target.paths, ['d'], dir);
   const outcome = await waitForStatus(target.paths, (seen) => (seen.bytes?.pid === 0 ? true : null), Deadline.in(timeoutMs), signal);
   switch (outcome.kind) {
-    case 'done': {
-      const exit = outcome.seen.document?.last_exit ?? null;
-      const how = exit === null ? 'is gone' : `ended with ${describeExitStatus(exit)}`;
-      output.out(`Stop service "${name}" successfully: pid ${pid} ${how}.`);
-      return SVC_EXIT.ok;
-    }
+    case 'done':
+      say({ kind: 'stopped', name, pid, exit: outcome.seen.document?.last_exit ?? null });
+      return 'ok';
     case 'supervisorGone':
-      output.err(`svc: error: supervise on "${dir}" ended while service "${name}" (pid ${pid}) was stopping (see ${dir}/supervise.log)`);
-      return SVC_EXIT.notAlive;
+      say({ kind: 'supervisorGone', dir, name, change: { of: 'stop', pid } });
+      return 'notAlive';
     case 'timedOut':
-      output.err(
-        `svc: error: service "${name}" (pid ${outcome.seen.bytes?.pid ?? pid}) is still running after ${timeoutMs / 1000}s; ` +
-          `supervise goes on stopping it and sends SIGKILL after its kill_timeout`,
-      );
-      return SVC_EXIT.timedOut;
+      say({ kind: 'stopTimedOut', name, pid: outcome.seen.bytes?.pid ?? pid, timeoutMs });
+      return 'timedOut';
   }
 }

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ControlLetter } from '../control/control-commands.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
-import { SvcError, causeOf } from './svc-error.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import { SvcError } from './svc-command.ts';
+import { describeOsError as causeOf } from '../os-error.ts';
 
 const FULL_PIPE_RETRY_MS = 20;
 const FULL_PIPE_PATIENCE_MS = 2000;
@@ -16,11 +16,9 @@ export async function sendLetters(paths: StatusPaths, letters: readonly ControlL
     fd = fs.openSync(paths.control, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENXIO') throw new SvcError(SVC_EXIT.notAlive, `supervise is not running on "${dir}" (nobody reads ${dir}/control)`);
-    if (code === 'EACCES' || code === 'EPERM') {
-      throw new SvcError(SVC_EXIT.notAlive, `no permission to operate the service in "${dir}" (cannot write ${dir}/control)`);
-    }
-    throw new SvcError(SVC_EXIT.noControl, `unable to open "${dir}/control": ${causeOf(error)}`);
+    if (code === 'ENXIO') throw new SvcError('notAlive', { kind: 'notRunning', dir, why: 'controlUnread' });
+    if (code === 'EACCES' || code === 'EPERM') throw new SvcError('notAlive', { kind: 'noPermission', dir, file: 'control' });
+    throw new SvcError('noControl', { kind: 'controlFailed', dir, action: 'open', cause: causeOf(error) });
   }
   try {
     // One write: the letters reach supervise together and in order (a pipe write of a few bytes is atomic).
@@ -33,7 +31,7 @@ export async function sendLetters(paths: StatusPaths, letters: readonly ControlL
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code !== 'EAGAIN' || Date.now() > giveUpAt) {
-          throw new SvcError(SVC_EXIT.notAlive, `unable to write to "${dir}/control": ${causeOf(error)}`);
+          throw new SvcError('notAlive', { kind: 'controlFailed', dir, action: 'write', cause: causeOf(error) });
         }
       }
       await delay(FULL_PIPE_RETRY_MS);

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StatusBytes, StatusDocument } from '../status/status-codec.ts';
 import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
-import { SvcError, causeOf } from './svc-error.ts';
-import { SVC_EXIT } from './svc-exit-codes.ts';
+import { SvcError } from './svc-command.ts';
+import { describeOsError as causeOf } from '../os-error.ts';
 import { isPermissionError, probeSupervisor } from './supervisor-liveness.ts';
 import { readSnapshot } from './status-snapshot.ts';
 
@@ -26,15 +26,14 @@ export function checkDirectory(dir: string): StatusPaths {
     stat = fs.statSync(dir);
   } catch (error) {
     // A parent we may not search: the directory may well exist, and `cd` would fail (meetbill's 3).
-    if (isPermissionError(error)) throw new SvcError(SVC_EXIT.cannotEnter, `no permission to reach "${dir}": ${causeOf(error)}`);
-    throw new SvcError(SVC_EXIT.notADirectory, `"${dir}" is not a valid status directory: ${causeOf(error)}`);
+    if (isPermissionError(error)) throw new SvcError('cannotEnter', { kind: 'unreachable', dir, cause: causeOf(error) });
+    throw new SvcError('notADirectory', { kind: 'notStatusDir', dir, cause: causeOf(error) });
   }
-  if (!stat.isDirectory()) throw new SvcError(SVC_EXIT.notADirectory, `"${dir}" is not a valid status directory: not a directory`);
+  if (!stat.isDirectory()) throw new SvcError('notADirectory', { kind: 'notStatusDir', dir, cause: 'not a directory' });
   try {
     fs.accessSync(dir, fs.constants.X_OK);
   } catch (error) {
-    const what = isPermissionError(error) ? 'no permission to enter' : 'unable to enter';
-    throw new SvcError(SVC_EXIT.cannotEnter, `${what} "${dir}" (owner uid ${stat.uid}, mode ${(stat.mode & 0o7777).toString(8).padStart(4, '0')}): ${causeOf(error)}`);
+    throw new SvcError('cannotEnter', { kind: 'cannotEnter', dir, permission: isPermissionError(error), uid: stat.uid, mode: stat.mode, cause: causeOf(error) });
   }
   return statusPaths(path.resolve(dir));
 }
@@ -49,14 +48,14 @@ export function openTarget(dir: string, needControl: boolean): Target {
     case 'alive':
       break;
     case 'not-running':
-      throw new SvcError(SVC_EXIT.notAlive, `supervise is not running on "${dir}" (nobody holds ${dir}/ok open)`);
+      throw new SvcError('notAlive', { kind: 'notRunning', dir, why: 'okUnread' });
     case 'no-ok':
-      throw new SvcError(SVC_EXIT.notAlive, `supervise is not running on "${dir}" (no ok FIFO: supervise never ran there)`);
+      throw new SvcError('notAlive', { kind: 'notRunning', dir, why: 'noOk' });
     case 'no-permission':
-      throw new SvcError(SVC_EXIT.notAlive, `no permission to operate the service in "${dir}" (cannot open ${dir}/ok)`);
+      throw new SvcError('notAlive', { kind: 'noPermission', dir, file: 'ok' });
   }
   const { bytes, document } = readSnapshot(paths);
-  if (bytes === null) throw new SvcError(SVC_EXIT.noStatus, `file "${dir}/status" doesn't exist or is empty`);
+  if (bytes === null) throw new SvcError('noStatus', { kind: 'noStatusFile', dir });
   if (needControl) {
     let isFifo = false;
     try {
@@ -64,7 +63,7 @@ export function openTarget(dir: string, needControl: boolean): Target {
     } catch {
       // missing: reported below
     }
-    if (!isFifo) throw new SvcError(SVC_EXIT.noControl, `control pipe "${dir}/control" doesn't exist`);
+    if (!isFifo) throw new SvcError('noControl', { kind: 'noControlPipe', dir });
   }
   return { dir, paths, name: document?.name ?? path.basename(paths.dir), bytes, document };
 }

@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { StatusDocument } from '../status/status-codec.ts';
 import { statusPaths } from '../status/status-paths.ts';
-import { describeLastExit, formatDuration, stateOf, uptimeSeconds } from './describe.ts';
+import { briefDuration, briefLastExit } from '../text/describe.ts';
 import { isPermissionError, probeSupervisor, type Liveness } from './supervisor-liveness.ts';
-import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
+import { readSnapshot, stateOf, uptimeSeconds, type StatusSnapshot } from './status-snapshot.ts';
 import { visibleText } from './visible-text.ts';
 
 export interface StatusRow extends StatusSnapshot {
@@ -60,7 +60,7 @@ function rawCells(row: StatusRow, nowMs: number): string[] {
   const { bytes, document } = row;
   if (row.problem !== null || bytes === null) {
     const restarts = document === null ? '-' : String(document.restarts);
-    const lastExit = document === null ? '-' : describeLastExit(document.last_exit, nowMs);
+    const lastExit = document === null ? '-' : briefLastExit(document.last_exit, nowMs);
     return [row.name, '-', row.problem ?? 'no status', '-', restarts, '-', lastExit];
   }
   const uptime = uptimeSeconds(bytes, document, nowMs);
@@ -68,10 +68,10 @@ function rawCells(row: StatusRow, nowMs: number): string[] {
     row.name,
     bytes.pid === 0 ? '-' : String(bytes.pid),
     stateOf(bytes, document),
-    uptime === null ? '-' : formatDuration(uptime),
+    uptime === null ? '-' : briefDuration(uptime),
     document === null ? '-' : String(document.restarts),
     bytes.alarmsSilenced ? 'off' : 'on',
-    document === null ? '-' : describeLastExit(document.last_exit, nowMs),
+    document === null ? '-' : briefLastExit(document.last_exit, nowMs),
   ];
 }
 

@@ -34,3 +34,20 @@ export function readStatusDocument(paths: StatusPaths): StatusDocument | null {
     return null;
   }
 }
+
+/** Seconds the running service has been up; null when it is down. */
+export function uptimeSeconds(bytes: StatusBytes | null, document: StatusDocument | null, nowMs: number): number | null {
+  const pid = bytes?.pid ?? document?.pid ?? 0;
+  if (pid === 0 || pid === null) return null;
+  // started_at is null for a service adopted from a previous supervise: the pid change is the best we know.
+  const started = document?.started_at != null ? Date.parse(document.started_at) : bytes !== null ? bytes.seconds * 1000 : Number.NaN;
+  return Number.isNaN(started) ? null : (nowMs - started) / 1000;
+}
+
+/** The state word: status.json's, or what the status bytes alone tell (meetbill's supervise). */
+export function stateOf(bytes: StatusBytes | null, document: StatusDocument | null): string {
+  if (document !== null) return document.state;
+  if (bytes === null) return 'unknown';
+  if (bytes.pid === 0) return 'down';
+  return bytes.paused ? 'paused' : 'up';
+}

@@ -3,13 +3,34 @@
 // or svc is interrupted. No blind sleeps: every poll looks, and the wait ends as soon as it can.
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StatusPaths } from '../status/status-paths.ts';
-import type { Deadline } from './deadline.ts';
-import { Interrupted, throwIfInterrupted } from './interrupted.ts';
+import { Interrupted, throwIfInterrupted } from './svc-command.ts';
 import { readSnapshot, type StatusSnapshot } from './status-snapshot.ts';
 import { probeSupervisor } from './supervisor-liveness.ts';
 
 /** Status files are small and rewritten in place by rename: looking 40 times a second costs little. */
 export const POLL_MS = 25;
+
+/** A point in time by which a wait must end (--timeout), on the monotonic clock. */
+export class Deadline {
+  private constructor(private readonly atMs: number) {}
+
+  static in(ms: number): Deadline {
+    return new Deadline(performance.now() + ms);
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.atMs - performance.now());
+  }
+
+  passed(): boolean {
+    return performance.now() >= this.atMs;
+  }
+
+  /** The earlier of this deadline and `ms` from now. */
+  within(ms: number): Deadline {
+    return new Deadline(Math.min(this.atMs, performance.now() + ms));
+  }
+}
 
 export interface Observation extends StatusSnapshot {
   /** A supervise holds `ok` open. */

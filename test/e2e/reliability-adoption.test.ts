@@ -7,24 +7,30 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { decodeStatus, encodeStatus } from '../../src/status/status-codec.ts';
-import { track } from '../helpers/processes.ts';
-import { readDocument, readLog, readStatus, run, sendControl, SERVICE, SUPERVISE } from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 import {
+  type Box,
   holdsFor,
   isDead,
   isGone,
   launch,
   nextServicePid,
-  procStat,
   processesMentioning,
+  procStat,
+  readDocument,
+  readLog,
+  readStatus,
   readText,
+  run,
   sandbox,
-  startService,
+  sendControl,
+  SERVICE,
   starts,
+  startService,
+  SUPERVISE,
   supervisorsOf,
-  type Box,
-} from '../fixtures/reliability-kit.ts';
+  track,
+  waitFor,
+} from '../helpers/harness.ts';
 
 /** Every command carries the sandbox path, so that the copies of this service can be counted in /proc. */
 const serviceCommand = (box: Box, mode = 'forever') => `node ${SERVICE} ${mode} ${box.root}`;
@@ -53,7 +59,7 @@ async function dieAndRestart(box: Box, command = serviceCommand(box), nextComman
 
 describe('supervise killed with SIGKILL, and started again on the same directory', () => {
   test('the new supervise takes over the lock, adopts the running service and never starts a second copy', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { first, supervisorPid, takeoverMs } = await dieAndRestart(box);
     t.diagnostic(`first start: supervise returned in ${Math.round(first.ms)} ms; after kill -9, lock taken over and service adopted: returned in ${Math.round(takeoverMs)} ms`);
     // The kernel released the dead holder's flock: one Node start. Generous bound for a loaded machine.
@@ -82,7 +88,7 @@ describe('supervise killed with SIGKILL, and started again on the same directory
   });
 
   test('the adopted service obeys the control commands: p and c pause and resume it, d stops it, u starts a fresh copy', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { first, supervisorPid } = await dieAndRestart(box);
     const adopted = first.servicePid;
 
@@ -108,7 +114,7 @@ describe('supervise killed with SIGKILL, and started again on the same directory
   });
 
   test('a service paused (p) when supervise died is adopted as paused: status says so, and c resumes it', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const first = await startService(box, serviceCommand(box));
     sendControl(box.dir, 'p');
     await waitFor('the service stopped and status paused', () => procStat(first.servicePid)?.state === 'T' && readStatus(box.dir)?.paused === true);
@@ -125,7 +131,7 @@ describe('supervise killed with SIGKILL, and started again on the same directory
   });
 
   test('when the adopted service exits, supervise logs that its exit status is unknown and restarts it', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { first, supervisorPid } = await dieAndRestart(box);
     const killedAt = performance.now();
     process.kill(first.servicePid, 'SIGTERM');
@@ -149,7 +155,7 @@ describe('supervise killed with SIGKILL, and started again on the same directory
   });
 
   test('a new supervise with another command replaces the leftover: TERM, KILL after kill_timeout, and only then the new command', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { first } = await dieAndRestart(box, serviceCommand(box, 'ignore-term'), serviceCommand(box, 'forever'));
     assert.match(readLog(box.dir), new RegExp(`stopping 1 process\\(es\\) a previous supervise of this directory left running \\(${first.servicePid}\\) before starting app`));
     const replacement = await nextServicePid(box, first.servicePid, 20_000);
@@ -162,11 +168,11 @@ describe('supervise killed with SIGKILL, and started again on the same directory
   });
 
   test('a recycled pid is never mistaken for the service: a process with the same command line that started later than the recorded time is left alone', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const first = await startService(box, serviceCommand(box));
     process.kill(first.supervisorPid, 'SIGKILL');
     process.kill(first.servicePid, 'SIGKILL');
-    await waitFor('supervise and service dead', () => isGone(first.supervisorPid) && isGone(first.servicePid));
+    await waitFor('supervise and service dead', () => isDead(first.supervisorPid) && isGone(first.servicePid));
 
     // Simulates the pid in `status` being given, a minute after the recorded start, to a process
     // that happens to run the very same command line.
@@ -189,11 +195,11 @@ describe('supervise killed with SIGKILL, and started again on the same directory
   });
 
   test('a live pid in status that runs another program is left alone and the service is started', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const first = await startService(box, serviceCommand(box));
     process.kill(first.supervisorPid, 'SIGKILL');
     process.kill(first.servicePid, 'SIGKILL');
-    await waitFor('supervise and service dead', () => isGone(first.supervisorPid) && isGone(first.servicePid));
+    await waitFor('supervise and service dead', () => isDead(first.supervisorPid) && isGone(first.servicePid));
 
     const stranger = spawn('sleep', ['1000'], { stdio: 'ignore' });
     box.own(track(stranger.pid) as number);

@@ -5,9 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { run, SUPERVISE } from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
-import { processesMentioning, sandbox, STACK_TRACE, type Box } from '../fixtures/reliability-kit.ts';
+import { type Box, processesMentioning, run, sandbox, STACK_TRACE, SUPERVISE, waitFor } from '../helpers/harness.ts';
 
 const MODES = [
   { mode: 'daemonized', prefix: [] as string[] },
@@ -62,7 +60,7 @@ describe('malformed command lines', () => {
   for (const { mode, prefix } of MODES) {
     for (const [label, args] of MALFORMED) {
       test(`${label}, ${mode}: exit 100 with the usage on stderr, no stack trace, nothing made`, async (t) => {
-        const box = sandbox(t);
+        const box = sandbox(t, { name: 'app' });
         const result = await run(SUPERVISE, [...prefix, ...substitute(box, args)], { cwd: box.root, env: box.env });
         assert.equal(result.code, 100, `exit ${result.code}; stderr: ${result.stderr}`);
         assert.equal(result.stdout, '');
@@ -158,7 +156,7 @@ describe('status directories that cannot be created or used', () => {
   for (const { mode, prefix } of MODES) {
     for (const { label, prepare, code, reason } of UNUSABLE) {
       test(`${label}, ${mode}: exit ${code} with the OS reason on one line, no stack trace`, async (t) => {
-        const box = sandbox(t);
+        const box = sandbox(t, { name: 'app' });
         const dir = prepare(box);
         t.after(() => {
           // A supervise that hangs instead of failing must not outlive the test.

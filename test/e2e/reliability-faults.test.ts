@@ -7,22 +7,29 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readDocument, readLog, readStatus, ROOT, run, sendControl, SERVICE, SUPERVISE } from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 import {
+  type Box,
   holdsFor,
   isGone,
   launch,
   nextServicePid,
   procStat,
+  readDocument,
+  readLog,
+  readStatus,
   readText,
+  ROOT,
+  run,
   sandbox,
+  sendControl,
+  SERVICE,
   sessionMembers,
-  startService,
   starts,
+  startService,
+  SUPERVISE,
   supervisorsOf,
-  type Box,
-} from '../fixtures/reliability-kit.ts';
+  waitFor,
+} from '../helpers/harness.ts';
 
 const CLOSE_OUTPUT = path.join(ROOT, 'test/fixtures/close-output.mjs');
 
@@ -63,7 +70,7 @@ async function downAndUp(box: Box, pid: number): Promise<number> {
 
 describe('the status directory tampered with while supervise runs', () => {
   test('control removed: supervise makes the FIFO again and obeys the letters written to it', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     fs.rmSync(path.join(box.dir, 'control'));
     await waitFor('control a FIFO again', () => isFifo(path.join(box.dir, 'control')));
@@ -75,7 +82,7 @@ describe('the status directory tampered with while supervise runs', () => {
   });
 
   test('control replaced by a regular file holding "d": supervise obeys it and makes the FIFO again', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     // What `echo d > control` does after someone removed the FIFO, made atomic for the test.
     fs.writeFileSync(path.join(box.root, 'orders'), 'd\n');
@@ -89,7 +96,7 @@ describe('the status directory tampered with while supervise runs', () => {
   });
 
   test('ok removed: supervise makes it again, and the svok test still finds the supervisor', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     fs.rmSync(path.join(box.dir, 'ok'));
     await waitFor('ok a FIFO again, held open', () => isFifo(path.join(box.dir, 'ok')) && svok(box.dir));
@@ -98,7 +105,7 @@ describe('the status directory tampered with while supervise runs', () => {
   });
 
   test('status made read-only, status.json replaced by garbage, then both deleted: each is written again at the next change', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     const status = path.join(box.dir, 'status');
     const statusJson = path.join(box.dir, 'status.json');
@@ -116,7 +123,7 @@ describe('the status directory tampered with while supervise runs', () => {
   });
 
   test('every file of the status directory deleted at once: supervise makes control and ok again, keeps the service, and still refuses a second supervise', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     // What `rm -rf status/app/*` does (lock, lock.d, FIFOs, status, logs, output).
     for (const entry of fs.readdirSync(box.dir)) fs.rmSync(path.join(box.dir, entry), { recursive: true, force: true });
@@ -137,7 +144,7 @@ describe('the status directory tampered with while supervise runs', () => {
 
 describe('supervise.log on a full disk', () => {
   test('on a disk that is really full, supervise keeps restarting the service and obeying control, and writes status again once there is room', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     // A 512 KiB tmpfs under the status directory (the service's own record stays outside it).
     const mountPoint = path.join(box.root, 'status');
     fs.mkdirSync(mountPoint, { mode: 0o700 });
@@ -166,7 +173,7 @@ describe('supervise.log on a full disk', () => {
 
   test('a link planted as supervise.log or supervise.log.wf before the start is refused, and its target left untouched', async (t) => {
     for (const name of ['supervise.log', 'supervise.log.wf']) {
-      const box = sandbox(t);
+      const box = sandbox(t, { name: 'app' });
       fs.mkdirSync(box.dir, { recursive: true, mode: 0o700 });
       const target = path.join(box.root, 'precious');
       fs.writeFileSync(target, 'keep me\n');
@@ -179,7 +186,7 @@ describe('supervise.log on a full disk', () => {
   });
 
   test('with supervise.log replaced by a link to /dev/full while it runs, supervise keeps restarting the service and obeying control', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     for (const name of ['supervise.log', 'supervise.log.wf']) {
       fs.rmSync(path.join(box.dir, name));
@@ -195,7 +202,7 @@ describe('supervise.log on a full disk', () => {
 
 describe('services that misbehave', () => {
   test('a service that closes its stdout and stderr stays supervised, and its next start writes to __stdout again', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const command = `node ${CLOSE_OUTPUT} ${box.root}`;
     const { supervisorPid, servicePid } = await startService(box, command);
     await waitFor('the service closed its output', () => readText(box.serviceLog).includes(`closed ${servicePid}\n`));
@@ -212,7 +219,7 @@ describe('services that misbehave', () => {
   });
 
   test('d then u before kill_timeout: the service that u started is not killed by the sweep meant for the stopped one', async (t) => {
-    const box = sandbox(t, { config: '[global]\nkill_timeout : 2\n' });
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 2\n' });
     const { servicePid } = await startService(box, serviceCommand(box));
     sendControl(box.dir, 'du'); // what `svc restart` amounts to
     const next = await nextServicePid(box, servicePid);
@@ -221,7 +228,7 @@ describe('services that misbehave', () => {
   });
 
   test('a service that forks 100 children and stays up: after d, none of them is left once kill_timeout has passed', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box, 'children 100 stay'));
     await waitFor('100 children started', () => readText(box.serviceLog).includes(`children-started ${servicePid}\n`), { timeoutMs: 30_000 });
     const members = sessionMembers(supervisorPid);
@@ -240,7 +247,7 @@ describe('services that misbehave', () => {
   test('a service that forks 100 children and exits: after d, none of them is left once kill_timeout has passed', async (t) => {
     // A long start throttle (test-only setting) keeps the service down after its exit, so that
     // the `d` surely arrives while the service is gone and only its orphans remain.
-    const box = sandbox(t, { env: { SUPERVISE_TEST_START_THROTTLE_MS: '600000' } });
+    const box = sandbox(t, { name: 'app', env: { SUPERVISE_TEST_START_THROTTLE_MS: '600000' } });
     const { result, supervisorPid } = await launch(box, serviceCommand(box, 'children 100 exit'));
     assert.equal(result.code, 0, result.stderr);
     assert.ok(supervisorPid !== null);
@@ -258,7 +265,7 @@ describe('services that misbehave', () => {
 
 describe('the config file replaced by binary garbage', () => {
   test('r keeps the old configuration with a WARNING: max_tries still gives up after the second crash', async (t) => {
-    const box = sandbox(t, { config: '[global]\nalarm_interval : 60\nmax_tries : 1\nkill_timeout : 1\n' });
+    const box = sandbox(t, { name: 'app', config: '[global]\nalarm_interval : 60\nmax_tries : 1\nkill_timeout : 1\n' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     const garbage = randomBytes(4096);
     garbage[100] = 0;

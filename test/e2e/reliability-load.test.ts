@@ -8,9 +8,19 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { CONTROL_COMMANDS } from '../../src/control/control-commands.ts';
-import { readDocument, readLog, readStatus, sendControl, SERVICE } from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
-import { isGone, launch, residentKiB, sandbox, startService } from '../fixtures/reliability-kit.ts';
+import {
+  isGone,
+  launch,
+  readDocument,
+  readLog,
+  readStatus,
+  residentKiB,
+  sandbox,
+  sendControl,
+  SERVICE,
+  startService,
+  waitFor,
+} from '../helpers/harness.ts';
 
 const MiB = 1024 * 1024;
 const mib = (kib: number) => (kib / 1024).toFixed(1);
@@ -56,7 +66,7 @@ async function flood(fifo: string, total: number, chunk: Buffer, onPause: () => 
 
 describe('supervise under load', () => {
   test('50 MB of garbage and harmless letters written to control, three times over: supervise reads it all with bounded memory and still obeys d', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, `node ${SERVICE} forever ${box.root}`);
     const before = residentKiB(supervisorPid);
     let peak = before;
@@ -104,7 +114,7 @@ describe('supervise under load', () => {
 
   test('a crash loop of 1000 restarts leaves supervise with flat memory', async (t) => {
     // The 1 s start throttle, shortened to 5 ms by the test-only setting, would make this 17 minutes.
-    const box = sandbox(t, { env: { SUPERVISE_TEST_START_THROTTLE_MS: '5' } });
+    const box = sandbox(t, { name: 'app', env: { SUPERVISE_TEST_START_THROTTLE_MS: '5' } });
     const { result, supervisorPid } = await launch(box, 'true');
     assert.equal(result.code, 0, result.stderr);
     assert.ok(supervisorPid !== null);

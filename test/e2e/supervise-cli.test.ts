@@ -3,10 +3,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import '../helpers/processes.ts';
-import { readDocument, readLog, readStatus, run, SERVICE, SUPERVISE } from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
-import { NODE, procStat, RECORD_ARGV, sandbox, startDaemon, starts, supervisorOf, waitForStarts } from './supervise-harness.ts';
+import {
+  NODE,
+  procStat,
+  readDocument,
+  readLog,
+  readStatus,
+  RECORD_ARGV,
+  run,
+  sandbox,
+  SERVICE,
+  startDaemon,
+  starts,
+  SUPERVISE,
+  supervisorOf,
+  waitFor,
+  waitForStarts,
+} from '../helpers/harness.ts';
 
 describe('supervise command line', () => {
   test('-v prints the version on stdout and exits 0', async () => {

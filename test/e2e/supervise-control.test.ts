@@ -5,37 +5,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { isAlive } from '../helpers/processes.ts';
-import {
-  readDocument,
-  readLog,
-  readStatus,
-  run,
-  sendControl,
-  startForeground,
-  waitForDown,
-  waitForServicePid,
-} from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 import {
   exitOf,
   holdsFor,
-  isGone,
+  isAlive,
+  isDead,
   launchDaemon,
   lines,
   NODE,
   procStat,
+  readDocument,
+  readLog,
+  readStatus,
   readText,
   RECORD_SIGNALS,
   residentKiB,
+  run,
+  type Sandbox,
   sandbox,
+  sendControl,
   sendControlWhenRoom,
   signalsSeen,
   startDaemon,
+  startForeground,
+  waitFor,
   waitForDocument,
-  type Sandbox,
+  waitForDown,
+  waitForServicePid,
   writeControl,
-} from './supervise-harness.ts';
+} from '../helpers/harness.ts';
 
 const statusByte = (dir: string, index: number): number | undefined => fs.readFileSync(path.join(dir, 'status'))[index];
 
@@ -80,7 +78,7 @@ describe('u, d and o', () => {
     const next = await waitForServicePid(sb.dir, servicePid, 15_000);
     // The deadline d set (kill_timeout 3 s after it) passes while the new service runs.
     const untilDeadlinePassed = Math.max(0, downAt + 3500 - Date.now());
-    await holdsFor('the new service to keep running past the kill deadline of d', untilDeadlinePassed, () => readStatus(sb.dir)?.pid === next && !isGone(next));
+    await holdsFor('the new service to keep running past the kill deadline of d', untilDeadlinePassed, () => readStatus(sb.dir)?.pid === next && !isDead(next));
     assert.doesNotMatch(readLog(sb.dir, 'supervise.log.wf'), /sent SIGKILL/);
     await ready(signals, next);
   });
@@ -149,7 +147,7 @@ describe('signal letters', () => {
     const { servicePid, signals } = await startRecorder(sb);
     sendControl(sb.dir, 'k');
     const next = await waitForServicePid(sb.dir, servicePid, 15_000);
-    assert.ok(isGone(servicePid));
+    assert.ok(isDead(servicePid));
     await waitForDocument(sb.dir, 'last exit by SIGKILL', (d) => d.last_exit?.signal === 'SIGKILL' && d.pid === next);
     await ready(signals, next);
   });
@@ -217,7 +215,7 @@ describe('x', () => {
     assert.equal(readStatus(sb.dir)?.pid, servicePid);
     assert.deepEqual(signalsSeen(signals, servicePid), ['ready'], 'x sends no signal');
     sendControl(sb.dir, 'k');
-    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+    await waitFor('supervise gone', () => isDead(supervisorPid), { timeoutMs: 15_000 });
     assert.equal(readStatus(sb.dir)?.pid, 0);
     assert.equal(lines(readText(signals)).filter((line) => line.startsWith('ready')).length, 1, 'not restarted');
     assert.match(readLog(sb.dir), /supervise exits with status 0/);
@@ -229,7 +227,7 @@ describe('x', () => {
     sendControl(sb.dir, 'd');
     await waitForDown(sb.dir);
     sendControl(sb.dir, 'x');
-    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+    await waitFor('supervise gone', () => isDead(supervisorPid), { timeoutMs: 15_000 });
   });
 
   test('dx to a foreground supervise stops the service and supervise exits 0', async (t) => {

@@ -5,9 +5,22 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readLog, sendControl, SERVICE, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
-import { isGone, lines, LOG_LINE, NODE, readText, sandbox, startDaemon, waitForDocument, waitForStarts } from './supervise-harness.ts';
+import {
+  isDead,
+  lines,
+  LOG_LINE,
+  NODE,
+  readLog,
+  readText,
+  sandbox,
+  sendControl,
+  SERVICE,
+  startDaemon,
+  waitFor,
+  waitForDocument,
+  waitForServicePid,
+  waitForStarts,
+} from '../helpers/harness.ts';
 
 const mode = (file: string): number => fs.statSync(file).mode & 0o777;
 
@@ -71,7 +84,7 @@ describe('the ok FIFO', () => {
     const { supervisorPid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
     fs.closeSync(openOk(sb.dir));
     process.kill(supervisorPid, 'SIGTERM');
-    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 20_000 });
+    await waitFor('supervise gone', () => isDead(supervisorPid), { timeoutMs: 20_000 });
     // Gone, so that meetbill's svc (which tests `[ -p ok ]`) sees no supervise.
     assert.throws(() => openOk(sb.dir), { code: 'ENOENT' });
   });
@@ -80,8 +93,8 @@ describe('the ok FIFO', () => {
     const sb = sandbox(t);
     const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
     process.kill(supervisorPid, 'SIGKILL');
-    await waitFor('supervise gone', () => isGone(supervisorPid));
-    assert.ok(!isGone(servicePid), 'the service keeps running');
+    await waitFor('supervise gone', () => isDead(supervisorPid));
+    assert.ok(!isDead(servicePid), 'the service keeps running');
     assert.throws(() => openOk(sb.dir), { code: 'ENXIO' });
   });
 });

@@ -4,38 +4,36 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { isAlive } from '../helpers/processes.ts';
-import {
-  readDocument,
-  readLog,
-  readStatus,
-  run,
-  sendControl,
-  SERVICE,
-  startForeground,
-  SUPERVISE,
-  waitForDown,
-  waitForServicePid,
-} from '../helpers/supervise-cli.ts';
-import { waitFor } from '../helpers/wait-for.ts';
 import {
   childrenOf,
   exitOf,
-  isGone,
+  isAlive,
+  isDead,
   launchDaemon,
   lines,
   NODE,
   procStat,
+  readDocument,
+  readLog,
+  readStatus,
   readText,
   RECORD_SIGNALS,
+  run,
+  type Sandbox,
   sandbox,
+  sendControl,
+  SERVICE,
   signalsSeen,
   startDaemon,
+  startForeground,
+  SUPERVISE,
   supervisorOf,
+  waitFor,
   waitForDocument,
+  waitForDown,
+  waitForServicePid,
   waitForStarts,
-  type Sandbox,
-} from './supervise-harness.ts';
+} from '../helpers/harness.ts';
 
 /** A service that records the instant of each start (in ns, by a fast shell) and exits with 3. */
 function crashingShell(sb: Sandbox): { command: string[]; env: NodeJS.ProcessEnv; startsFile: string } {
@@ -155,7 +153,7 @@ describe('stopping the service', () => {
     assert.ok(tookMs >= 900, `the service was killed ${tookMs} ms after d, before kill_timeout (1 s)`);
     const seen = signalsSeen(signals, servicePid);
     assert.ok(seen.includes('SIGTERM') && seen.includes('SIGCONT'), `signals seen: ${seen.join(' ')}`);
-    await waitFor('the service and its children gone', () => [servicePid, ...children].every(isGone));
+    await waitFor('the service and its children gone', () => [servicePid, ...children].every(isDead));
     assert.match(readLog(sb.dir, 'supervise.log.wf'), /^\[WARNING\] .*sent SIGKILL to 3 process\(es\)/m);
   });
 
@@ -166,7 +164,7 @@ describe('stopping the service', () => {
     const children = (await waitFor('3 children', () => (childrenOf(servicePid).length >= 3 ? childrenOf(servicePid) : null))).map(sb.own);
     sendControl(sb.dir, 'd');
     await waitForDown(sb.dir);
-    await waitFor('every child gone', () => children.every(isGone), { timeoutMs: 20_000 });
+    await waitFor('every child gone', () => children.every(isDead), { timeoutMs: 20_000 });
     assert.equal(readStatus(sb.dir)?.want, 'down');
   });
 });
@@ -184,7 +182,7 @@ describe('signals to supervise', () => {
     assert.ok(signalsSeen(signals, servicePid).includes('SIGTERM'));
     assert.equal(readStatus(sb.dir)?.pid, 0);
     assert.equal(readDocument(sb.dir)?.state, 'exited');
-    await waitFor('the service gone', () => isGone(servicePid));
+    await waitFor('the service gone', () => isDead(servicePid));
   });
 
   test('SIGINT to a foreground supervise also stops the service and exits 0', async (t) => {
@@ -206,9 +204,9 @@ describe('signals to supervise', () => {
     const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals, 'exit-on-term']);
     await readyService(signals, servicePid);
     process.kill(supervisorPid, 'SIGTERM');
-    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 20_000 });
+    await waitFor('supervise gone', () => isDead(supervisorPid), { timeoutMs: 20_000 });
     assert.ok(signalsSeen(signals, servicePid).includes('SIGTERM'));
-    assert.ok(isGone(servicePid));
+    assert.ok(isDead(servicePid));
     assert.equal(readStatus(sb.dir)?.pid, 0);
     assert.match(readLog(sb.dir), /supervise exits with status 0/);
   });
@@ -222,7 +220,7 @@ describe('signals to supervise', () => {
     child.kill('SIGTERM');
     const { code } = await withDeadline('supervise to exit', exitOf(child));
     assert.equal(code, 0);
-    assert.ok(isGone(servicePid));
+    assert.ok(isDead(servicePid));
     assert.equal(readStatus(sb.dir)?.pid, 0);
   });
 

@@ -6,10 +6,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { encodeStatus } from '../../src/status/status-codec.ts';
-import { isAlive } from '../helpers/processes.ts';
-import { readDocument, run, SERVICE, startSupervise, SVC, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  isAlive,
+  makeTempDir,
+  readDocument,
+  removeTempDir,
+  run,
+  SERVICE,
+  startSupervise,
+  SVC,
+  waitFor,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 let tmp: string;
 const svc = (...args: string[]) => run(SVC, args, { cwd: tmp, timeoutMs: 10_000 });

@@ -3,10 +3,21 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isAlive } from '../helpers/processes.ts';
-import { readDocument, readStatus, run, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  isAlive,
+  makeTempDir,
+  readDocument,
+  readStatus,
+  removeTempDir,
+  run,
+  SERVICE,
+  serviceEvents,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  waitFor,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 let tmp: string;
 let dir: string;
@@ -95,6 +106,24 @@ describe('svc reconf', () => {
     assert.equal(result.code, 9);
     assert.match(result.stderr, /the old configuration is kept/);
     assert.match(result.stderr, /svc: error: supervise did not reload the configuration of "queue"/);
+  });
+
+  test('says plainly that the outcome is unknown when status.json does not report reloads (supervise before 1.1)', async () => {
+    await supervise();
+    const document = readDocument(dir);
+    assert.ok(document !== null);
+    // Hold supervise still and give its status.json the shape an older version wrote.
+    process.kill(document.supervisor_pid, 'SIGSTOP');
+    try {
+      const { config: _config, ...older } = document;
+      fs.writeFileSync(path.join(dir, 'status.json.old'), JSON.stringify(older));
+      fs.renameSync(path.join(dir, 'status.json.old'), path.join(dir, 'status.json'));
+      const result = await svc(dir, 'reconf');
+      assert.equal(result.code, 0, result.stderr);
+      assert.match(result.stdout, /^Reload of "queue" requested; this supervise does not say in status\.json whether a reload worked/);
+    } finally {
+      process.kill(document.supervisor_pid, 'SIGCONT');
+    }
   });
 
   test('reports with exit 9 that a supervise run with a restart hook reads no config file', async () => {

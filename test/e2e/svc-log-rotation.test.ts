@@ -5,10 +5,18 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { track } from '../helpers/processes.ts';
-import { readDocument, ROOT, startSupervise, stopSupervisor, SVC, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  makeTempDir,
+  readDocument,
+  removeTempDir,
+  ROOT,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  track,
+  waitFor,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 const COUNTER = path.join(ROOT, 'test/fixtures/counter.mjs');
 

@@ -5,10 +5,19 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { track } from '../helpers/processes.ts';
-import { readDocument, run, SERVICE, startSupervise, stopSupervisor, SVC, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  makeTempDir,
+  readDocument,
+  removeTempDir,
+  run,
+  SERVICE,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  track,
+  waitFor,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 let tmp: string;
 let dir: string;

@@ -7,9 +7,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import { encodeStatus, encodeStatusDocument, type StatusDocument } from '../../src/status/status-codec.ts';
-import { track } from '../helpers/processes.ts';
-import { ROOT, run, SVC } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
+import { makeTempDir, removeTempDir, ROOT, run, SVC, track } from '../helpers/harness.ts';
 
 /** A status directory as a supervise that ended on `x` leaves it: no supervisor needed. */
 function writeStatusDir(dir: string, name: string, command: string[] = ['app']): void {

@@ -5,10 +5,25 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { isAlive, track } from '../helpers/processes.ts';
-import { readDocument, readStatus, ROOT, run, sendControl, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForDown, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  isAlive,
+  makeTempDir,
+  readDocument,
+  readStatus,
+  removeTempDir,
+  ROOT,
+  run,
+  sendControl,
+  SERVICE,
+  serviceEvents,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  track,
+  waitFor,
+  waitForDown,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 const RECORD_ARGS = path.join(ROOT, 'test/fixtures/record-args.mjs');
 

@@ -3,10 +3,26 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { isAlive, track } from '../helpers/processes.ts';
-import { readDocument, readStatus, run, sendControl, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForDown, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  holdsFor,
+  isAlive,
+  makeTempDir,
+  readDocument,
+  readStatus,
+  removeTempDir,
+  run,
+  type RunResult,
+  sendControl,
+  SERVICE,
+  serviceEvents,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  track,
+  waitFor,
+  waitForDown,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 
 let tmp: string;
 let dir: string;
@@ -117,6 +133,26 @@ describe('svc start', () => {
     const result = await svc(dir, 'start');
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, new RegExp(`is running \\(pid ${pid}\\); supervise now restarts it`));
+    assert.equal(readStatus(dir)?.want, 'up');
+  });
+
+  test('of a service that runs once returns only once status shows it wanted up', async () => {
+    const pid = await supervise('forever');
+    sendControl(dir, 'o');
+    await waitFor('want once', () => readStatus(dir)?.want === 'once');
+    // A stopped supervise cannot take the `u` up: svc must still be waiting for status to show it.
+    const supervisor = readDocument(dir)?.supervisor_pid ?? 0;
+    process.kill(supervisor, 'SIGSTOP');
+    let result: RunResult | null = null;
+    const running = svc(dir, 'start').then((done) => (result = done));
+    try {
+      await holdsFor('svc start to wait while supervise cannot answer', 1000, () => result === null);
+    } finally {
+      process.kill(supervisor, 'SIGCONT');
+    }
+    const done = await running;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, new RegExp(`is running \\(pid ${pid}\\); supervise now restarts it`));
     assert.equal(readStatus(dir)?.want, 'up');
   });
 

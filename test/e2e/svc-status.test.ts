@@ -4,10 +4,23 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { track } from '../helpers/processes.ts';
-import { readDocument, readStatus, run, sendControl, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForDown, waitForServicePid } from '../helpers/supervise-cli.ts';
-import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import {
+  makeTempDir,
+  readDocument,
+  readStatus,
+  removeTempDir,
+  run,
+  sendControl,
+  SERVICE,
+  serviceEvents,
+  startSupervise,
+  stopSupervisor,
+  SVC,
+  track,
+  waitFor,
+  waitForDown,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 import { decodeStatus } from '../../src/status/status-codec.ts';
 
 let tmp: string;

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
-import { readDocument, readLog, readStatus, ROOT, sendControl, startSupervise, stopSupervisor, waitForServicePid } from './supervise-cli.ts';
+import { readDocument, readLog, readStatus, ROOT, sendControl, startSupervise, stopSupervisor, waitForServicePid } from './harness.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
 

@@ -1,5 +1,8 @@
 // svc's exit statuses. 1–7 are meetbill's `svc` script's, for the same situations, so that scripts
-// testing them keep working; 8 and 9 are new (docs/svc.md).
+// testing them keep working; 8 and 9 are new (docs/svc.md). The core says how a command ended
+// (SvcStatus); this table is the only place that turns it into a number.
+import type { StopSignal, SvcStatus } from '../svc/svc-command.ts';
+
 export const SVC_EXIT = {
   ok: 0,
   /** Bad arguments (meetbill: fewer than two arguments). */
@@ -20,10 +23,10 @@ export const SVC_EXIT = {
   timedOut: 8,
   /** New: supervise answered, but the change failed (the service exited at once, reload refused). */
   failed: 9,
-} as const;
+} as const satisfies Record<SvcStatus | 'usage', number>;
 
 /** Exit status after an interruption: 128 + the signal number, as a shell reports it. */
-export const INTERRUPTED_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM' | 'SIGHUP', number>> = {
+export const INTERRUPTED_EXIT: Readonly<Record<StopSignal, number>> = {
   SIGHUP: 129,
   SIGINT: 130,
   SIGTERM: 143,

@@ -1,6 +1,6 @@
 // Maps svc's argv to a request. meetbill's positional form `svc DIR COMMAND [ARG]` and the table
 // form `svc status DIR...` share one small hand parser: options may stand anywhere before `--`.
-import type { LogOptions } from './command-log.ts';
+import type { LogOptions } from '../svc/command-log.ts';
 
 export const DEFAULT_TIMEOUT_S = 30;
 
