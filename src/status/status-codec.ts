@@ -104,10 +104,11 @@ export interface StatusDocument {
   last_exit: LastExit | null;
   /**
    * The configuration in force: `generation` counts successful loads (1 at start, +1 for each
-   * `r` that loaded the file), `error` says why the last `r` failed (null when it did not).
+   * `r` that loaded the file), `error` says why the last `r` failed (null when it did not),
+   * `attempts` counts the `r` answered (loaded or not).
    * Absent in documents written before 1.1.
    */
-  config?: { generation: number; loaded_at: string; error: string | null };
+  config?: { generation: number; loaded_at: string; error: string | null; attempts?: number };
   /** SPEC §14–§16 (absent before 1.1): whether the service is ready, since when, what it says. */
   ready?: boolean;
   ready_at?: string | null;

@@ -47,7 +47,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       tries_in_window: s.window.exits,
       coredumps_in_window: s.window.coredumps,
       last_exit: s.lastExit,
-      config: { generation: s.config.generation, loaded_at: new Date(s.config.loadedAtWall).toISOString(), error: s.config.error },
+      config: { generation: s.config.generation, loaded_at: new Date(s.config.loadedAtWall).toISOString(), error: s.config.error, attempts: s.config.attempts },
       ready: ready !== null,
       ready_at: ready === null ? null : new Date(ready.atWall).toISOString(),
       status_text: s.statusText,

@@ -140,7 +140,7 @@ export interface SupervisorState {
   /** -r mode: the hook is running (the restart waits for it); exits counted for its argument. */
   hook: { running: boolean; count: number; lastExitMono: number | null };
   /** Config reloads (`r`): how many succeeded, and why the last one failed (null: it did not). */
-  config: { generation: number; loadedAtWall: number; error: string | null };
+  config: { generation: number; loadedAtWall: number; error: string | null; attempts: number };
   /** Failed starts in a row (exited, could not start, or timed out before ready; SPEC §14). */
   failedStarts: number;
   /** start_retries failed starts in a row: supervise stopped trying until `u` (state `failed`). */
@@ -223,7 +223,7 @@ export function initialState(now: Instant): SupervisorState {
     restarts: 0,
     lastExit: null,
     hook: { running: false, count: 0, lastExitMono: null },
-    config: { generation: 1, loadedAtWall: now.wall, error: null },
+    config: { generation: 1, loadedAtWall: now.wall, error: null, attempts: 0 },
     failedStarts: 0,
     failed: false,
     statusText: null,

@@ -92,9 +92,9 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
       return done.want === 'up' && pidOf(done.run) === 0 && !done.exitWhenDown ? startOrWait(done, now, context, effects) : done;
     }
     case 'configLoaded':
-      if (event.error === null) return { ...s, config: { generation: s.config.generation + 1, loadedAtWall: now.wall, error: null } };
+      if (event.error === null) return { ...s, config: { generation: s.config.generation + 1, loadedAtWall: now.wall, error: null, attempts: s.config.attempts + 1 } };
       effects.push({ type: 'log', level: 'WARNING', text: `${event.error}; the old configuration is kept` });
-      return { ...s, config: { ...s.config, error: event.error } };
+      return { ...s, config: { ...s.config, error: event.error, attempts: s.config.attempts + 1 } };
     case 'looked':
       return looked(s, event.pids, now, context, effects);
     case 'notify':
@@ -567,9 +567,16 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
       return { ...s, alarmsSilenced: false };
     case 'graceful':
       return gracefulReload(s, now, context, effects);
-    case 'reload':
-      effects.push(context.hook === null ? { type: 'reloadConfig' } : { type: 'log', level: 'WARNING', text: 'reload (r) ignored: with -r no config file is read' });
-      return s;
+    case 'reload': {
+      if (context.hook === null) {
+        effects.push({ type: 'reloadConfig' });
+        return s;
+      }
+      // status.json says so too, so that `svc reconf` answers at once.
+      const text = 'reload (r) ignored: with -r no config file is read';
+      effects.push({ type: 'log', level: 'WARNING', text });
+      return { ...s, config: { ...s.config, error: text, attempts: s.config.attempts + 1 } };
+    }
   }
 }
 

@@ -60,6 +60,10 @@ export async function reconfCommand(dir: string, { say, signal, timeoutMs }: Svc
 function answerTo(before: Config, now: Config | undefined): { loaded: true } | { loaded: false; error: string } | null {
   if (now === undefined) return null;
   if (now.generation > before.generation) return { loaded: true };
+  // A supervise that counts its answers: a failure repeated with the same error is an answer too.
+  if (now.attempts !== undefined && before.attempts !== undefined && now.attempts > before.attempts) {
+    return now.error === null ? { loaded: true } : { loaded: false, error: now.error };
+  }
   if (now.error !== null && now.error !== before.error) return { loaded: false, error: now.error };
   return null;
 }

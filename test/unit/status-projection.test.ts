@@ -70,7 +70,7 @@ describe('statusOf: status.json', () => {
       restarts: 3,
       window: { exits: 2, coredumps: 1 },
       lastExit: { code: null, signal: 'SIGSEGV', coredump: true, at: '2023-11-14T22:13:19.000Z', uptime_s: 1.5 },
-      config: { generation: 4, loadedAtWall: T0.wall + 1000, error: 'supervise.conf line 2: max_tries: expected a number, found "x"' },
+      config: { generation: 4, loadedAtWall: T0.wall + 1000, error: 'supervise.conf line 2: max_tries: expected a number, found "x"', attempts: 3 },
     };
     assert.deepEqual(statusOf(state, FACTS).document, {
       name: 'redis',
@@ -87,7 +87,7 @@ describe('statusOf: status.json', () => {
       tries_in_window: 2,
       coredumps_in_window: 1,
       last_exit: { code: null, signal: 'SIGSEGV', coredump: true, at: '2023-11-14T22:13:19.000Z', uptime_s: 1.5 },
-      config: { generation: 4, loaded_at: '2023-11-14T22:13:21.005Z', error: 'supervise.conf line 2: max_tries: expected a number, found "x"' },
+      config: { generation: 4, loaded_at: '2023-11-14T22:13:21.005Z', error: 'supervise.conf line 2: max_tries: expected a number, found "x"', attempts: 3 },
       ready: true,
       ready_at: '2023-11-14T22:13:20.005Z',
       status_text: null,
@@ -115,7 +115,7 @@ describe('statusOf: status.json', () => {
   });
 
   test('the first configuration is generation 1, loaded at start, without an error', () => {
-    assert.deepEqual(statusOf(DOWN, FACTS).document.config, { generation: 1, loaded_at: '2023-11-14T22:13:20.005Z', error: null });
+    assert.deepEqual(statusOf(DOWN, FACTS).document.config, { generation: 1, loaded_at: '2023-11-14T22:13:20.005Z', error: null, attempts: 0 });
   });
 
   test('the command in the document is a copy: changing it does not change the facts', () => {

@@ -1095,7 +1095,7 @@ describe('configLoaded, after r', () => {
       assert.equal(machine.state.config.error, c.error);
       const lastSuccess = c.results.lastIndexOf(null);
       const loadedAt = lastSuccess === -1 ? at(0).wall : at(100 * (lastSuccess + 1)).wall;
-      assert.deepEqual(machine.status.document.config, { generation: c.generation, loaded_at: new Date(loadedAt).toISOString(), error: c.error });
+      assert.deepEqual(machine.status.document.config, { generation: c.generation, loaded_at: new Date(loadedAt).toISOString(), error: c.error, attempts: c.results.length });
       assert.equal(machine.pid, SERVICE_PID);
     });
   }
