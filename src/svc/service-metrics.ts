@@ -40,7 +40,7 @@ const DEFINITIONS: readonly Definition[] = [
   },
   {
     name: 'supervise_service_ready',
-    help: 'Whether the service is ready (1) or not (0): status.json ready where supervise reports readiness, else state up.',
+    help: 'Whether the service is ready and not paused (1) or not (0): status.json ready where supervise reports readiness, else state up.',
     type: 'gauge',
     value: (row) => (row.bytes === null ? null : serviceReady(row) ? 1 : 0),
   },
@@ -137,13 +137,14 @@ function serviceUp(row: StatusRow): boolean {
   return row.supervisorAlive && row.bytes !== null && row.bytes.pid !== 0;
 }
 
+/** Ready and serving: status.json's `ready` (SPEC §14), and not paused (a stopped process serves nobody). */
 function serviceReady(row: StatusRow): boolean {
-  if (!serviceUp(row)) return false;
+  if (!serviceUp(row) || (row.bytes?.paused ?? false)) return false;
   const ready = later(row)?.ready;
   if (typeof ready === 'boolean') return ready;
-  // No readiness in status.json yet (SPEC §14 comes later): ready is running and not paused.
+  // A supervise before 1.1 reports no readiness: ready is running and not paused.
   if (row.document !== null) return row.document.state === 'up';
-  return !(row.bytes?.paused ?? false);
+  return true;
 }
 
 function lastExitCode(row: StatusRow): number | null {

@@ -83,13 +83,13 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     assert.match(alert?.annotations.summary ?? '', /\[Alarm: .+\] Service crashy exited!$/);
     assert.match(alert?.annotations.description ?? '', /^exit code: 1\n/);
     // Alertmanager may list the alert before supervise has logged the answer: wait for the line.
-    await waitFor('the alert logged', () => /alertmanager sent: SuperviseServiceExited to http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
+    await waitFor('the alert logged', () => /alertmanager sent: SuperviseServiceExited to http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
 
     // Executable again: the next try starts it, and it stays up; the alert is resolved.
     fs.chmodSync(script, 0o755);
     track(await waitForServicePid(dirOf('crashy')));
     await waitFor('the alert resolved', async () => (await alertsOf('crashy')).length === 0);
-    await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseServiceExited of crashy at http:\/\/ops:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
+    await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseServiceExited of crashy at http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
     assertNoPasswordLogged('crashy');
   });
 

@@ -73,8 +73,8 @@ describe('the status directory tampered with while supervise runs', () => {
     const box = sandbox(t, { name: 'app' });
     const { supervisorPid, servicePid } = await startService(box, serviceCommand(box));
     fs.rmSync(path.join(box.dir, 'control'));
-    await waitFor('control a FIFO again', () => isFifo(path.join(box.dir, 'control')));
-    assert.match(readLog(box.dir, 'supervise.log.wf'), /control was removed: made the FIFO again/);
+    // The FIFO is made before the line saying so is written: wait for both.
+    await waitFor('control a FIFO again, and said so', () => isFifo(path.join(box.dir, 'control')) && /control was removed: made the FIFO again/.test(readLog(box.dir, 'supervise.log.wf')));
     const next = await downAndUp(box, servicePid);
     assert.ok(!isGone(supervisorPid));
     assert.ok(readText(box.serviceLog).includes(`term ${servicePid}\n`), 'd reached the service');

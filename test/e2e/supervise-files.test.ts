@@ -101,7 +101,7 @@ describe('the ok FIFO', () => {
 
 describe('supervise.log rotation', () => {
   test('at supervise_log_max_bytes the log is rotated to supervise.log.1 without splitting or losing a line', async (t) => {
-    const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nsupervise_log_max_bytes : 2000\n' });
+    const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nsupervise_log_max_bytes : 8000\n' });
     await startDaemon(sb, [NODE, SERVICE, 'forever']);
     const log = path.join(sb.dir, 'supervise.log');
     const rotated = `${log}.1`;
@@ -113,13 +113,13 @@ describe('supervise.log rotation', () => {
       assert.ok(reloads < 40, 'supervise.log was never rotated');
       sendControl(sb.dir, 'r');
       reloads += 1;
-      await waitFor(`reload ${reloads} logged`, () => count(/Finished loading configurations/) === reloads + 1 && count(/  supervise_log_max_bytes: 2000$/) === reloads + 1);
+      await waitFor(`reload ${reloads} logged`, () => count(/Finished loading configurations/) === reloads + 1 && count(/  supervise_log_max_bytes: 8000$/) === reloads + 1);
     }
     assert.ok(reloads >= 1);
     for (const file of [rotated, log]) {
       const text = readText(file);
       assert.ok(text === '' || text.endsWith('\n'), `${path.basename(file)} ends with a whole line`);
-      assert.ok(Buffer.byteLength(text) <= 2000, `${path.basename(file)} is ${Buffer.byteLength(text)} bytes`);
+      assert.ok(Buffer.byteLength(text) <= 8000, `${path.basename(file)} is ${Buffer.byteLength(text)} bytes`);
       for (const line of lines(text)) assert.match(line, LOG_LINE, `${path.basename(file)}: ${line}`);
     }
     // Every reload logs one header and one line per key: all of them are in the two files.
