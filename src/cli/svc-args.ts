@@ -4,7 +4,7 @@ import type { LogOptions } from '../svc/command-log.ts';
 
 export const DEFAULT_TIMEOUT_S = 30;
 
-export type DirCommand = 'start' | 'stop' | 'restart' | 'reconf' | 'exit' | 'status';
+export type DirCommand = 'start' | 'stop' | 'restart' | 'reconf' | 'exit' | 'status' | 'wait';
 
 export type SvcRequest =
   | { kind: 'help' }
@@ -16,8 +16,8 @@ export type SvcRequest =
   | { kind: 'log'; dir: string; options: LogOptions }
   | { kind: 'metrics'; dirs: string[]; output: string | null };
 
-const DIR_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'status', 'alarm', 'log']);
-const WAITING_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'alarm']);
+const DIR_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'status', 'alarm', 'log', 'wait']);
+const WAITING_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'alarm', 'wait']);
 
 interface Flags {
   help: boolean;
@@ -54,7 +54,7 @@ function splitFlags(argv: readonly string[]): { flags: Flags; words: string[] } 
     else if (word === '-n' || word === '--lines') flags.lines = valueOf(i++, word);
     else if (word.startsWith('--lines=')) flags.lines = word.slice('--lines='.length);
     else if (/^-n.+/.test(word)) flags.lines = word.slice(2);
-    else if (word === '--timeout') flags.timeout = valueOf(i++, word);
+    else if (word === '--timeout' || word === '-t') flags.timeout = valueOf(i++, word);
     else if (word.startsWith('--timeout=')) flags.timeout = word.slice('--timeout='.length);
     else if (word === '-o' || word === '--output') flags.output = valueOf(i++, word);
     else if (word.startsWith('--output=')) flags.output = word.slice('--output='.length);

@@ -31,3 +31,6 @@ export const INTERRUPTED_EXIT: Readonly<Record<StopSignal, number>> = {
   SIGINT: 130,
   SIGTERM: 143,
 };
+
+/** `svc DIR wait` (SPEC §14): not ready before the deadline, or will not become ready. */
+export const WAIT_NOT_READY_EXIT = 1;

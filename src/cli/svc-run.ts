@@ -5,6 +5,7 @@ import { exitCommand } from '../svc/command-exit.ts';
 import { logCommand } from '../svc/command-log.ts';
 import { metricsCommand } from '../svc/command-metrics.ts';
 import { reconfCommand } from '../svc/command-reconf.ts';
+import { waitCommand } from '../svc/command-wait.ts';
 import { restartCommand } from '../svc/command-restart.ts';
 import { startCommand } from '../svc/command-start.ts';
 import { statusCommand } from '../svc/command-status.ts';
@@ -13,7 +14,7 @@ import { stopCommand } from '../svc/command-stop.ts';
 import type { FollowSink } from '../svc/log-follow.ts';
 import type { DirCommand, SvcRequest } from './svc-args.ts';
 import { Interrupted, SvcError, type SvcContext, type SvcStatus } from '../svc/svc-command.ts';
-import { INTERRUPTED_EXIT, SVC_EXIT } from './svc-exit-codes.ts';
+import { INTERRUPTED_EXIT, SVC_EXIT, WAIT_NOT_READY_EXIT } from './svc-exit-codes.ts';
 import { SVC_USAGE } from './svc-usage.ts';
 import { svcLine, svcMessage, type SvcFact } from '../text/svc-messages.ts';
 
@@ -24,6 +25,7 @@ const DIR_COMMANDS: Record<DirCommand, (dir: string, context: SvcContext) => Pro
   reconf: reconfCommand,
   exit: exitCommand,
   status: statusCommand,
+  wait: waitCommand,
 };
 
 export interface SvcIo {
@@ -52,8 +54,12 @@ export async function runSvc(request: SvcRequest, io: SvcIo): Promise<number> {
       case 'usageError':
         output.err(`svc: usage error: ${request.message}\n\n${SVC_USAGE.trimEnd()}`);
         return SVC_EXIT.usage;
-      case 'dir':
-        return SVC_EXIT[await DIR_COMMANDS[request.command](request.dir, context(request.timeoutMs))];
+      case 'dir': {
+        const status = await DIR_COMMANDS[request.command](request.dir, context(request.timeoutMs));
+        // SPEC §14: `wait` answers 1 when the service is not ready in time or cannot become so.
+        if (request.command === 'wait' && (status === 'timedOut' || status === 'failed')) return WAIT_NOT_READY_EXIT;
+        return SVC_EXIT[status];
+      }
       case 'alarm':
         return SVC_EXIT[await alarmCommand(request.dir, request.setting, context(request.timeoutMs))];
       case 'statusTable':

@@ -1,6 +1,7 @@
 // The usage text, printed by -h (stdout) and after a usage error (stderr).
 export const SVC_USAGE = `Usage: svc STATUS_DIR COMMAND [--timeout SECONDS]
    or: svc STATUS_DIR alarm on|off [--timeout SECONDS]
+   or: svc STATUS_DIR wait [-t SECONDS]
    or: svc STATUS_DIR log [-f] [--stderr] [-n N]
    or: svc status STATUS_DIR... [--json]
    or: svc metrics STATUS_DIR... [--output FILE]
@@ -8,7 +9,7 @@ export const SVC_USAGE = `Usage: svc STATUS_DIR COMMAND [--timeout SECONDS]
 
 Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
 
-  start      want the service up; wait until it runs
+  start      want the service up; wait until it runs (until it is ready, with a readiness source)
   stop       want it down; wait until supervise has stopped it (TERM, then SIGKILL after kill_timeout)
   restart    a new process for a running service: not counted towards max_tries, no alarm
   status     pid, start time, alarm, state, uptime, restarts, last exit
@@ -16,11 +17,12 @@ Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
   exit       stop the service and its supervise
   alarm      turn alarms on or off
   log        print the service's __stdout (--stderr: __stderr); -f follows it, -n N prints the last N lines
+  wait       wait until the service is ready (exit 0), or 1 when it is not in time or cannot be
 
   svc status DIR... shows many directories as one table (--json: their status.json documents).
   svc metrics DIR... prints them in the Prometheus text format; --output FILE replaces FILE
              atomically instead (for node_exporter's textfile collector, see docs/fleet.md).
-  --timeout  how long to wait for the change to show in STATUS_DIR/status (default 30 s)
+  --timeout  (-t) how long to wait for the change to show in STATUS_DIR/status (default 30 s)
 
 Exit status: 0 done; 1 bad arguments; 2 not a directory; 3 cannot enter it; 4 supervise not
 running (or no permission); 5 status missing; 6 control missing, or start when already started;

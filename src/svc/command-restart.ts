@@ -8,6 +8,7 @@ import { sendLetters } from './control-sender.ts';
 import { openTarget } from './status-dir-check.ts';
 import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { Deadline, waitForStatus } from './wait-for-status.ts';
+import { readyPid } from './command-wait.ts';
 
 export async function restartCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
@@ -21,7 +22,11 @@ export async function restartCommand(dir: string, { say, signal, timeoutMs }: Sv
   await sendLetters(paths, ['d', 'u'], dir);
   const outcome = await waitForStatus(
     paths,
-    (seen) => (seen.bytes !== null && seen.bytes.pid !== 0 && seen.bytes.pid !== oldPid ? seen.bytes.pid : null),
+    // A new process, and ready when supervise reports readiness (SPEC §14).
+    (seen) => {
+      const pid = readyPid(seen);
+      return pid !== null && pid !== oldPid ? pid : null;
+    },
     Deadline.in(timeoutMs),
     signal,
   );

@@ -6,6 +6,7 @@ import { sendLetters } from './control-sender.ts';
 import { openTarget } from './status-dir-check.ts';
 import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { Deadline, waitForStatus } from './wait-for-status.ts';
+import { readyPid } from './command-wait.ts';
 
 export async function startCommand(dir: string, { say, signal, timeoutMs }: SvcContext): Promise<SvcStatus> {
   const target = openTarget(dir, true);
@@ -38,9 +39,13 @@ export async function startCommand(dir: string, { say, signal, timeoutMs }: SvcC
   const outcome = await waitForStatus(
     target.paths,
     (seen): { pid: number } | { exit: LastExit } | null => {
-      if (seen.bytes !== null && seen.bytes.pid !== 0) return { pid: seen.bytes.pid };
-      // Up and gone again between two looks: status.json records the exit.
+      // Running, and ready when supervise reports readiness (SPEC §14).
+      const pid = readyPid(seen);
+      if (pid !== null) return { pid };
+      // Up and gone again between two looks: status.json records the exit (start_retries may
+      // have given up meanwhile: state failed).
       const exit = seen.document?.last_exit ?? null;
+      if (exit !== null && seen.document?.state === 'failed') return { exit };
       if (exit !== null && exit.at !== exitBefore && seen.document?.want === 'up') return { exit };
       return null;
     },

@@ -45,7 +45,7 @@ function whyNoSupervisor(liveness: Exclude<Liveness, 'alive'>, { document }: Sta
   return 'no supervisor (died)';
 }
 
-export const TABLE_HEADER = ['NAME', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'ALARM', 'LAST EXIT'] as const;
+export const TABLE_HEADER = ['NAME', 'PID', 'STATE', 'UPTIME', 'RESTARTS', 'ALARM', 'LAST EXIT', 'HEALTH', 'NOTE'] as const;
 
 /**
  * The cells of a row, control characters escaped (a name may hold a newline; --json keeps it
@@ -61,18 +61,30 @@ function rawCells(row: StatusRow, nowMs: number): string[] {
   if (row.problem !== null || bytes === null) {
     const restarts = document === null ? '-' : String(document.restarts);
     const lastExit = document === null ? '-' : briefLastExit(document.last_exit, nowMs);
-    return [row.name, '-', row.problem ?? 'no status', '-', restarts, '-', lastExit];
+    return [row.name, '-', row.problem ?? 'no status', '-', restarts, '-', lastExit, '-', ''];
   }
   const uptime = uptimeSeconds(bytes, document, nowMs);
   return [
     row.name,
     bytes.pid === 0 ? '-' : String(bytes.pid),
-    stateOf(bytes, document),
+    stateCell(stateOf(bytes, document), document, nowMs),
     uptime === null ? '-' : briefDuration(uptime),
     document === null ? '-' : String(document.restarts),
     bytes.alarmsSilenced ? 'off' : 'on',
     document === null ? '-' : briefLastExit(document.last_exit, nowMs),
+    document?.health ?? '-',
+    document?.status_text ?? '',
   ];
+}
+
+/** The state, with what it waits for: `backoff 2.5s` (the next start), `failed (3 starts)`. */
+function stateCell(state: string, document: StatusDocument | null, nowMs: number): string {
+  if (state === 'backoff' && typeof document?.next_start_at === 'string') {
+    const waitS = Math.max(0, (Date.parse(document.next_start_at) - nowMs) / 1000);
+    return `backoff ${waitS < 10 ? waitS.toFixed(1) : Math.round(waitS)}s`;
+  }
+  if (state === 'failed' && typeof document?.failed_starts === 'number') return `failed (${document.failed_starts} starts)`;
+  return state;
 }
 
 /** What `--json` prints for a row: the status.json document plus where it came from. */

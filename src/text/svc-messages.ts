@@ -32,6 +32,10 @@ export type SvcFact =
   | { kind: 'alreadyStarted'; name: string; pid: number }
   | { kind: 'keptUp'; name: string; pid: number }
   | { kind: 'starting'; name: string }
+  // wait
+  | { kind: 'ready'; name: string; pid: number }
+  | { kind: 'notReady'; name: string; dir: string; state: string }
+  | { kind: 'readyTimedOut'; name: string; dir: string; timeoutMs: number; state: string }
   | { kind: 'started'; name: string; pid: number }
   | { kind: 'didNotStayUp'; name: string; dir: string; exit: ExitStatus }
   | { kind: 'startTimedOut'; name: string; dir: string; timeoutMs: number; state: string }
@@ -129,6 +133,12 @@ function wordsOf(fact: SvcFact): [Channel, string] {
       return ['out', `Start service "${fact.name}"...`];
     case 'started':
       return ['out', `Start service "${fact.name}" successfully (pid ${fact.pid}).`];
+    case 'ready':
+      return ['out', `service "${fact.name}" is ready (pid ${fact.pid})`];
+    case 'notReady':
+      return ['error', `service "${fact.name}" will not become ready: state ${fact.state} (see ${fact.dir}/supervise.log.wf)`];
+    case 'readyTimedOut':
+      return ['error', `service "${fact.name}" was not ready within ${fact.timeoutMs / 1000}s (state ${fact.state})`];
     case 'didNotStayUp':
       return [
         'error',

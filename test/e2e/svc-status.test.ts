@@ -111,7 +111,7 @@ test('svc status DIR... shows one table row per directory, dead and missing ones
   const result = await svc('status', dirOf('up'), dirOf('down'), dirOf('dead'), dirOf('exited'), path.join(tmp, 'status', 'nowhere'));
   assert.equal(result.code, 0, result.stderr);
   const [header, ...rows] = result.stdout.trimEnd().split('\n');
-  assert.match(header ?? '', /^NAME\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+ALARM\s+LAST EXIT$/);
+  assert.match(header ?? '', /^NAME\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+ALARM\s+LAST EXIT\s+HEALTH\s+NOTE$/);
   const cells = rows.map((row) => row.split(/\s{2,}/));
   assert.deepEqual(cells[0]?.slice(0, 3), ['up', String(upPid), 'up']);
   assert.match(cells[0]?.[3] ?? '', /^\d+s$/);

@@ -1,0 +1,84 @@
+// Part two as a user sees it through the built commands (SPEC §14, §16, Part two preamble):
+// `svc wait`, `svc start` and `svc restart` waiting for readiness, the state and health in
+// `svc status`, a config whose keys cannot work together refused at start-up.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { readDocument, run, sendControl, SVC } from '../helpers/supervise-cli.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+import { isGone, launch, readText, sandbox } from '../fixtures/reliability-kit.ts';
+
+/** Says ready on fd 3 after `delay` seconds. */
+const readyAfter = (delay: number) => `sh -c 'sleep ${delay}; echo >&3; exec sleep 1000'`;
+
+describe('readiness through svc', () => {
+  test('svc wait returns 0 once the service says ready, and svc restart waits for the new copy to be ready', async (t) => {
+    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nnotify_fd : 3\n' });
+    const { result, supervisorPid } = await launch(box, readyAfter(0.5));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readDocument(box.dir)?.state, 'starting');
+    const waited = await run(SVC, [box.dir, 'wait', '-t', '20'], { cwd: box.root });
+    assert.equal(waited.code, 0, waited.stderr);
+    assert.match(waited.stdout, /service "app" is ready \(pid \d+\)/);
+    assert.equal(readDocument(box.dir)?.ready, true);
+
+    const restarted = await run(SVC, [box.dir, 'restart'], { cwd: box.root });
+    assert.equal(restarted.code, 0, restarted.stderr);
+    const after = readDocument(box.dir);
+    assert.equal(after?.ready, true, 'restart returned only once the new copy was ready');
+    assert.equal(after?.state, 'up');
+
+    const table = await run(SVC, ['status', box.dir], { cwd: box.root });
+    assert.match(table.stdout, /^NAME\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+ALARM\s+LAST EXIT\s+HEALTH\s+NOTE$/m);
+    assert.match(table.stdout, /\bup\b/);
+    sendControl(box.dir, 'dx');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
+
+  test('svc wait returns 1 when the service can never be ready (start_retries gave up: state failed)', async (t) => {
+    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nnotify_fd : 3\nstart_timeout : 300ms\nstart_retries : 1\n' });
+    const { result, supervisorPid } = await launch(box, 'sleep 1000');
+    assert.equal(result.code, 0, result.stderr);
+    const waited = await run(SVC, [box.dir, 'wait', '-t', '20'], { cwd: box.root });
+    assert.equal(waited.code, 1, waited.stdout + waited.stderr);
+    assert.match(waited.stderr, /will not become ready: state failed/);
+    const table = await run(SVC, ['status', box.dir], { cwd: box.root });
+    assert.match(table.stdout, /failed \(1 starts\)/);
+    assert.ok(!isGone(supervisorPid as number), 'supervise stays');
+    sendControl(box.dir, 'x');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
+
+  test('svc wait returns 1 at its deadline while the service is still starting', async (t) => {
+    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nnotify_fd : 3\n' });
+    const { supervisorPid } = await launch(box, 'sleep 1000');
+    const waited = await run(SVC, [box.dir, 'wait', '-t', '0.5'], { cwd: box.root });
+    assert.equal(waited.code, 1);
+    assert.match(waited.stderr, /was not ready within 0\.5s \(state starting\)/);
+    sendControl(box.dir, 'dx');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
+});
+
+describe('configs that cannot work', () => {
+  test('a config whose keys cannot work together is refused at start-up with 111 and the reason', async (t) => {
+    const box = sandbox(t, { config: '[global]\nwatchdog_timeout : 5s\n' });
+    const { result } = await launch(box, 'sleep 1000');
+    assert.equal(result.code, 111);
+    assert.match(result.stderr, /cannot work: watchdog_timeout is 5s but nothing can send a heartbeat/);
+    assert.ok(!fs.existsSync(path.join(box.dir, 'status')), 'nothing was started');
+  });
+
+  test('on r, such a config is a WARNING and the old one is kept (config.error in status.json)', async (t) => {
+    const box = sandbox(t);
+    const { supervisorPid } = await launch(box, 'sleep 1000');
+    fs.writeFileSync(box.conf, '[global]\nkill_timeout : 1\nwatchdog_timeout : 5s\n');
+    const reconf = await run(SVC, [box.dir, 'reconf'], { cwd: box.root });
+    assert.equal(reconf.code, 9, reconf.stdout + reconf.stderr);
+    assert.match(readDocument(box.dir)?.config?.error ?? '', /cannot work/);
+    assert.match(readText(path.join(box.dir, 'supervise.log.wf')), /cannot work: .*; the old configuration is kept/);
+    sendControl(box.dir, 'dx');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
+});
