@@ -38,7 +38,7 @@ function setup(name: string, config: string): Setup {
     tmp,
     dir: path.join(tmp, 'status', name),
     serviceLog,
-    env: { ...process.env, SERVICE_LOG: serviceLog, RECORD_DIR: path.join(tmp, 'records') },
+    env: { ...process.env, SERVICE_LOG: serviceLog, RECORD_DIR: path.join(tmp, 'records'), SUPERVISE_TEST_START_THROTTLE_MS: '100' },
   };
 }
 
