@@ -27,6 +27,7 @@ export class StatusDirGuard {
   readonly #fifoInodes = new Map<string, number>();
   #repairQueued = false;
   #closed = false;
+  #unwatchedLogged = false;
 
   constructor(
     private readonly paths: StatusPaths,
@@ -61,7 +62,16 @@ export class StatusDirGuard {
       });
       watcher.on('error', () => this.#queueRepair());
       this.#watchers.set(entry, watcher);
-    } catch {
+    } catch (error) {
+      // Out of inotify instances or watches (fs.inotify.max_user_instances is 128 per user by
+      // default: the 129th supervisor of a user gets none): run unguarded, said once. Retrying
+      // would spin, a repair queueing a watch queueing a repair.
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC') {
+        if (!this.#unwatchedLogged) this.log.warning(`unable to watch ${this.paths.dir} (${code}: raise fs.inotify.max_user_instances or max_user_watches): removed or replaced FIFOs and lock will not be repaired`);
+        this.#unwatchedLogged = true;
+        return;
+      }
       this.#queueRepair();
     }
   }
