@@ -5,18 +5,19 @@ import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, 
 import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { crashLoop, control, forkExecFloor, memoryAndIdle, memoryMany, nodeFloor, respawn, startup } from './lib/figures.mjs';
+import { crashLoop, control, forkExecFloor, memoryAndIdle, memoryMany, nodeFloor, refusedStart, respawn, scale, startup } from './lib/figures.mjs';
 import { ensurePeers } from './lib/install.mjs';
 import { buildHelpers } from './lib/native.mjs';
-import { anomalyNotes, floorNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
+import { anomalyNotes, floorNotes, refusedNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
 import { bareNodeAdapter, killEverything, makeDirs, oursAdapter, peerAdapter } from './lib/supervisors.mjs';
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--only NAMES] [--figures LETTERS] [--no-install]
-                          [--trials N] [--idle-seconds S] [--instances N] [--update-docs] [--check] [--keep]
-                          [--shared-node]
-  --quick          5 trials, 6 crash-loop starts, 5 s idle window (scaled to 30 s)
+                          [--trials N] [--idle-seconds S] [--instances N] [--scale N] [--update-docs]
+                          [--check] [--keep] [--shared-node]
+  --quick          5 trials, 6 crash-loop starts, 5 s idle window (scaled to 30 s), scale 20
   --only NAMES     comma-separated subset of: supervise,daemontools,runit,s6
-  --figures L      comma-separated subset of: a,b,c,d,e,f (see docs/performance.md)
+  --figures L      comma-separated subset of: a,b,c,d,e,f,g,h (see docs/performance.md)
+  --scale N        supervisors of each kind in h (default: $BENCH_SCALE, else 200)
   --no-install     do not apt-get install / unpack missing peers; skip them
   --update-docs    write the table into docs/performance.md
   --check          exit 1 when supervise misses a target
@@ -39,6 +40,7 @@ function options() {
         trials: { type: 'string' },
         'idle-seconds': { type: 'string' },
         instances: { type: 'string' },
+        scale: { type: 'string' },
         'update-docs': { type: 'boolean', default: false },
         check: { type: 'boolean', default: false },
         keep: { type: 'boolean', default: false },
@@ -77,12 +79,13 @@ function options() {
   return {
     quick,
     names: list(parsed.only, ALL, 'supervisor'),
-    figures: list(parsed.figures, ['a', 'b', 'c', 'd', 'e', 'f'], 'figure'),
+    figures: list(parsed.figures, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 'figure'),
     install: !parsed['no-install'],
     trials: Math.round(count(parsed.trials, quick ? 5 : 10)),
     crashStarts: quick ? 6 : 11,
     idleSeconds: count(parsed['idle-seconds'], quick ? 5 : 30),
     instances: Math.round(count(parsed.instances, 20)),
+    scaleCount: Math.round(count(parsed.scale ?? process.env.BENCH_SCALE, quick ? 20 : 200)),
     settleMs: quick ? 10_000 : 15_000,
     updateDocs: parsed['update-docs'],
     check: parsed.check,
@@ -238,7 +241,9 @@ async function main() {
   if (want('b')) await stage('respawn', `b. respawn after SIGKILL, ${opts.trials} trials each`, respawn);
   if (want('c')) await stage('control', `c. control d/u, ${opts.trials} trials each`, control);
   if (want('f')) await stage('start', `f. start, ${opts.trials} trials each`, startup);
+  if (want('g')) await stage('refused', `g. refused start on a held directory, ${opts.trials * 2} trials each`, refusedStart);
   if (want('d')) await stage('many', `d. memory of ${opts.instances} instances at once, one kind at a time`, memoryMany);
+  if (want('h')) await stage('scale', `h. scale: ${opts.scaleCount} started one after another, ${opts.idleSeconds} s idle, one kind at a time`, scale);
 
   const leftovers = cleanup();
   const columns = ALL.filter((name) => opts.names.includes(name));
@@ -247,10 +252,11 @@ async function main() {
   const { markdown, errors } = table(summaries, checks, columns, skipped);
   const notes = [
     `${opts.trials} trials per latency; d and e taken ${opts.settleMs / 1000} s after the service started; ` +
-      `idle window ${opts.idleSeconds} s${opts.idleSeconds === 30 ? '' : ' scaled to 30 s'}; N = ${opts.instances}; ` +
+      `idle window ${opts.idleSeconds} s${opts.idleSeconds === 30 ? '' : ' scaled to 30 s'}; N = ${opts.instances} in d, ${opts.scaleCount} in h; ` +
       `MB = 10^6 bytes; cells: median (min–max), memory of N: mean (min–max).`,
     ...(busyAtStart ? [busyAtStart] : []),
     ...floorNotes(floors),
+    ...refusedNotes(results),
     ...anomalyNotes(results),
     ...Object.entries(skipped).map(([name, why]) => `${name} skipped: ${why}`),
     ...errors.map((error, i) => `[${i + 1}] ${error}`),

@@ -7,6 +7,8 @@
  *   stamp exec OUTFILE CMD ARG…  writes the ns to OUTFILE, then execvp(CMD) in this same process
  *   stamp spawn CMD ARG…         stamp, fork, execvp(CMD) in the child, wait; prints the ns
  *                                (the floor under any supervisor's "start the service")
+ *   stamp wait CMD ARG…          stamp, fork, execvp(CMD) in the child, wait, stamp again;
+ *                                prints "START_NS END_NS STATUS" (STATUS: exit code, or 128+signal)
  *   stamp now                    prints the ns */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -73,6 +75,22 @@ int main(int argc, char **argv) {
     printf("%llu\n", at);
     return 0;
   }
-  fputs("usage: stamp now | fifo PATH LETTERS | kill PID SIGNUM | exec OUTFILE CMD [ARG...] | spawn CMD [ARG...]\n", stderr);
+  if (argc >= 3 && !strcmp(argv[1], "wait")) {
+    pid_t child;
+    int status;
+    unsigned long long end;
+    at = now_ns();
+    child = fork();
+    if (child < 0) return fail("fork for", argv[2]);
+    if (child == 0) {
+      execvp(argv[2], argv + 2);
+      _exit(127);
+    }
+    if (waitpid(child, &status, 0) < 0) return fail("wait for", argv[2]);
+    end = now_ns();
+    printf("%llu %llu %d\n", at, end, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+    return 0;
+  }
+  fputs("usage: stamp now | fifo PATH LETTERS | kill PID SIGNUM | exec OUTFILE CMD [ARG...] | spawn CMD [ARG...] | wait CMD [ARG...]\n", stderr);
   return 100;
 }

@@ -1,9 +1,9 @@
-// The six figures of the bench (crash loop, respawn, control, memory, idle, start), each taken
-// from the service's own point of view: the fixture stamps its start and its TERM on CLOCK_REALTIME,
-// and `stamp` takes the same clock just before the bench acts.
+// The figures of the bench (crash loop, respawn, control, memory, idle, start, refused start,
+// scale), each taken from the service's own point of view: the fixture stamps its start and its
+// TERM on CLOCK_REALTIME, and `stamp` takes the same clock just before the bench acts.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { msBetween, msSince, readExecStamp, readFixtureLog, stampFifo, stampKill, stampSpawn } from './native.mjs';
+import { msBetween, msSince, readExecStamp, readFixtureLog, stampFifo, stampKill, stampSpawn, stampWait } from './native.mjs';
 import { contextSwitchesByThread, isReaped, memoryKiB, sleep, switchesBetween, threadCount, waitFor } from './proc.mjs';
 import { Instance } from './supervisors.mjs';
 
@@ -199,6 +199,81 @@ export function startup(adapters, ctx) {
       await sleep(200); // let the previous trial's processes finish exiting
     }
     return { ms };
+  });
+}
+
+/**
+ * g. A second start on a directory that a running supervisor holds, as cron re-runs do: the
+ * command's wall time from fork to exit, and its exit status. For supervise also how many Node
+ * processes such a start ran, counted by one more start through a Node that logs each run.
+ */
+export function refusedStart(adapters, ctx) {
+  const trials = ctx.options.trials * 2;
+  return oneByOne(adapters, (adapter) => withInstance(adapter, ctx, `${adapter.name}-held`, 'run', async (instance) => {
+    const { file, args, env } = adapter.command({ dir: instance.dir, mode: 'run', log: instance.log, fixture: ctx.helpers.fixture });
+    const ms = [];
+    const statuses = new Set();
+    const anomalies = [];
+    for (let trial = 0; trial < trials; trial++) {
+      const { startNs, endNs, status } = stampWait(ctx.helpers.stamp, file, args, env);
+      ms.push(msBetween(startNs, endNs));
+      statuses.add(status);
+      if (status === 0) anomalies.push(`a start on a held directory exited 0 (trial ${trial + 1})`);
+    }
+    let nodeStarts;
+    if (adapter.countingNode) {
+      const counter = adapter.countingNode(join(ctx.workDir, 'logs', `${adapter.name}-node-runs`));
+      stampWait(ctx.helpers.stamp, file, args, { ...env, ...counter.env });
+      nodeStarts = counter.count();
+    }
+    checkStarts(instance, 1, anomalies);
+    return { ms, statuses: [...statuses], nodeStarts, anomalies };
+  }));
+}
+
+/**
+ * h. N supervisors started one after the other, each once the previous command has returned, as
+ * an init script does (a foreground peer returns at once, supervise once its service runs): the
+ * wall time from the first command to the last service's start, then, settled, the PSS and
+ * Private_Dirty of all of them and their context switches over the idle window.
+ */
+export function scale(adapters, ctx) {
+  const { scaleCount, settleMs, idleSeconds } = ctx.options;
+  const total = (pid) => Object.values(contextSwitchesByThread(pid)).reduce((sum, count) => sum + count, 0);
+  return oneByOne(adapters, async (adapter) => {
+    const launched = [];
+    try {
+      const beganNs = BigInt(Date.now()) * 1_000_000n;
+      for (let i = 0; i < scaleCount; i++) {
+        const instance = new Instance(adapter, { workDir: ctx.workDir, name: `${adapter.name}-scale-${i}`, mode: 'run', helpers: ctx.helpers });
+        launched.push(instance);
+        await instance.launch();
+      }
+      let lastNs = 0n;
+      for (const instance of launched) {
+        const start = await instance.waitForEvent('start', 0n, 30_000);
+        if (start.ns > lastNs) lastNs = start.ns;
+      }
+      await sleep(settleMs);
+      const pids = launched.map((instance) => instance.supervisorPid);
+      const memory = pids.map((pid) => memoryKiB(pid));
+      const before = pids.map(total);
+      await sleep(idleSeconds * 1_000);
+      const idleSwitches = pids.reduce((sum, pid, i) => sum + total(pid) - before[i], 0);
+      const anomalies = [];
+      for (const instance of launched) checkStarts(instance, 1, anomalies);
+      return {
+        instances: scaleCount,
+        wallMs: msBetween(beganNs, lastNs),
+        pssKiB: memory.reduce((sum, m) => sum + m.pss, 0),
+        privateDirtyKiB: memory.reduce((sum, m) => sum + m.privateDirty, 0),
+        idleSwitches,
+        idlePer30s: (idleSwitches * 30) / idleSeconds,
+        anomalies,
+      };
+    } finally {
+      await Promise.all(launched.map((instance) => instance.stop()));
+    }
   });
 }
 

@@ -49,6 +49,17 @@ export const stampKill = (stamp, pid, signal) => toNs(execFileSync(stamp, ['kill
 /** Forks and execs a command, waits for it; returns the CLOCK_REALTIME ns taken just before fork(2). */
 export const stampSpawn = (stamp, file, args) => toNs(execFileSync(stamp, ['spawn', file, ...args], { encoding: 'utf8' }));
 
+/**
+ * Runs a command to its end; returns the CLOCK_REALTIME ns taken just before fork(2) and just after
+ * waitpid(2) returned, and its exit status. `env` is the command's environment.
+ */
+export function stampWait(stamp, file, args, env) {
+  const output = execFileSync(stamp, ['wait', file, ...args], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'ignore'] });
+  // The command shares stamp's stdout; stamp's own line comes last.
+  const [startNs, endNs, status] = output.trim().split('\n').at(-1).split(' ');
+  return { startNs: BigInt(startNs), endNs: BigInt(endNs), status: Number(status) };
+}
+
 /** The ns that `stamp exec OUTFILE …` wrote just before exec'ing the command, or null before it has. */
 export function readExecStamp(file) {
   try {

@@ -53,6 +53,20 @@ export function oursAdapter({ bin, version, emptyConfig, env }) {
     }),
     controlPath: (dir) => join(dir, 'control'),
     isSupervisor: (pid) => cmdline(pid).some((arg) => arg.includes('supervise')),
+    /**
+     * An environment whose SUPERVISE_NODE is a shell script that appends a line to `countFile`
+     * and then runs the Node it stands for: `count()` says how many Node processes ran since.
+     */
+    countingNode(countFile) {
+      const script = `${countFile}.node`;
+      const node = env.SUPERVISE_NODE || 'node';
+      writeFileSync(script, `#!/bin/sh\necho run >> '${countFile}'\nexec '${node}' "$@"\n`, { mode: 0o755 });
+      writeFileSync(countFile, '');
+      return {
+        env: { SUPERVISE_NODE: script },
+        count: () => readFileSync(countFile, 'utf8').split('\n').filter(Boolean).length,
+      };
+    },
   };
 }
 

@@ -1,5 +1,4 @@
-// Maps supervise's argv to typed options. commander is used here and nowhere else.
-import { Command, CommanderError } from 'commander';
+// Maps supervise's argv to typed options, with a getopt-style loop over meetbill's flags.
 import { CommandSyntaxError, splitCommand } from '../command/split-command.ts';
 
 export interface SuperviseOptions {
@@ -19,57 +18,89 @@ export type CliRequest =
   | { kind: 'version' }
   | { kind: 'usageError'; message: string };
 
-/** Flags that take the next word as their value (meetbill's getopt string "t:r:f:p:u:F:"). */
-const VALUE_FLAGS = new Set(['-p', '-f', '-F', '-r', '-t', '-u']);
-
 /**
- * Splits argv at -u: every word after `-u DIR` is the command, untouched, even words that look
- * like our own flags (`supervise -u status/x node -e CODE --port 7`).
+ * meetbill's getopt string is "t:r:f:p:u:F:" plus -v, -h and our --foreground. A hand loop and
+ * not node:util's parseArgs: parseArgs gives every short flag a long twin (`--p`), refuses a
+ * value that starts with a dash (`-t -5`, `-p -x`), and cannot stop at -u. Not commander either:
+ * it was 40 % of the daemon bundle and about 5 ms of every start (docs/performance.md).
  */
-function splitAtU(argv: readonly string[]): { flags: string[]; uDir: string | null; command: string[] } {
+const VALUE_FLAGS = new Set(['p', 'f', 'F', 'r', 't', 'u']);
+const SWITCHES = new Set(['v', 'h']);
+
+interface Scan {
+  values: Map<string, string>;
+  switches: Set<string>;
+  foreground: boolean;
+  positional: string[];
+  /** -u's directory; null without -u. Every word after it is the command, untouched. */
+  uDir: string | null;
+  uCommand: string[];
+  error: string | null;
+}
+
+function scan(argv: readonly string[]): Scan {
+  const s: Scan = { values: new Map(), switches: new Set(), foreground: false, positional: [], uDir: null, uCommand: [], error: null };
+  const fail = (message: string): void => {
+    s.error ??= message;
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i] as string;
-    if (word === '--') break;
-    if (word === '-u') return { flags: argv.slice(0, i), uDir: argv[i + 1] ?? '', command: argv.slice(i + 2) };
-    if (word.startsWith('-u') && !word.startsWith('--')) {
-      return { flags: argv.slice(0, i), uDir: word.slice(2), command: argv.slice(i + 1) };
+    if (word === '--') {
+      s.positional.push(...argv.slice(i + 1));
+      break;
     }
-    if (VALUE_FLAGS.has(word)) i += 1;
+    if (word.startsWith('--')) {
+      if (word === '--foreground') s.foreground = true;
+      else fail(`unknown option '${word}'`);
+      continue;
+    }
+    if (!word.startsWith('-') || word === '-') {
+      s.positional.push(word);
+      continue;
+    }
+    // A cluster of short flags, as getopt reads it: -vh, -pDIR, -vp DIR.
+    for (let j = 1; j < word.length; j += 1) {
+      const flag = word[j] as string;
+      if (SWITCHES.has(flag)) {
+        s.switches.add(flag);
+        continue;
+      }
+      if (!VALUE_FLAGS.has(flag)) {
+        fail(`unknown option '-${flag}'`);
+        continue;
+      }
+      const attached = word.slice(j + 1);
+      let value: string | undefined = attached;
+      if (attached === '') {
+        i += 1;
+        value = argv[i];
+      }
+      if (flag === 'u') {
+        // A missing directory reads as empty: reported as "missing status directory" below.
+        s.uDir = value ?? '';
+        s.uCommand = argv.slice(i + 1);
+        return s;
+      }
+      if (value === undefined) fail(`option -${flag} needs a value`);
+      else s.values.set(flag, value);
+      break;
+    }
   }
-  return { flags: [...argv], uDir: null, command: [] };
+  return s;
 }
 
 export function parseArgs(argv: readonly string[]): CliRequest {
-  const { flags, uDir, command: uCommand } = splitAtU(argv);
-  const program = new Command('supervise')
-    .helpOption(false)
-    .exitOverride()
-    .configureOutput({ writeOut: () => {}, writeErr: () => {} })
-    .allowExcessArguments(true)
-    .argument('[command...]')
-    .option('-p <dir>')
-    .option('-f <command>')
-    .option('-F <path>')
-    .option('-r <path>')
-    .option('-t <seconds>')
-    .option('-v')
-    .option('-h')
-    .option('--foreground');
-  try {
-    program.parse(flags, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return usageError(error.message.replace(/^error: /, ''));
-    throw error;
-  }
-  const o = program.opts<{ p?: string; f?: string; F?: string; r?: string; t?: string; v?: boolean; h?: boolean; foreground?: boolean }>();
-  if (o.h) return { kind: 'help' };
-  if (o.v) return { kind: 'version' };
+  const s = scan(argv);
+  if (s.error !== null) return usageError(s.error);
+  if (s.switches.has('h')) return { kind: 'help' };
+  if (s.switches.has('v')) return { kind: 'version' };
+  const o = { p: s.values.get('p'), f: s.values.get('f'), F: s.values.get('F'), r: s.values.get('r'), t: s.values.get('t') };
+  const { uDir, uCommand, positional } = s;
 
   if (uDir !== null && o.p !== undefined) return usageError('give the status directory with -p or -u, not both');
   const statusDir = uDir ?? o.p;
   if (statusDir === undefined || statusDir.trim() === '') return usageError('missing status directory (-p DIR or -u DIR)');
 
-  const positional = program.args;
   if (uDir !== null && positional.length > 0) return usageError(`unexpected word before -u: ${positional[0]}`);
   if (o.f !== undefined && (uCommand.length > 0 || positional.length > 0)) {
     return usageError('give the command with -f or as words after the options, not both');
@@ -100,7 +131,7 @@ export function parseArgs(argv: readonly string[]): CliRequest {
       configPath: o.F ?? 'supervise.conf',
       restartHook,
       resetAfterS,
-      foreground: o.foreground === true,
+      foreground: s.foreground,
     },
   };
 }

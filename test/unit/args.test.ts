@@ -78,6 +78,26 @@ describe('parseArgs', () => {
     assert.deepEqual(parseArgs(['-p', 'status/x', '-f', 'a', '-h']), { kind: 'help' });
   });
 
+  test('short flags cluster and take attached values as getopt does: -vp DIR, -pDIR, -fCMD', () => {
+    assert.deepEqual(parseArgs(['-vp', 'status/x']), { kind: 'version' });
+    const o = options(['-pstatus/x', '-fprog arg', '-F/etc/s.conf']);
+    assert.equal(o.statusDir, 'status/x');
+    assert.deepEqual(o.command, ['prog', 'arg']);
+    assert.equal(o.configPath, '/etc/s.conf');
+  });
+
+  test('a flag takes the next word as its value even when it starts with a dash', () => {
+    assert.equal(options(['-p', '-dir', '-f', 'a']).statusDir, '-dir');
+  });
+
+  test('-- ends the options: later words are the command, -u among them', () => {
+    assert.deepEqual(options(['-p', 'status/x', '--', 'prog', '-u', '-h']).command, ['prog', '-u', '-h']);
+  });
+
+  test('the last of a repeated flag wins', () => {
+    assert.equal(options(['-p', 'status/a', '-p', 'status/b', '-f', 'a']).statusDir, 'status/b');
+  });
+
   const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
     ['-t with a non-number', ['-p', 'status/x', '-f', 'a', '-r', 'r.sh', '-t', 'ten'], /-t/],
     ['-t with a negative number', ['-p', 'status/x', '-f', 'a', '-r', 'r.sh', '-t', '-5'], /./],
@@ -91,6 +111,11 @@ describe('parseArgs', () => {
     ['an unknown flag', ['-z', '-p', 'status/x', '-f', 'a'], /-z/],
     ['a flag without its value', ['-p', 'status/x', '-f'], /./],
     ['no arguments at all', [], /./],
+    ['an unknown long flag', ['--help'], /--help/],
+    ['--foreground given a value', ['--foreground=yes', '-p', 'status/x', '-f', 'a'], /--foreground=yes/],
+    ['an unknown flag beside -h', ['-h', '-z'], /-z/],
+    ['an unknown flag in a cluster', ['-vz'], /-z/],
+    ['-p as the last word', ['-f', 'a', '-p'], /-p/],
   ];
   for (const [what, argv, message] of USAGE_ERRORS) {
     test(`${what} is a usage error`, () => {
