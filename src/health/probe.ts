@@ -5,7 +5,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { formatDuration } from '../config/duration.ts';
 import { describeOsError } from '../os-error.ts';
 import { VERSION } from '../version.ts';

@@ -10,7 +10,6 @@
 // tests and for any caller without a timer record.
 import fs from 'node:fs';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { NO_PENDING_CHANGES, settleDeadline, takeSettled, touch, type PendingChanges } from './change-settle.ts';
 import type { ChangeTargets } from './policy-values.ts';
 import { findProgram, nearestExistingDir, resolveChain } from './path-chain.ts';

@@ -14,8 +14,8 @@ import { findProcesses } from './process-tree.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { newStartId, tagOf } from './service-tag.ts';
 import { planRun, type RunWorld } from './run-environment.ts';
-import { runProbe } from '../health/probe.ts';
 import { ServiceObservers } from './service-observers.ts';
+import type { CheckSpec } from '../health/check-spec.ts';
 import { systemWorld } from './run-world.ts';
 import { statusOf } from './status-projection.ts';
 import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
@@ -202,7 +202,9 @@ export class Runner {
     }
   }
 
-  async #probe(purpose: 'ready' | 'health', pid: number, spec: Parameters<typeof runProbe>[0]): Promise<void> {
+  async #probe(purpose: 'ready' | 'health', pid: number, spec: CheckSpec): Promise<void> {
+    // Loaded on the first probe: node:http is for supervisors with checks only.
+    const { runProbe } = await import('../health/probe.ts');
     const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, env: this.options.env });
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }

@@ -2,7 +2,6 @@
 // environment, and every descendant inherits them, also one that left the session or exec'd
 // another program. Supervise finds its service's processes by reading them back from
 // /proc/PID/environ: for adoption, for the stop sweep, and for what a start left behind.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { readProcess } from './process-tree.ts';
 
@@ -30,11 +29,20 @@ export interface TaggedProcess {
  * what makes it unique.
  */
 export function newStartId(command: readonly string[]): string {
-  return `${commandDigest(command)}.${process.pid}.${Date.now().toString(36)}.${crypto.randomBytes(3).toString('hex')}`;
+  starts += 1;
+  return `${commandDigest(command)}.${process.pid}.${starts}.${Date.now().toString(36)}`;
 }
 
+let starts = 0;
+
+/**
+ * FNV-1a (64 bits) of the argv, words separated by NUL: enough to tell commands apart, and no
+ * crypto module to load in every supervisor for it.
+ */
 export function commandDigest(command: readonly string[]): string {
-  return crypto.createHash('sha256').update(command.join('\0')).digest('hex').slice(0, 12);
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(command.join('\0'))) hash = BigInt.asUintN(64, (hash ^ BigInt(byte)) * 0x100000001b3n);
+  return hash.toString(16).padStart(16, '0');
 }
 
 /** Whether a start id was given to a start of `command`. */
