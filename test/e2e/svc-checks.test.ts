@@ -137,7 +137,7 @@ describe('meetbill\'s checks before acting', () => {
       assert.equal(result.code, 0, result.stderr);
       assert.match(result.stdout, /^pid: 0\nstart time: 20231114 \d\d:\d\d:\d\d\nalarm: ON\nservice: half\nstate: down \(want up\)\n$/);
       const table = await svc('status', dir);
-      assert.match(table.stdout.split('\n')[1] ?? '', /^half\s+-\s+down\s+-\s+-\s+on\s+-$/);
+      assert.match(table.stdout.split('\n')[1] ?? '', /^half\s+-\s+down\s+-\s+-\s+on\s+-\s+-$/);
     });
   });
 });

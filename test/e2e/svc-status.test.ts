@@ -119,9 +119,10 @@ test('svc status DIR... shows one table row per directory, dead and missing ones
   assert.match(cells[0]?.[6] ?? '', /^SIGKILL, \d+s ago$/);
   assert.deepEqual(cells[1]?.slice(0, 6), ['down', '-', 'down', '-', '0', 'off']);
   assert.match(cells[1]?.[6] ?? '', /^code 0, \d+s ago$/);
-  assert.deepEqual(cells[2], ['dead', '-', 'no supervisor (died)', '-', '0', '-', '-']);
+  // HEALTH is '-' without a health check; NOTE is empty (the line ends after HEALTH).
+  assert.deepEqual(cells[2], ['dead', '-', 'no supervisor (died)', '-', '0', '-', '-', '-']);
   assert.deepEqual(cells[3]?.slice(0, 6), ['exited', '-', 'no supervisor (exited)', '-', '0', '-']);
-  assert.deepEqual(cells[4], ['nowhere', '-', 'no such directory', '-', '-', '-', '-']);
+  assert.deepEqual(cells[4], ['nowhere', '-', 'no such directory', '-', '-', '-', '-', '-']);
 });
 
 test('svc status DIR... --json prints the status.json documents with their directory and liveness', async () => {
