@@ -205,7 +205,7 @@ export class Runner {
   async #probe(purpose: 'ready' | 'health', pid: number, spec: CheckSpec): Promise<void> {
     // Loaded on the first probe: node:http is for supervisors with checks only.
     const { runProbe } = await import('../health/probe.ts');
-    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, env: this.options.env });
+    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, ...this.#asTheService(spec) });
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }
 
@@ -248,6 +248,19 @@ export class Runner {
       this.dispatch({ type: 'spawned', pid, startId });
       this.#tellStartOutcome({ pid });
     }
+  }
+
+  /**
+   * An exec: check runs as the service runs (SPEC §14): its user, limits, environment and
+   * directory, through the same helpers that exec the service (the words before the command).
+   */
+  #asTheService(spec: CheckSpec): { wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } {
+    if (spec.kind !== 'exec') return {};
+    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName };
+    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
+    if (!run.ok) return { env: this.options.env };
+    const { argv, env, cwd } = run.plan;
+    return { wrapper: argv.slice(0, argv.length - this.options.command.length), env, cwd };
   }
 
   #tellStartOutcome(outcome: { pid: number } | { reason: string }): void {

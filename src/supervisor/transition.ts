@@ -497,7 +497,9 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
       exitsInWindow: s.window.exits,
       coredumpsInWindow: s.window.coredumps,
     };
-    if (s.window.exits === 1) effects.push({ type: 'alarm', facts: { ...facts, event: 'exit' } });
+    // A stop for a fault (watchdog, unhealthy, start timeout) was alarmed as that fault already:
+    // it counts, but no second alarm says the same thing.
+    if (s.window.exits === 1 && cause !== 'fault') effects.push({ type: 'alarm', facts: { ...facts, event: 'exit' } });
     if (limitReached(s.window, context.config)) {
       effects.push(
         { type: 'log', level: 'NOTICE', text: `supervise refused to restart ${context.serviceName} any more and exited itself!` },

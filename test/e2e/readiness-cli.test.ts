@@ -82,3 +82,52 @@ describe('configs that cannot work', () => {
     await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
   });
 });
+
+describe('Part two alarms on the real channels', () => {
+  test('start-timeout, unhealthy and failed reach the SMTP sink and the webhook with their facts', async (t) => {
+    const { startHttpSink, startSmtpSink, closedPort } = await import('../helpers/alarm-servers.ts');
+    const smtp = await startSmtpSink();
+    const webhook = await startHttpSink(200);
+    t.after(async () => {
+      await smtp.close();
+      await webhook.close();
+    });
+    const port = await closedPort();
+    const config = [
+      '[global]',
+      'kill_timeout : 1',
+      'alarm_interval : 60',
+      'alarm_mail : ops@example.com',
+      `mail_transport : ${smtp.url}`,
+      `alarm_webhook : ${webhook.url}`,
+      '[sick]',
+      `health_check : tcp://127.0.0.1:${port}`,
+      'health_interval : 100ms',
+      'health_retries : 2',
+      'health_action : alarm',
+      '[slow]',
+      'notify_fd : 3',
+      'start_timeout : 200ms',
+      'start_retries : 1',
+      '',
+    ].join('\n');
+    const sick = sandbox(t, { name: 'sick', config });
+    const slow = sandbox(t, { name: 'slow', config });
+    fs.writeFileSync(slow.conf, config);
+    const a = await launch(sick, 'sleep 1000');
+    const b = await launch(slow, 'sleep 1000');
+    assert.equal(a.result.code, 0, a.result.stderr);
+    assert.equal(b.result.code, 0, b.result.stderr);
+    const events = () => webhook.requests.map((r) => (JSON.parse(r.body) as { event: string; service: string }));
+    await waitFor('three alarms on the webhook', () => events().length >= 3, { timeoutMs: 20_000 });
+    const seen = events().map((e) => `${e.service}:${e.event}`).sort();
+    assert.deepEqual(seen, ['sick:unhealthy', 'slow:failed', 'slow:start-timeout']);
+    await waitFor('three mails', () => smtp.mails.length >= 3, { timeoutMs: 20_000 });
+    const unhealthy = smtp.mails.find((m) => /Service sick is unhealthy!/.test(m.subject));
+    assert.ok(unhealthy !== undefined, smtp.mails.map((m) => m.subject).join('\n'));
+    assert.match(unhealthy.text, new RegExp(`tcp://127\\.0\\.0\\.1:${port} failed 2 time\\(s\\) in a row`));
+    assert.ok(smtp.mails.some((m) => /Service slow was not ready in time!/.test(m.subject) && /not ready 200ms after its start/.test(m.text)));
+    for (const box of [sick, slow]) sendControl(box.dir, 'dx');
+    await waitFor('both supervisors gone', () => isGone(a.supervisorPid as number) && isGone(b.supervisorPid as number), { timeoutMs: 15_000 });
+  });
+});
