@@ -10,7 +10,8 @@ import { textOf } from '../text/messages.ts';
 import type { AlarmDispatcher } from './alarm-dispatcher.ts';
 import { HookRunner } from './hook-runner.ts';
 import { stillRunning } from './leftover-service.ts';
-import { findProcesses } from './process-tree.ts';
+import { findProcesses, readProcess } from './process-tree.ts';
+import { readPidFile } from '../policy/pid-file.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
 import { newStartId, tagOf } from './service-tag.ts';
 import { planRun, type RunWorld } from './run-environment.ts';
@@ -191,6 +192,18 @@ export class Runner {
           this.#observers.configure(loaded.config, this.options.env);
         }
         this.dispatch({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
+        return;
+      }
+      case 'readPidFile': {
+        const read = readPidFile(this.#context.config.pidFile, this.options.statusDir);
+        const info = read.ok ? readProcess(read.pid) : null;
+        if (read.ok && info !== null) this.dispatch({ type: 'pidFileRead', pid: read.pid, startTicks: info.startTicks });
+        else this.dispatch({ type: 'pidFileMissing', problem: read.ok ? `pid ${read.pid} is gone` : read.detail, retry: read.ok || read.retry });
+        return;
+      }
+      case 'findDaemon': {
+        const target: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: [effect.startId] }, pids: [] };
+        this.dispatch({ type: 'daemonLeft', pids: this.#world.find(target, this.options.statusDir) });
         return;
       }
       case 'probe':

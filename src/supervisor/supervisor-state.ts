@@ -67,6 +67,7 @@ export interface AdoptedIdentity {
  * - health: the next health_check probe
  * - backoffReset: ready for restart_reset_after: the backoff starts over
  * - change: a change on disk has been quiet for change_settle (SPEC §16)
+ * - pidFile: the next read of a forking service's pid_file
  */
 export type TimerName =
   | 'restart'
@@ -81,7 +82,8 @@ export type TimerName =
   | 'watchdog'
   | 'health'
   | 'backoffReset'
-  | 'change';
+  | 'change'
+  | 'pidFile';
 export type Timers = Partial<Record<TimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
@@ -155,6 +157,8 @@ export interface SupervisorState {
   backoff: BackoffState;
   /** Paths changed on disk and not yet acted on (restart_on_change), with the last change. */
   changed: { paths: readonly string[] } | null;
+  /** A forking service exited 0: its pid_file is read until this instant (SPEC §16). */
+  forking: { untilMono: number } | null;
 }
 
 export type { NotifyMessage };
@@ -184,6 +188,9 @@ export type SupervisorEvent =
   | { type: 'heartbeat' } // watchdog_file was touched
   | { type: 'probed'; purpose: 'ready' | 'health'; pid: number; ok: boolean; detail: string } // after a probe effect
   | { type: 'changed'; path: string } // restart_on_change: a watched path changed
+  | { type: 'pidFileRead'; pid: number; startTicks: number } // after readPidFile: the daemon
+  | { type: 'pidFileMissing'; problem: string; retry: boolean } // after readPidFile: not (yet)
+  | { type: 'daemonLeft'; pids: readonly number[] } // after findDaemon: what of the start still runs
   | { type: 'timer'; name: TimerName };
 
 export type Effect =
@@ -202,6 +209,10 @@ export type Effect =
   | { type: 'runHook'; count: number }
   | { type: 'killHook' }
   | { type: 'reloadConfig' }
+  /** Read pid_file (SPEC §16): answered by `pidFileRead` or `pidFileMissing`. */
+  | { type: 'readPidFile' }
+  /** Which processes of a start that exited 0 still run: answered by `daemonLeft`. */
+  | { type: 'findDaemon'; startId: string }
   /** Run a ready_check or health_check probe for the service `pid`: answered by `probed`. */
   | { type: 'probe'; purpose: 'ready' | 'health'; pid: number; spec: CheckSpec }
   | { type: 'exit'; code: number };
@@ -231,6 +242,7 @@ export function initialState(now: Instant): SupervisorState {
     lastReadyError: null,
     backoff: { failures: 0 },
     changed: null,
+    forking: null,
   };
 }
 

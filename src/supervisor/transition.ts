@@ -34,6 +34,10 @@ export const ADOPTED_POLL_MS = 1000;
 export const SWEEP_LOOK_MS = 25;
 /** After SIGKILL, how long a sweep waits for the kernel to remove the processes (D state). */
 export const SWEEP_AFTER_KILL_MS = 5000;
+/** How long a forking service's pid_file is waited for without start_timeout (SPEC §16). */
+export const PID_FILE_WAIT_MS = 10_000;
+/** How often it is read again meanwhile. */
+export const PID_FILE_RETRY_MS = 100;
 
 export interface TransitionContext {
   config: ServiceConfig;
@@ -104,6 +108,19 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
     case 'probed':
       if (event.pid !== pidOf(s.run) || s.run.phase !== 'up') return s;
       return event.purpose === 'ready' ? readyProbed(s, event.ok, event.detail, now, context, effects) : healthProbed(s, event.ok, event.detail, now, context, effects);
+    case 'pidFileRead':
+      return daemonFromPidFile(s, event.pid, event.startTicks, now, context, effects);
+    case 'pidFileMissing':
+      return pidFileMissing(s, event.problem, event.retry, now, context, effects);
+    case 'daemonLeft':
+      if (s.run.phase !== 'down' || s.want !== 'up' || s.exitWhenDown) return s;
+      if (event.pids.length > 0) {
+        // Not restarted: every restart would leave one more copy running (SPEC §16).
+        effects.push({ type: 'log', level: 'WARNING', text: textOf({ kind: 'daemonizedItself', pids: event.pids }) });
+        return s;
+      }
+      effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
+      return startOrWait(s, now, context, effects);
     case 'changed':
       return { ...s, changed: { paths: [...new Set([...(s.changed?.paths ?? []), event.path])] }, timers: { ...s.timers, change: now.mono + context.config.changeSettleMs } };
     case 'timer':
@@ -150,6 +167,10 @@ const ON_TIMER: Record<TimerName, Step> = {
     return s;
   },
   backoffReset: (s) => ({ ...s, backoff: INITIAL_BACKOFF }),
+  pidFile: (s, _now, _context, effects) => {
+    if (s.forking !== null) effects.push({ type: 'readPidFile' });
+    return s;
+  },
   change: (s, now, context, effects) => {
     const paths = s.changed?.paths ?? [];
     const settled = { ...s, changed: null };
@@ -244,6 +265,31 @@ function startTimedOut(s: SupervisorState, now: Instant, context: TransitionCont
   if (action === 'ready') return markReady(s, now, context, effects);
   if (action === 'stop') return stopService({ ...s, want: 'down' }, 'stop-action', now, context, effects);
   return stopService(s, 'start-timeout', now, context, effects);
+}
+
+/** The daemon a forking service wrote in pid_file: supervised like an adopted service. */
+function daemonFromPidFile(s: SupervisorState, pid: number, startTicks: number, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  if (s.forking === null || s.run.phase !== 'down') return s;
+  effects.push({ type: 'log', level: 'NOTICE', text: `the service daemonized: supervising pid ${pid} from ${context.config.pidFile}` });
+  const running: SupervisorState = {
+    ...s,
+    forking: null,
+    run: { phase: 'up', pid, startedAtWall: now.wall, adopted: { startTicks }, ready: null },
+    pidChangedAtWall: now.wall,
+    timers: { ...without(s.timers, 'pidFile'), adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) },
+  };
+  return markReady(running, now, context, effects);
+}
+
+function pidFileMissing(s: SupervisorState, problem: string, retry: boolean, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  if (s.forking === null) return s;
+  if (retry && now.mono < s.forking.untilMono) return { ...s, timers: { ...s.timers, pidFile: now.mono + PID_FILE_RETRY_MS } };
+  // No daemon to supervise: a failed start, restarted by the policy.
+  effects.push({ type: 'log', level: 'WARNING', text: `the service exited 0 but left no daemon in pid_file: ${problem}` });
+  const failed = { ...s, forking: null, failedStarts: s.failedStarts + 1, timers: without(s.timers, 'pidFile') };
+  if (failed.want !== 'up' || failed.exitWhenDown) return failed;
+  effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
+  return startOrWait(failed, now, context, effects);
 }
 
 /** Alarm facts for a Part two event of the running service. */
@@ -520,6 +566,17 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
     const text = textOf({ kind: 'startsFailed', count: s.failedStarts, service: context.serviceName });
     effects.push({ type: 'log', level: 'WARNING', text }, { type: 'alarm', facts: { ...eventFacts(prior, 'failed', text, now, context), exit: { code: exit.code, signal: exit.signal, coredump } } });
     return { ...s, want: 'down', failed: true };
+  }
+  // A service that exits 0 by itself may have daemonized (SPEC §16): with pid_file, its daemon is
+  // supervised instead; without, what it left is looked for before anything restarts.
+  const exitedZero = cause === 'own' && exit.statusKnown && exit.code === 0 && exit.signal === null && priorPid !== 0 && run.phase === 'up' && run.adopted === null;
+  if (exitedZero && context.config.pidFile !== '') {
+    effects.push({ type: 'readPidFile' });
+    return { ...s, forking: { untilMono: now.mono + (context.config.startTimeoutMs > 0 ? context.config.startTimeoutMs : PID_FILE_WAIT_MS) } };
+  }
+  if (exitedZero && prior.startId !== null) {
+    effects.push({ type: 'findDaemon', startId: prior.startId });
+    return s;
   }
   // The policy judges the exits supervise did not ask for; after a stop it asked for, `want`
   // alone decides (a `u` after the `d`, as `svc restart` sends, starts it again).

@@ -10,6 +10,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
 import { rig, NO_LEFTOVER, SERVICE, alive } from '../helpers/runner-rig.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { holdsFor } from '../fixtures/reliability-kit.ts';
 
 const check = (text: string): CheckSpec => {
   const parsed = parseCheckSpec(text);
@@ -263,5 +264,39 @@ describe('restart policy and backoff (SPEC §16)', () => {
     assert.match(r.logText(), /graceful reload: sending SIGHUP to the service/);
     await waitFor('the service died of SIGHUP (it has no handler) and was restarted', () => r.document()?.last_exit?.signal === 'SIGHUP' && r.status()?.pid !== pid);
     r.send('d');
+  });
+});
+
+describe('forking services (SPEC §16)', () => {
+  const DAEMONIZE = path.resolve(import.meta.dirname, '../fixtures/daemonize.sh');
+
+  test('with pid_file, the daemon a forking service leaves is supervised: its pid in status, restarted when it dies', async (t) => {
+    const r0 = rig(t, ['true'], {});
+    const pidFile = path.join(r0.root, 'daemon.pid');
+    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeout: 1 });
+    r.runner.boot(NO_LEFTOVER);
+    const daemon = await waitFor('the daemon in status', () => {
+      const pid = r.status()?.pid ?? 0;
+      return pid !== 0 && fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')) === pid ? pid : null;
+    }, { timeoutMs: 10_000 });
+    assert.equal(r.document()?.state, 'up');
+    assert.match(r.logText(), new RegExp(`the service daemonized: supervising pid ${daemon}`));
+    process.kill(daemon, 'SIGKILL');
+    await waitFor('a new daemon', () => {
+      const pid = r.status()?.pid ?? 0;
+      return pid !== 0 && pid !== daemon && alive(pid) ? pid : null;
+    }, { timeoutMs: 10_000 });
+    r.send('d');
+    await waitFor('down, no daemon left', () => r.status()?.pid === 0);
+  });
+
+  test('without pid_file, a service that daemonized itself is not restarted (no copies pile up) and a WARNING says why', async (t) => {
+    const r0 = rig(t, ['true'], {});
+    const pidFile = path.join(r0.root, 'daemon.pid');
+    const r = rig(t, ['sh', DAEMONIZE, pidFile], {});
+    r.runner.boot(NO_LEFTOVER);
+    await waitFor('the warning', () => /it daemonized itself/.test(r.logText()), { timeoutMs: 10_000 });
+    await holdsFor('no second copy started', 300, () => r.document()?.restarts === 0);
+    assert.equal(r.document()?.state, 'down');
   });
 });
