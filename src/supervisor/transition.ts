@@ -574,15 +574,15 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
     effects.push({ type: 'readPidFile' });
     return { ...s, forking: { untilMono: now.mono + (context.config.startTimeoutMs > 0 ? context.config.startTimeoutMs : PID_FILE_WAIT_MS) } };
   }
-  if (exitedZero && prior.startId !== null) {
-    effects.push({ type: 'findDaemon', startId: prior.startId });
-    return s;
-  }
   // The policy judges the exits supervise did not ask for; after a stop it asked for, `want`
   // alone decides (a `u` after the `d`, as `svc restart` sends, starts it again).
   if (!askedToStop && !verdict.restart) {
     effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'notRestarted', policy: context.config.restart }) });
     return { ...s, want: 'down' };
+  }
+  if (exitedZero && prior.startId !== null) {
+    effects.push({ type: 'findDaemon', startId: prior.startId });
+    return s;
   }
   effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
   return startOrWait(s, now, context, effects);
