@@ -151,7 +151,7 @@ export class Runner {
   #perform(effect: Effect): void {
     switch (effect.type) {
       case 'spawn':
-        this.#spawn();
+        this.#spawn(effect.overlap === true);
         return;
       case 'signal':
         this.#world.signal(effect.pid, effect.signal);
@@ -222,7 +222,9 @@ export class Runner {
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }
 
-  #spawn(): void {
+  /** `overlap`: the second copy of a graceful reload (its outcome is not the first start's). */
+  #spawn(overlap = false): void {
+    const flag = overlap ? { overlap: true as const } : {};
     const startId = newStartId(this.options.command);
     // The tag and the name go last: no env file or `environment` key can change them.
     const notifyFd = this.#context.config.notifyFd;
@@ -232,8 +234,8 @@ export class Runner {
     if (!run.ok) {
       // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
       queueMicrotask(() => {
-        this.#tellStartOutcome({ reason: run.reason });
-        this.dispatch({ type: 'spawnFailed', reason: run.reason });
+        if (!overlap) this.#tellStartOutcome({ reason: run.reason });
+        this.dispatch({ type: 'spawnFailed', reason: run.reason, ...flag });
       });
       return;
     }
@@ -243,23 +245,23 @@ export class Runner {
     } catch (error) {
       const reason = `unable to make the notify FIFO: ${(error as Error).message}`;
       queueMicrotask(() => {
-        this.#tellStartOutcome({ reason });
-        this.dispatch({ type: 'spawnFailed', reason });
+        if (!overlap) this.#tellStartOutcome({ reason });
+        this.dispatch({ type: 'spawnFailed', reason, ...flag });
       });
       return;
     }
     const pid = this.#world.spawn(run.plan, this.options.output, {
       onExit: (exitedPid, code, signal) => this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
       onSpawnError: (reason) => {
-        this.#tellStartOutcome({ reason });
-        this.dispatch({ type: 'spawnFailed', reason });
+        if (!overlap) this.#tellStartOutcome({ reason });
+        this.dispatch({ type: 'spawnFailed', reason, ...flag });
       },
     }, notifyEnd === null ? null : { at: notifyFd, fd: notifyEnd.fd });
     // The service holds its own copy now; supervise keeps only its reading end.
     notifyEnd?.close();
     if (pid !== null) {
-      this.dispatch({ type: 'spawned', pid, startId });
-      this.#tellStartOutcome({ pid });
+      this.dispatch({ type: 'spawned', pid, startId, ...flag });
+      if (!overlap) this.#tellStartOutcome({ pid });
     }
   }
 

@@ -68,6 +68,9 @@ export interface AdoptedIdentity {
  * - backoffReset: ready for restart_reset_after: the backoff starts over
  * - change: a change on disk has been quiet for change_settle (SPEC §16)
  * - pidFile: the next read of a forking service's pid_file
+ * - reloadReady, reloadCheck, reloadTimeout: start_seconds, the next ready_check and the
+ *   start_timeout of the new copy of an overlapping reload (SPEC §16)
+ * - retireKill: SIGKILL for the copies an overlapping reload is stopping
  */
 export type TimerName =
   | 'restart'
@@ -83,7 +86,11 @@ export type TimerName =
   | 'health'
   | 'backoffReset'
   | 'change'
-  | 'pidFile';
+  | 'pidFile'
+  | 'reloadReady'
+  | 'reloadCheck'
+  | 'reloadTimeout'
+  | 'retireKill';
 export type Timers = Partial<Record<TimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
@@ -159,6 +166,10 @@ export interface SupervisorState {
   changed: { paths: readonly string[] } | null;
   /** A forking service exited 0: its pid_file is read until this instant (SPEC §16). */
   forking: { untilMono: number } | null;
+  /** The new copy of an overlapping reload, until it is ready (then it is `run`) or fails. */
+  reload: { phase: 'spawning' } | { phase: 'starting'; pid: number; startId: string; startedAtWall: number } | null;
+  /** Copies being stopped beside the service (the old one of a reload, or a new one that failed). */
+  retiring: { pids: readonly number[]; startIds: readonly string[] };
 }
 
 export type { NotifyMessage };
@@ -176,8 +187,8 @@ export interface BootFacts {
 
 export type SupervisorEvent =
   | { type: 'boot'; leftover: BootFacts } // supervise is ready: adopt, clear leftovers, start
-  | { type: 'spawned'; pid: number; startId: string }
-  | { type: 'spawnFailed'; reason: string }
+  | { type: 'spawned'; pid: number; startId: string; overlap?: true }
+  | { type: 'spawnFailed'; reason: string; overlap?: true }
   | { type: 'exited'; pid: number; code: number | null; signal: NodeJS.Signals | null; statusKnown: boolean }
   | { type: 'control'; command: ControlCommand }
   | { type: 'terminate'; signal: 'SIGTERM' | 'SIGINT' }
@@ -194,7 +205,8 @@ export type SupervisorEvent =
   | { type: 'timer'; name: TimerName };
 
 export type Effect =
-  | { type: 'spawn' }
+  /** Start the service; `overlap`: a second copy beside the running one (a graceful reload). */
+  | { type: 'spawn'; overlap?: true }
   | { type: 'signal'; pid: number; signal: NodeJS.Signals }
   /** SIGKILL to every process of `target`, logged with `why`. */
   | { type: 'kill'; target: ProcessTarget; why: 'stop-timeout' | 'left-by-stopped' }
@@ -243,6 +255,8 @@ export function initialState(now: Instant): SupervisorState {
     backoff: { failures: 0 },
     changed: null,
     forking: null,
+    reload: null,
+    retiring: { pids: [], startIds: [] },
   };
 }
 

@@ -4,13 +4,14 @@
 // (§14, §15), and src/policy/ (restart policy and backoff, §16).
 import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
-import { exitMessage, textOf } from '../text/messages.ts';
+import { duration, exitMessage, textOf } from '../text/messages.ts';
 import { isCoredumpSignal } from './exit-facts.ts';
 import { HOOK_TIMEOUT_MS, hookCount, type HookSettings } from './hook-policy.ts';
 import { countExit, exitsCount, limitReached } from './limits.ts';
 import { afterExit, INITIAL_BACKOFF, nextDelay, type BackoffPolicy } from '../policy/backoff.ts';
 import { judgeExit, type ExitCause, type ExitVerdict } from '../policy/restart-policy.ts';
 import { INITIAL_HEALTH, recordProbe } from '../health/health-streak.ts';
+import { reloadFailed, reloadSpawned, retire, withoutReloadTimers } from './overlap-reload.ts';
 import { freshHealth, readinessSource, readyTimers, RUNNING_TIMERS, STARTING_TIMERS, startingTimers } from './readiness.ts';
 import {
   pidOf,
@@ -79,11 +80,21 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
     case 'boot':
       return boot(s, event.leftover, now, context, effects);
     case 'spawned':
+      if (event.overlap === true) return s.reload?.phase === 'spawning' ? reloadSpawned(s, event.pid, event.startId, now, context) : s;
       return spawned(s, event.pid, event.startId, now, context, effects);
     case 'spawnFailed':
+      if (event.overlap === true) return reloadFailed(s, event.reason, stopSignalOf(context), now, context, effects);
       effects.push({ type: 'log', level: 'FATAL', text: event.reason });
       return serviceGone(s, { code: null, signal: null, statusKnown: true }, now, context, effects);
     case 'exited':
+      if (s.reload?.phase === 'starting' && event.pid === s.reload.pid) {
+        return reloadFailed(s, `the new copy (pid ${event.pid}) ${exitMessage(event).replace(/^service /, '').replace(/!$/, '')} before it was ready`, stopSignalOf(context), now, context, effects);
+      }
+      if (s.retiring.pids.includes(event.pid)) {
+        // A copy the reload was stopping: gone, as wanted; no failure, nothing to restart.
+        const pids = s.retiring.pids.filter((pid) => pid !== event.pid);
+        return { ...s, retiring: { ...s.retiring, pids }, timers: pids.length === 0 ? without(s.timers, 'retireKill') : s.timers };
+      }
       if (event.pid !== pidOf(s.run)) return s;
       return serviceGone(s, event, now, context, effects);
     case 'control':
@@ -106,6 +117,10 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
     case 'heartbeat':
       return heartbeat(s, now, context);
     case 'probed':
+      if (event.purpose === 'ready' && s.reload?.phase === 'starting' && event.pid === s.reload.pid) {
+        if (event.ok) return switchToNewCopy(s, now, context, effects);
+        return { ...s, lastReadyError: event.detail, timers: { ...s.timers, reloadCheck: now.mono + context.config.readyCheckIntervalMs } };
+      }
       if (event.pid !== pidOf(s.run) || s.run.phase !== 'up') return s;
       return event.purpose === 'ready' ? readyProbed(s, event.ok, event.detail, now, context, effects) : healthProbed(s, event.ok, event.detail, now, context, effects);
     case 'pidFileRead':
@@ -167,6 +182,17 @@ const ON_TIMER: Record<TimerName, Step> = {
     return s;
   },
   backoffReset: (s) => ({ ...s, backoff: INITIAL_BACKOFF }),
+  reloadReady: (s, now, context, effects) => (s.reload?.phase === 'starting' ? switchToNewCopy(s, now, context, effects) : s),
+  reloadCheck: (s, _now, context, effects) => {
+    if (s.reload?.phase === 'starting' && context.config.readyCheck !== null) effects.push({ type: 'probe', purpose: 'ready', pid: s.reload.pid, spec: context.config.readyCheck });
+    return s;
+  },
+  reloadTimeout: (s, now, context, effects) => reloadFailed(s, `the new copy was not ready within ${duration(context.config.startTimeoutMs)}`, stopSignalOf(context), now, context, effects),
+  retireKill: (s, _now, _context, effects) => {
+    const target: ProcessTarget = { tree: null, session: false, spare: pidOf(s.run) || null, tagged: { only: s.retiring.startIds }, pids: s.retiring.pids };
+    effects.push({ type: 'kill', target, why: 'stop-timeout' });
+    return s;
+  },
   pidFile: (s, _now, _context, effects) => {
     if (s.forking !== null) effects.push({ type: 'readPidFile' });
     return s;
@@ -201,6 +227,8 @@ function markReady(s: SupervisorState, now: Instant, context: TransitionContext,
 function onNotify(s: SupervisorState, message: NotifyMessage, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   switch (message.type) {
     case 'ready':
+      // During an overlapping reload the channel hears the new copy.
+      if (s.reload?.phase === 'starting') return switchToNewCopy(s, now, context, effects);
       return markReady(s, now, context, effects);
     case 'watchdog':
       return heartbeat(s, now, context);
@@ -290,6 +318,25 @@ function pidFileMissing(s: SupervisorState, problem: string, retry: boolean, now
   if (failed.want !== 'up' || failed.exitWhenDown) return failed;
   effects.push({ type: 'log', level: 'NOTICE', text: `supervise is trying to restart ${context.serviceName}...` });
   return startOrWait(failed, now, context, effects);
+}
+
+/** The new copy of an overlapping reload is ready: it becomes the service; the old one is retired. */
+function switchToNewCopy(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+  const reload = s.reload;
+  const run = s.run;
+  if (reload?.phase !== 'starting' || run.phase !== 'up') return s;
+  effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'reloaded', newPid: reload.pid, oldPid: run.pid }) });
+  const retired = retire({ ...s, reload: null, timers: withoutReloadTimers(s.timers) }, run.pid, s.startId, stopSignalOf(context), now, context, effects);
+  const switched: SupervisorState = {
+    ...retired,
+    run: { phase: 'up', pid: reload.pid, startedAtWall: reload.startedAtWall, adopted: null, ready: null },
+    startId: reload.startId,
+    pidChangedAtWall: now.wall,
+    statusText: null,
+    health: freshHealth(context.config),
+    timers: without(retired.timers, ...RUNNING_TIMERS, 'adopted'),
+  };
+  return markReady(switched, now, context, effects);
 }
 
 /** Alarm facts for a Part two event of the running service. */
@@ -387,8 +434,13 @@ function backoffPolicyOf(context: TransitionContext): BackoffPolicy {
   return { restartDelayMs, restartDelayMaxMs, restartResetAfterMs };
 }
 
-/** The stop signal (or `first`) and CONT, and the §4 SIGKILL deadline. */
-function stopService(s: SupervisorState, reason: StopReason, now: Instant, context: TransitionContext, effects: Effect[], first?: NodeJS.Signals): SupervisorState {
+/** The stop signal (or `first`) and CONT, and the §4 SIGKILL deadline; a reload's new copy goes too. */
+function stopService(prior: SupervisorState, reason: StopReason, now: Instant, context: TransitionContext, effects: Effect[], first?: NodeJS.Signals): SupervisorState {
+  const pending = prior.reload;
+  const s =
+    pending?.phase === 'starting'
+      ? retire({ ...prior, reload: null, timers: withoutReloadTimers(prior.timers) }, pending.pid, pending.startId, stopSignalOf(context), now, context, effects)
+      : prior;
   const run = s.run;
   if (run.phase === 'down' || run.phase === 'spawning') {
     const down = { ...s, timers: without(s.timers, 'restart') };
@@ -640,9 +692,8 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
 }
 
 /**
- * `g` (SPEC §16): what `reload` says. `signal:NAME` sends NAME to the service. `overlap` is not
- * built yet: the service is restarted instead (a stop that is no failure, then a start), and the
- * log says so.
+ * `g` (SPEC §16): what `reload` says. `signal:NAME` sends NAME to the service; `overlap` starts a
+ * second copy (overlap-reload.ts).
  */
 function gracefulReload(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const run = s.run;
@@ -655,8 +706,12 @@ function gracefulReload(s: SupervisorState, now: Instant, context: TransitionCon
     effects.push({ type: 'log', level: 'NOTICE', text: `graceful reload: sending ${reload.signal} to the service` }, { type: 'signal', pid: run.pid, signal: reload.signal });
     return s;
   }
-  effects.push({ type: 'log', level: 'WARNING', text: 'graceful reload: reload : overlap is not supported yet; restarting the service instead' });
-  return stopService(s, 'replace', now, context, effects);
+  if (s.reload !== null || run.ready === null) {
+    effects.push({ type: 'log', level: 'WARNING', text: 'graceful reload (g) ignored: a reload is under way, or the service is not ready yet' });
+    return s;
+  }
+  effects.push({ type: 'log', level: 'NOTICE', text: 'graceful reload: starting a second copy (reload : overlap)' }, { type: 'spawn', overlap: true });
+  return { ...s, reload: { phase: 'spawning' } };
 }
 
 /** stop_signal (SPEC §17): TERM unless the config names another; validated when it was read. */

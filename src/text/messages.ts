@@ -60,7 +60,9 @@ export type Fact =
   | { kind: 'unhealthy'; check: string; failures: number; error: string; action: 'restart' | 'alarm' | 'stop' }
   | { kind: 'notRestarted'; policy: 'always' | 'on-failure' | 'never' }
   | { kind: 'changedOnDisk'; paths: readonly string[] }
-  | { kind: 'daemonizedItself'; pids: readonly number[] };
+  | { kind: 'daemonizedItself'; pids: readonly number[] }
+  | { kind: 'reloaded'; newPid: number; oldPid: number }
+  | { kind: 'reloadFailed'; why: string };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -117,6 +119,10 @@ export function textOf(fact: Fact): string {
       return `unhealthy: ${fact.check} failed ${fact.failures} time(s) in a row (last: ${fact.error}): ${HEALTH_ACTION[fact.action]}`;
     case 'notRestarted':
       return fact.policy === 'never' ? 'not restarted (restart : never)' : 'not restarted: the exit is a success (restart : on-failure)';
+    case 'reloaded':
+      return `graceful reload: the new copy (pid ${fact.newPid}) is ready and is the service now; stopping the old one (pid ${fact.oldPid})`;
+    case 'reloadFailed':
+      return `graceful reload failed: ${fact.why}; the old copy keeps running`;
     case 'daemonizedItself':
       return `the service exited 0 and left ${fact.pids.length} process(es) running with its tag (${fact.pids.join(' ')}): it daemonized itself; run it in the foreground, or set pid_file so that supervise watches the daemon. Not restarted, so that no second copy piles up`;
     case 'changedOnDisk':

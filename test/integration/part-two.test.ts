@@ -11,6 +11,7 @@ import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
 import { rig, NO_LEFTOVER, SERVICE, alive } from '../helpers/runner-rig.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { holdsFor } from '../fixtures/reliability-kit.ts';
+import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 const check = (text: string): CheckSpec => {
   const parsed = parseCheckSpec(text);
@@ -298,5 +299,79 @@ describe('forking services (SPEC §16)', () => {
     await waitFor('the warning', () => /it daemonized itself/.test(r.logText()), { timeoutMs: 10_000 });
     await holdsFor('no second copy started', 300, () => r.document()?.restarts === 0);
     assert.equal(r.document()?.state, 'down');
+  });
+});
+
+describe('graceful reload with overlap (SPEC §16)', () => {
+  const SERVER = path.resolve(import.meta.dirname, '../fixtures/reuseport-server.py');
+
+  async function freePort(): Promise<number> {
+    return new Promise<number>((resolve) => {
+      const probe = net.createServer();
+      probe.listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+  }
+
+  /** One connection: the pid that answered, or the error code (ECONNREFUSED above all). */
+  function ask(port: number): Promise<string> {
+    return new Promise((resolve) => {
+      const socket = net.connect(port, '127.0.0.1');
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
+      socket.on('end', () => resolve(answer.trim() || 'empty'));
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    });
+  }
+
+  test('g starts a second copy on the same port (SO_REUSEPORT), switches once it is ready, stops the old one: a client hammering the port sees no refused connection', async (t) => {
+    const port = await freePort();
+    const r = rig(t, ['python3', SERVER, String(port)], { notifyFd: 3, startTimeoutMs: 10_000, reload: { kind: 'overlap' }, killTimeout: 2 });
+    r.runner.boot(NO_LEFTOVER);
+    const oldPid = await waitFor('the first copy ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 10_000 });
+    await waitFor('it answers', async () => (await ask(port)) === String(oldPid));
+
+    const answers: string[] = [];
+    let hammering = true;
+    const hammer = (async () => {
+      while (hammering) answers.push(await ask(port));
+    })();
+    r.send('g');
+    const newPid = await waitFor('the new copy is the service', () => {
+      const pid = r.status()?.pid ?? 0;
+      return pid !== 0 && pid !== oldPid ? pid : null;
+    }, { timeoutMs: 10_000 });
+    await waitFor('the old copy gone', () => !alive(oldPid), { timeoutMs: 10_000 });
+    await waitFor('the new copy answers', () => answers.slice(-5).every((a) => a === String(newPid)) && answers.length > 20);
+    hammering = false;
+    await hammer;
+
+    const refused = answers.filter((a) => a === 'ECONNREFUSED').length;
+    t.diagnostic(`${answers.length} connections during the reload: ${answers.filter((a) => a === String(oldPid)).length} old, ${answers.filter((a) => a === String(newPid)).length} new, ${refused} refused, ${answers.filter((a) => !/^\d+$/.test(a)).length - refused} other`);
+    assert.equal(refused, 0, 'no connection refused');
+    assert.match(r.logText(), new RegExp(`the new copy \\(pid ${newPid}\\) is ready and is the service now; stopping the old one \\(pid ${oldPid}\\)`));
+    assert.equal(r.document()?.restarts, 0, 'a reload is no restart');
+    assert.deepEqual(r.alarms.raised, [], 'the old copy stopping is no failure');
+    r.send('d');
+  });
+
+  test('a new copy that never becomes ready is stopped at start_timeout; the old one keeps serving and reload-failed is alarmed', async (t) => {
+    const port = await freePort();
+    const scratch = makeTempDir('supervise-reload-');
+    t.after(() => removeTempDir(scratch));
+    const marker = path.join(scratch, 'silent');
+    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 500, reload: { kind: 'overlap' }, killTimeout: 1 });
+    r.runner.boot(NO_LEFTOVER);
+    const oldPid = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 10_000 });
+    // From now on a copy never says READY.
+    fs.writeFileSync(marker, '');
+    r.send('g');
+    await waitFor('reload-failed', () => r.alarms.raised.includes('reload-failed'), { timeoutMs: 10_000 });
+    assert.equal(r.status()?.pid, oldPid);
+    assert.ok(alive(oldPid));
+    assert.match(r.logText(), /graceful reload failed: /);
+    r.send('d');
   });
 });
