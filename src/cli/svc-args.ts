@@ -4,7 +4,7 @@ import type { LogOptions } from '../svc/command-log.ts';
 
 export const DEFAULT_TIMEOUT_S = 30;
 
-export type DirCommand = 'start' | 'stop' | 'restart' | 'reconf' | 'exit' | 'status' | 'wait';
+export type DirCommand = 'start' | 'stop' | 'restart' | 'reconf' | 'exit' | 'status' | 'wait' | 'reload';
 
 export type SvcRequest =
   | { kind: 'help' }
@@ -16,8 +16,8 @@ export type SvcRequest =
   | { kind: 'log'; dir: string; options: LogOptions }
   | { kind: 'metrics'; dirs: string[]; output: string | null };
 
-const DIR_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'status', 'alarm', 'log', 'wait']);
-const WAITING_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'alarm', 'wait']);
+const DIR_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'status', 'alarm', 'log', 'wait', 'reload']);
+const WAITING_COMMANDS: ReadonlySet<string> = new Set(['start', 'stop', 'restart', 'reconf', 'exit', 'alarm', 'wait', 'reload']);
 
 interface Flags {
   help: boolean;

@@ -6,6 +6,7 @@ import { logCommand } from '../svc/command-log.ts';
 import { metricsCommand } from '../svc/command-metrics.ts';
 import { reconfCommand } from '../svc/command-reconf.ts';
 import { waitCommand } from '../svc/command-wait.ts';
+import { reloadCommand } from '../svc/command-reload.ts';
 import { restartCommand } from '../svc/command-restart.ts';
 import { startCommand } from '../svc/command-start.ts';
 import { statusCommand } from '../svc/command-status.ts';
@@ -26,6 +27,7 @@ const DIR_COMMANDS: Record<DirCommand, (dir: string, context: SvcContext) => Pro
   exit: exitCommand,
   status: statusCommand,
   wait: waitCommand,
+  reload: reloadCommand,
 };
 
 export interface SvcIo {

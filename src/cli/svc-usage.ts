@@ -18,6 +18,8 @@ Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
   alarm      turn alarms on or off
   log        print the service's __stdout (--stderr: __stderr); -f follows it, -n N prints the last N lines
   wait       wait until the service is ready (exit 0), or 1 when it is not in time or cannot be
+  reload     a graceful reload (control g), as the reload key says: a signal, or a second copy that
+             takes over once ready (overlap); waits for the outcome (9 when it failed)
 
   svc status DIR... shows many directories as one table (--json: their status.json documents).
   svc metrics DIR... prints them in the Prometheus text format; --output FILE replaces FILE

@@ -119,6 +119,8 @@ export interface StatusDocument {
   /** During a backoff: when the next start is due, and the delay in seconds. */
   next_start_at?: string | null;
   restart_delay_s?: number | null;
+  /** How the last graceful reload (`g`, `svc reload`) ended: when, and why it failed (null: it did not). */
+  last_reload?: { at: string; error: string | null } | null;
   version: string;
 }
 

@@ -53,6 +53,6 @@ export function reloadFailed(s: SupervisorState, why: string, stopSignal: NodeJS
     type: 'alarm',
     facts: { event: 'reload-failed', service: context.serviceName, at: new Date(now.wall), exit: null, uptimeS: null, exitsInWindow: s.window.exits, coredumpsInWindow: s.window.coredumps, detail: text },
   });
-  const cleared = { ...s, reload: null, timers: withoutReloadTimers(s.timers) };
+  const cleared = { ...s, reload: null, timers: withoutReloadTimers(s.timers), lastReload: { atWall: now.wall, error: text } };
   return reload.phase === 'starting' ? retire(cleared, reload.pid, reload.startId, stopSignal, now, context, effects) : cleared;
 }

@@ -170,6 +170,8 @@ export interface SupervisorState {
   reload: { phase: 'spawning' } | { phase: 'starting'; pid: number; startId: string; startedAtWall: number } | null;
   /** Copies being stopped beside the service (the old one of a reload, or a new one that failed). */
   retiring: { pids: readonly number[]; startIds: readonly string[] };
+  /** How the last graceful reload (`g`) ended, for `svc reload`; null before the first. */
+  lastReload: { atWall: number; error: string | null } | null;
 }
 
 export type { NotifyMessage };
@@ -257,6 +259,7 @@ export function initialState(now: Instant): SupervisorState {
     forking: null,
     reload: null,
     retiring: { pids: [], startIds: [] },
+    lastReload: null,
   };
 }
 

@@ -329,6 +329,7 @@ function switchToNewCopy(s: SupervisorState, now: Instant, context: TransitionCo
   const retired = retire({ ...s, reload: null, timers: withoutReloadTimers(s.timers) }, run.pid, s.startId, stopSignalOf(context), now, context, effects);
   const switched: SupervisorState = {
     ...retired,
+    lastReload: { atWall: now.wall, error: null },
     run: { phase: 'up', pid: reload.pid, startedAtWall: reload.startedAtWall, adopted: null, ready: null },
     startId: reload.startId,
     pidChangedAtWall: now.wall,
@@ -698,17 +699,19 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
 function gracefulReload(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const run = s.run;
   if (run.phase !== 'up') {
-    effects.push({ type: 'log', level: 'WARNING', text: 'graceful reload (g) ignored: the service is not running' });
-    return s;
+    const text = 'graceful reload (g) ignored: the service is not running';
+    effects.push({ type: 'log', level: 'WARNING', text });
+    return { ...s, lastReload: { atWall: now.wall, error: text } };
   }
   const reload = context.config.reload;
   if (reload.kind === 'signal') {
     effects.push({ type: 'log', level: 'NOTICE', text: `graceful reload: sending ${reload.signal} to the service` }, { type: 'signal', pid: run.pid, signal: reload.signal });
-    return s;
+    return { ...s, lastReload: { atWall: now.wall, error: null } };
   }
   if (s.reload !== null || run.ready === null) {
-    effects.push({ type: 'log', level: 'WARNING', text: 'graceful reload (g) ignored: a reload is under way, or the service is not ready yet' });
-    return s;
+    const text = 'graceful reload (g) ignored: a reload is under way, or the service is not ready yet';
+    effects.push({ type: 'log', level: 'WARNING', text });
+    return { ...s, lastReload: { atWall: now.wall, error: text } };
   }
   effects.push({ type: 'log', level: 'NOTICE', text: 'graceful reload: starting a second copy (reload : overlap)' }, { type: 'spawn', overlap: true });
   return { ...s, reload: { phase: 'spawning' } };

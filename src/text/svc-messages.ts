@@ -32,6 +32,10 @@ export type SvcFact =
   | { kind: 'alreadyStarted'; name: string; pid: number }
   | { kind: 'keptUp'; name: string; pid: number }
   | { kind: 'starting'; name: string }
+  // reload
+  | { kind: 'gracefullyReloaded'; name: string; pid: number }
+  | { kind: 'reloadFailed'; name: string; error: string }
+  | { kind: 'reloadTimedOut'; name: string; timeoutMs: number }
   // wait
   | { kind: 'ready'; name: string; pid: number }
   | { kind: 'notReady'; name: string; dir: string; state: string }
@@ -135,6 +139,12 @@ function wordsOf(fact: SvcFact): [Channel, string] {
       return ['out', `Start service "${fact.name}" successfully (pid ${fact.pid}).`];
     case 'ready':
       return ['out', `service "${fact.name}" is ready (pid ${fact.pid})`];
+    case 'gracefullyReloaded':
+      return ['out', `service "${fact.name}" reloaded (pid ${fact.pid})`];
+    case 'reloadFailed':
+      return ['error', `service "${fact.name}" was not reloaded: ${fact.error}`];
+    case 'reloadTimedOut':
+      return ['error', `the reload of service "${fact.name}" did not end within ${fact.timeoutMs / 1000}s`];
     case 'notReady':
       return ['error', `service "${fact.name}" will not become ready: state ${fact.state} (see ${fact.dir}/supervise.log.wf)`];
     case 'readyTimedOut':

@@ -131,3 +131,19 @@ describe('Part two alarms on the real channels', () => {
     await waitFor('both supervisors gone', () => isGone(a.supervisorPid as number) && isGone(b.supervisorPid as number), { timeoutMs: 15_000 });
   });
 });
+
+describe('svc reload', () => {
+  test('with reload : signal:USR1, svc reload sends it and reports the service reloaded', async (t) => {
+    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nreload : signal:USR1\n' });
+    const signals = path.join(box.root, 'signals');
+    const { supervisorPid } = await launch(box, `node ${path.resolve(import.meta.dirname, '../fixtures/record-signals.mjs')} ${signals} exit-on-term`);
+    await waitFor('the handlers installed', () => readText(signals).includes('ready '));
+    const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
+    assert.equal(reloaded.code, 0, reloaded.stderr);
+    assert.match(reloaded.stdout, /service "app" reloaded \(pid \d+\)/);
+    assert.match(readText(path.join(box.dir, 'supervise.log')), /graceful reload: sending SIGUSR1 to the service/);
+    await waitFor('the service got SIGUSR1', () => readText(signals).includes('SIGUSR1 '));
+    sendControl(box.dir, 'dx');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
+});

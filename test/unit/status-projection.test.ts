@@ -95,6 +95,7 @@ describe('statusOf: status.json', () => {
       failed_starts: 0,
       next_start_at: null,
       restart_delay_s: null,
+      last_reload: null,
       version: '9.9.9',
     });
   });
