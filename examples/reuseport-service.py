@@ -2,7 +2,8 @@
 # A tiny TCP service that can be reloaded without refusing a connection (examples/reload.conf):
 # it binds its port with SO_REUSEPORT (so a second copy can listen beside it), says READY=1 on
 # $NOTIFY_FD once it listens, answers every connection with its pid, and on SIGTERM stops
-# listening and exits.
+# listening and exits. Usage: reuseport-service.py PORT [SILENT_FILE]; while SILENT_FILE exists
+# it never says READY (how the tests make a new copy that fails to become ready).
 import os
 import signal
 import socket
@@ -16,7 +17,8 @@ server.bind(("127.0.0.1", port))
 server.listen(128)
 
 notify_fd = int(os.environ.get("NOTIFY_FD", "0"))
-if notify_fd >= 3:
+silent = len(sys.argv) > 2 and os.path.exists(sys.argv[2])
+if notify_fd >= 3 and not silent:
     os.write(notify_fd, b"READY=1\n")
 
 

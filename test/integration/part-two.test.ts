@@ -303,7 +303,8 @@ describe('forking services (SPEC §16)', () => {
 });
 
 describe('graceful reload with overlap (SPEC §16)', () => {
-  const SERVER = path.resolve(import.meta.dirname, '../fixtures/reuseport-server.py');
+  // The example of docs/config.md's reload key, used as it ships.
+  const SERVER = path.resolve(import.meta.dirname, '../../examples/reuseport-service.py');
 
   async function freePort(): Promise<number> {
     return new Promise<number>((resolve) => {
