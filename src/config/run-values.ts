@@ -66,6 +66,11 @@ export function parseUserSpec(text: string): UserSpec | null {
 }
 
 /** `TERM`, `SIGTERM`, `sigterm` or `15` → `SIGTERM`; null for anything that names no signal. */
+/** A signal by name only (`TERM`, `sigterm`, `SIGTERM`), for lists that also hold numbers. */
+export function signalNamed(text: string): NodeJS.Signals | null {
+  return /^[0-9]+$/.test(text) ? null : parseSignal(text);
+}
+
 export function parseSignal(text: string): NodeJS.Signals | null {
   const signals = os.constants.signals as Record<string, number>;
   if (/^[0-9]+$/.test(text)) {

@@ -3,7 +3,7 @@
 // checked and shown in the effective-config dump.
 import type { AnyParsedKey, ParsedKey } from '../config/config-keys.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
-import { formatDurationMs, MAX_DURATION_MS, parseDurationMs } from './duration-for-policy.ts';
+import { formatDuration as formatDurationMs, MAX_DURATION_MS, parseDuration as parseDurationMs } from '../config/duration.ts';
 import { formatChangeTargets, formatReload, parseChangeTargets, parseReload } from './policy-values.ts';
 import { formatSuccessExits, parseSuccessExits, RESTART_MODES, type RestartMode } from './restart-policy.ts';
 

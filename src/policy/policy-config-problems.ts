@@ -2,7 +2,7 @@
 // whole (exit 111 at start-up, a WARNING and the old config kept on `r`). Each string is one reason
 // in words, naming the keys.
 import type { ServiceConfig } from '../config/config-types.ts';
-import { formatDurationMs } from './duration-for-policy.ts';
+import { formatDuration as formatDurationMs } from '../config/duration.ts';
 
 type PolicyFields = Pick<ServiceConfig, 'reload' | 'pidFile' | 'restartDelayMs' | 'restartDelayMaxMs' | 'notifyFd' | 'readyCheck' | 'startSecondsMs' | 'startTimeoutMs'>;
 

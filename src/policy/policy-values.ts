@@ -2,7 +2,7 @@
 // restart_on_change watches. Parsed once when the config file is read; the core reads the
 // typed value.
 import { CommandSyntaxError, splitCommand } from '../command/split-command.ts';
-import { parseSignalName } from './signal-names.ts';
+import { signalNamed as parseSignalName } from '../config/run-values.ts';
 
 /** `signal:NAME` sends the signal to the service; `overlap` starts a second copy first. */
 export type ReloadAction = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'overlap' };

@@ -1,7 +1,7 @@
 // The restart policy (SPEC §16): whether an exit of the service is a failure and whether it is
 // restarted, from `restart`, `success_exit_codes` and what supervise itself did. Pure: the core
 // calls it from transition() with the facts of the exit.
-import { parseSignalName } from './signal-names.ts';
+import { signalNamed as parseSignalName } from '../config/run-values.ts';
 
 /** `always` is meetbill's behaviour (and the default); `on-failure` and `never` are systemd's. */
 export type RestartMode = 'always' | 'on-failure' | 'never';
