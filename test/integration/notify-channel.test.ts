@@ -154,6 +154,8 @@ describe('the notify channel', () => {
   it('gives the service the FIFO as fd N only, with NOTIFY_FD=N, and no other descriptor from 3 to N', async (t) => {
     const h = harness(t);
     const child = h.start(['sh', '-c', 'read line; echo "STATUS=$NOTIFY_FD" >&6'], 6);
+    // Between fork and exec the child still holds libuv's close-on-exec error pipe: look after the exec.
+    await waitFor('the service exec\'d', () => fs.readFileSync(`/proc/${child.pid}/cmdline`, 'latin1').startsWith('sh\0'));
     const fds = fs.readdirSync(`/proc/${child.pid}/fd`).map(Number);
     const fifo = fds.filter((fd) => fs.readlinkSync(`/proc/${child.pid}/fd/${fd}`) === h.channel.path);
     assert.deepEqual(fifo, [6], 'one descriptor on the FIFO: the service end, not supervise\'s reader');
