@@ -71,6 +71,8 @@ export interface AdoptedIdentity {
  * - reloadReady, reloadCheck, reloadTimeout: start_seconds, the next ready_check and the
  *   start_timeout of the new copy of an overlapping reload (SPEC §16)
  * - retireKill: SIGKILL for the copies an overlapping reload is stopping
+ * - leftovers: a stop's SIGKILL deadline, kept past a new start for what the stopped service
+ *   left, sparing the new start's processes
  */
 export type TimerName =
   | 'restart'
@@ -90,7 +92,8 @@ export type TimerName =
   | 'reloadReady'
   | 'reloadCheck'
   | 'reloadTimeout'
-  | 'retireKill';
+  | 'retireKill'
+  | 'leftovers';
 export type Timers = Partial<Record<TimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */

@@ -188,6 +188,12 @@ const ON_TIMER: Record<TimerName, Step> = {
     return s;
   },
   reloadTimeout: (s, now, context, effects) => reloadFailed(s, `the new copy was not ready within ${duration(context.config.startTimeoutMs)}`, stopSignalOf(context), now, context, effects),
+  leftovers: (s, _now, _context, effects) => {
+    const pid = pidOf(s.run);
+    const spare: ProcessTarget['tagged'] = s.startId === null ? 'all' : { except: s.startId };
+    effects.push({ type: 'kill', target: { tree: null, session: true, spare: pid === 0 ? null : pid, tagged: pid === 0 ? 'all' : spare, pids: [] }, why: 'left-by-stopped' });
+    return s;
+  },
   retireKill: (s, _now, _context, effects) => {
     const target: ProcessTarget = { tree: null, session: false, spare: pidOf(s.run) || null, tagged: { only: s.retiring.startIds }, pids: s.retiring.pids };
     effects.push({ type: 'kill', target, why: 'stop-timeout' });
@@ -389,11 +395,7 @@ function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: Tr
 
 function spawned(s: SupervisorState, pid: number, startId: string, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   if (s.run.phase !== 'spawning') return s;
-  if (s.timers.kill !== undefined) {
-    // A stop's kill deadline was pending: dropped, so that it can never hit the new service;
-    // what the stopped one left goes now, sparing the new start's tree and tag.
-    effects.push({ type: 'kill', target: { tree: null, session: true, spare: pid, tagged: { except: startId }, pids: [] }, why: 'left-by-stopped' });
-  }
+
   // A new process is never paused (meetbill clears the flag on every start).
   const started: SupervisorState = {
     ...s,
@@ -404,7 +406,10 @@ function spawned(s: SupervisorState, pid: number, startId: string, now: Instant,
     statusText: null,
     health: freshHealth(context.config),
     lastReadyError: null,
-    timers: { ...without(s.timers, 'kill'), ...startingTimers(context.config, now) },
+    // A stop's kill deadline still pending becomes the `leftovers` one: at the same instant, what
+    // the stopped service left gets SIGKILL, never the new start (a new stop gets its own `kill`).
+    // Not now: the /proc scan it takes would hold up the new start's first words.
+    timers: { ...without(s.timers, 'kill'), ...(s.timers.kill === undefined ? {} : { leftovers: s.timers.kill }), ...startingTimers(context.config, now) },
   };
   // Without a readiness source a service is ready when it runs (Part one's behaviour).
   return readinessSource(context.config) === 'none' ? markReady(started, now, context, effects) : started;

@@ -255,13 +255,15 @@ describe('stopping with d and the kill timer', () => {
     assert.ok(hasSpawn(machine.send(control('up'), 2200)));
     const pid = SERVICE_PID + 1;
     const spawned = machine.send({ type: 'spawned', pid, startId: startIdOf(pid) }, 2200);
-    // What the stopped one left goes now, sparing the new service's tree and its start's tag.
-    assert.deepEqual(kills(spawned), [
+    // Nothing is killed at the start (its /proc scan would hold the new start up): the deadline
+    // stays, as `leftovers`, for what the stopped one left, sparing the new tree and tag.
+    assert.deepEqual(kills(spawned), []);
+    assert.equal(machine.state.timers.kill, undefined, 'a new stop gets a deadline of its own');
+    assert.equal(machine.state.timers.leftovers, mono(12_000));
+    const effects = machine.fireDue(12_000);
+    assert.deepEqual(kills(effects), [
       { type: 'kill', target: { tree: null, session: true, spare: pid, tagged: { except: startIdOf(pid) }, pids: [] }, why: 'left-by-stopped' },
     ]);
-    assert.equal(machine.state.timers.kill, undefined);
-    const effects = machine.fireDue(12_000);
-    assert.deepEqual(kills(effects), [], `the new service ${pid} must not be killed: ${JSON.stringify(effects)}`);
     assert.equal(machine.pid, pid);
   });
 
@@ -805,7 +807,7 @@ describe('the named timers', () => {
   ];
 
   test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
-    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change'];
+    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'reloadReady', 'reloadCheck', 'reloadTimeout', 'retireKill', 'leftovers'];
     const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
