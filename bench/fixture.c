@@ -1,9 +1,12 @@
 /* Benchmark service: appends "start <realtime ns> <pid>" to a log when it starts and
  * "term <realtime ns> <pid>" when it receives SIGTERM, then exits at once (mode crash) or waits
- * for signals forever (mode run). Written in C so that its own start-up (about 1 ms) does not
+ * for signals forever (mode run). Mode notify is run, but once started it also writes "READY=1\n"
+ * to the descriptor $NOTIFY_FD names (supervise's notify channel, sd_notify's line) and appends
+ * "ready <realtime ns> <pid>", the clock read just before that write; mode notify-late does the
+ * same 100 ms after it started (a service that takes a while to get ready). Written in C so that its own start-up (about 1 ms) does not
  * blur the supervisors' figures; every supervisor under test runs this same program.
  *
- * usage: fixture crash|run LOGFILE
+ * usage: fixture crash|run|notify|notify-late LOGFILE
  *   Run as a peer's ./run it gets no such arguments (s6-supervise passes the service directory
  *   as argv[1]), so then it reads BENCH_FIXTURE_MODE and BENCH_FIXTURE_LOG from the environment.
  *   With BENCH_FIXTURE_NOTIFY_FD=N it also writes a newline to fd N once started: s6's readiness
@@ -42,6 +45,17 @@ static void stamp(const char *tag, const struct timespec *at) {
   if (write(log_fd, line, len) < 0) _exit(111);
 }
 
+/* Mode notify: READY=1 on $NOTIFY_FD, stamped just before the write. */
+static void say_ready(void) {
+  static const char line[] = "READY=1\n";
+  struct timespec at;
+  const char *fd_text = getenv("NOTIFY_FD");
+  if (!fd_text) _exit(100);
+  clock_gettime(CLOCK_REALTIME, &at);
+  if (write(atoi(fd_text), line, sizeof line - 1) != (ssize_t)(sizeof line - 1)) _exit(111);
+  stamp("ready", &at);
+}
+
 static void on_term(int sig) {
   struct timespec now;
   (void)sig;
@@ -57,15 +71,15 @@ int main(int argc, char **argv) {
   const char *mode, *log_path;
 
   clock_gettime(CLOCK_REALTIME, &started); /* first thing: this is the instant "the service runs" */
-  if (argc == 3 && (!strcmp(argv[1], "crash") || !strcmp(argv[1], "run"))) {
+  if (argc == 3 && (!strcmp(argv[1], "crash") || !strcmp(argv[1], "run") || !strcmp(argv[1], "notify") || !strcmp(argv[1], "notify-late"))) {
     mode = argv[1];
     log_path = argv[2];
   } else {
     mode = getenv("BENCH_FIXTURE_MODE");
     log_path = getenv("BENCH_FIXTURE_LOG");
   }
-  if (!mode || !log_path || (strcmp(mode, "crash") && strcmp(mode, "run"))) {
-    static const char usage[] = "usage: fixture crash|run LOGFILE\n";
+  if (!mode || !log_path || (strcmp(mode, "crash") && strcmp(mode, "run") && strcmp(mode, "notify") && strcmp(mode, "notify-late"))) {
+    static const char usage[] = "usage: fixture crash|run|notify|notify-late LOGFILE\n";
     ssize_t ignored = write(2, usage, sizeof usage - 1);
     (void)ignored;
     return 100;
@@ -87,6 +101,11 @@ int main(int argc, char **argv) {
     int notify_fd = atoi(getenv("BENCH_FIXTURE_NOTIFY_FD"));
     if (write(notify_fd, "\n", 1) == 1) close(notify_fd);
   }
+  if (!strcmp(mode, "notify-late")) {
+    struct timespec later = { 0, 100 * 1000 * 1000 };
+    while (nanosleep(&later, &later) < 0) {} /* EINTR: sleep the rest */
+  }
+  if (!strncmp(mode, "notify", 6)) say_ready();
   if (!strcmp(mode, "crash")) return 0;
   for (;;) pause();
 }

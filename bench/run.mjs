@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { crashLoop, control, forkExecFloor, memoryAndIdle, memoryMany, nodeFloor, refusedStart, respawn, scale, startup } from './lib/figures.mjs';
 import { ensurePeers } from './lib/install.mjs';
+import { healthCheckCost, readyLatency } from './lib/part-two.mjs';
 import { buildHelpers } from './lib/native.mjs';
-import { anomalyNotes, floorNotes, refusedNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
+import { anomalyNotes, floorNotes, partTwoNotes, refusedNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
 import { bareNodeAdapter, killEverything, makeDirs, oursAdapter, peerAdapter } from './lib/supervisors.mjs';
 
 const USAGE = `usage: node bench/run.mjs [--quick] [--only NAMES] [--figures LETTERS] [--no-install]
@@ -16,7 +17,8 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--only NAMES] [--figures LET
                           [--check] [--keep] [--shared-node]
   --quick          5 trials, 6 crash-loop starts, 5 s idle window (scaled to 30 s), scale 20
   --only NAMES     comma-separated subset of: supervise,daemontools,runit,s6
-  --figures L      comma-separated subset of: a,b,c,d,e,f,g,h (see docs/performance.md)
+  --figures L      comma-separated subset of: a,b,c,d,e,f,g,h,i,j (see docs/performance.md);
+                   i and j measure supervise alone, so with only them no peer is installed
   --scale N        supervisors of each kind in h (default: $BENCH_SCALE, else 200)
   --no-install     do not apt-get install / unpack missing peers; skip them
   --update-docs    write the table into docs/performance.md
@@ -26,6 +28,9 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--only NAMES] [--figures LET
                    (its PSS then counts Node's code pages as shared with the bench)`;
 
 const ALL = ['supervise', 'daemontools', 'runit', 's6'];
+const FIGURES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'];
+/** Part two's figures: readiness and health checks, keys that no C peer has. */
+const SUPERVISE_ONLY = ['i', 'j'];
 const repoRoot = realpathSync(new URL('..', import.meta.url).pathname);
 
 function options() {
@@ -76,10 +81,13 @@ function options() {
     return value;
   };
   const quick = parsed.quick;
+  const figures = list(parsed.figures, FIGURES, 'figure');
+  const names = list(parsed.only, ALL, 'supervisor');
   return {
     quick,
-    names: list(parsed.only, ALL, 'supervisor'),
-    figures: list(parsed.figures, ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 'figure'),
+    // With only supervise's own figures asked for, the peers are neither installed nor shown.
+    names: figures.every((figure) => SUPERVISE_ONLY.includes(figure)) ? names.filter((name) => name === 'supervise') : names,
+    figures,
     install: !parsed['no-install'],
     trials: Math.round(count(parsed.trials, quick ? 5 : 10)),
     crashStarts: quick ? 6 : 11,
@@ -242,6 +250,8 @@ async function main() {
   if (want('c')) await stage('control', `c. control d/u, ${opts.trials} trials each`, control);
   if (want('f')) await stage('start', `f. start, ${opts.trials} trials each`, startup);
   if (want('g')) await stage('refused', `g. refused start on a held directory, ${opts.trials * 2} trials each`, refusedStart);
+  if (want('i') && ours) await stage('ready', `i. READY=1 → status.json ready, ${Math.max(20, opts.trials * 2)} starts, supervise alone`, readyLatency);
+  if (want('j') && ours) await stage('health', `j. TCP health check: every 10 s for ${Math.max(30, opts.idleSeconds)} s, then every 10 ms for 1000 probes, supervise alone`, healthCheckCost);
   if (want('d')) await stage('many', `d. memory of ${opts.instances} instances at once, one kind at a time`, memoryMany);
   if (want('h')) await stage('scale', `h. scale: ${opts.scaleCount} started one after another, ${opts.idleSeconds} s idle, one kind at a time`, scale);
 
@@ -257,6 +267,7 @@ async function main() {
     ...(busyAtStart ? [busyAtStart] : []),
     ...floorNotes(floors),
     ...refusedNotes(results),
+    ...partTwoNotes(results),
     ...anomalyNotes(results),
     ...Object.entries(skipped).map(([name, why]) => `${name} skipped: ${why}`),
     ...errors.map((error, i) => `[${i + 1}] ${error}`),

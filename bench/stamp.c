@@ -9,14 +9,27 @@
  *                                (the floor under any supervisor's "start the service")
  *   stamp wait CMD ARG…          stamp, fork, execvp(CMD) in the child, wait, stamp again;
  *                                prints "START_NS END_NS STATUS" (STATUS: exit code, or 128+signal)
+ *   stamp watch DIR FILE         inotify on DIR; prints "watching" once the watch is set, then for
+ *                                every DIR/FILE renamed into place or closed after writing, one
+ *                                line "NS MTIME_NS READY PID": NS taken as the event is read,
+ *                                MTIME_NS the file's modification time, READY 1 when the file
+ *                                says "ready": true, PID its top-level "pid" (0 for null). Exits
+ *                                when its stdin reaches end of file (the bench closed it or died).
+ *                                Without an inotify instance to spare (EMFILE: the user's
+ *                                max_user_instances taken by other processes) it prints "polling"
+ *                                instead and stats the file every 100 us (costs a CPU share)
  *   stamp now                    prints the ns */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +43,88 @@ static int fail(const char *what, const char *object) {
   fprintf(stderr, "stamp: fatal: unable to %s %s: ", what, object);
   perror(NULL);
   return 111;
+}
+
+/* One status.json as it is now: READY and the top-level "pid" (indented by two blanks, so a
+ * nested last_exit pid does not match), plus its mtime. */
+static void report(const char *path, unsigned long long at) {
+  char text[16384];
+  struct stat info;
+  ssize_t len;
+  const char *pid_at;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return; /* replaced again already: the next event reports it */
+  len = read(fd, text, sizeof text - 1);
+  if (len < 0 || fstat(fd, &info) < 0) {
+    close(fd);
+    return;
+  }
+  close(fd);
+  text[len] = '\0';
+  pid_at = strstr(text, "\n  \"pid\": ");
+  printf("%llu %llu %d %ld\n", at,
+         (unsigned long long)info.st_mtim.tv_sec * 1000000000ULL + (unsigned long long)info.st_mtim.tv_nsec,
+         strstr(text, "\"ready\": true") != NULL, pid_at ? atol(pid_at + 9) : 0L);
+  fflush(stdout);
+}
+
+/* The fallback of watch(): a new inode or mtime of PATH is a new file renamed into place. */
+static int poll_file(const char *path) {
+  struct stat last, now;
+  struct timespec pause_for = { 0, 100 * 1000 };
+  struct pollfd input = { 0, POLLIN, 0 };
+  int had = stat(path, &last) == 0;
+  puts("polling");
+  fflush(stdout);
+  for (;;) {
+    if (poll(&input, 1, 0) > 0) {
+      char scratch[64];
+      if (read(0, scratch, sizeof scratch) <= 0) return 0;
+    }
+    nanosleep(&pause_for, NULL);
+    if (stat(path, &now) < 0) continue;
+    if (!had || now.st_ino != last.st_ino || now.st_mtim.tv_nsec != last.st_mtim.tv_nsec || now.st_mtim.tv_sec != last.st_mtim.tv_sec) {
+      report(path, now_ns());
+      last = now;
+      had = 1;
+    }
+  }
+}
+
+static int watch(const char *dir, const char *file) {
+  char events[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+  char path[4096];
+  struct pollfd fds[2];
+  int in = inotify_init1(IN_CLOEXEC);
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  if (in < 0 && (errno == EMFILE || errno == ENOSPC)) return poll_file(path);
+  if (in < 0) return fail("watch", dir);
+  if (inotify_add_watch(in, dir, IN_MOVED_TO | IN_CLOSE_WRITE) < 0) return fail("watch", dir);
+  puts("watching");
+  fflush(stdout);
+  fds[0].fd = in;
+  fds[0].events = POLLIN;
+  fds[1].fd = 0;
+  fds[1].events = POLLIN;
+  for (;;) {
+    ssize_t len, at;
+    if (poll(fds, 2, -1) < 0) return fail("poll", dir);
+    if (fds[1].revents) {
+      char scratch[64];
+      if (read(0, scratch, sizeof scratch) <= 0) return 0;
+    }
+    if (!(fds[0].revents & POLLIN)) continue;
+    len = read(in, events, sizeof events);
+    if (len <= 0) return fail("read events of", dir);
+    for (at = 0; at < len;) {
+      const struct inotify_event *event = (const struct inotify_event *)(events + at);
+      if (event->len && !strcmp(event->name, file)) {
+        report(path, now_ns());
+        break; /* one report per batch: the file is read as it is now */
+      }
+      at += (ssize_t)(sizeof *event + event->len);
+    }
+  }
 }
 
 int main(int argc, char **argv) {
@@ -91,6 +186,7 @@ int main(int argc, char **argv) {
     printf("%llu %llu %d\n", at, end, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
     return 0;
   }
-  fputs("usage: stamp now | fifo PATH LETTERS | kill PID SIGNUM | exec OUTFILE CMD [ARG...] | spawn CMD [ARG...] | wait CMD [ARG...]\n", stderr);
+  if (argc == 4 && !strcmp(argv[1], "watch")) return watch(argv[2], argv[3]);
+  fputs("usage: stamp now | fifo PATH LETTERS | kill PID SIGNUM | exec OUTFILE CMD [ARG...] | spawn CMD [ARG...] | wait CMD [ARG...] | watch DIR FILE\n", stderr);
   return 100;
 }

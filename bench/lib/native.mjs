@@ -70,7 +70,7 @@ export function readExecStamp(file) {
   }
 }
 
-/** Events the fixture appended to its log: [{ event: 'start'|'term', ns: bigint, pid: number }]. */
+/** Events the fixture appended to its log: [{ event: 'start'|'ready'|'term', ns: bigint, pid: number }]. */
 export function readFixtureLog(file) {
   let text;
   try {
@@ -81,7 +81,7 @@ export function readFixtureLog(file) {
   const events = [];
   for (const line of text.split('\n')) {
     const [event, ns, pid] = line.split(' ');
-    if ((event === 'start' || event === 'term') && ns && pid) events.push({ event, ns: BigInt(ns), pid: Number(pid) });
+    if ((event === 'start' || event === 'ready' || event === 'term') && ns && pid) events.push({ event, ns: BigInt(ns), pid: Number(pid) });
   }
   return events;
 }

@@ -83,6 +83,13 @@ export function memoryKiB(pid) {
   return { rss: field('Rss'), pss: field('Pss'), privateDirty: field('Private_Dirty') };
 }
 
+/** VmRSS from /proc/PID/status, in KiB: the resident set as `ps` and `top` show it. */
+export function vmRssKiB(pid) {
+  const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!match) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(match[1]);
+}
+
 /**
  * Voluntary plus involuntary context switches of every thread of the process, keyed by
  * "tid name" (the name from /proc/PID/task/TID/comm), so that a busy thread can be named.

@@ -87,6 +87,31 @@ const ROWS = [
     id: 'scale-idle', figure: 'scale', label: 'h. scale: context switches of all N / 30 s', unit: '', center: 'median', pick: (r) => [r.idlePer30s],
     target: { text: '0', check: (s) => s.median === 0 },
   },
+  {
+    id: 'ready', figure: 'ready', label: 'i. notify: `READY=1` 100 ms after start → status.json ready', unit: 'ms', center: 'median', pick: (r) => r.late.ms,
+    target: { text: '≤ 2', check: (s) => s.median <= 2 },
+  },
+  {
+    id: 'ready-first', figure: 'ready', label: 'i. notify: `READY=1` as the first act → status.json ready', unit: 'ms', center: 'median', pick: (r) => r.first.ms,
+    target: { text: '≤ 2', check: (s) => s.median <= 2 },
+  },
+  {
+    id: 'health-switches', figure: 'health', label: 'j. TCP health check every 10 s: context switches / 30 s', unit: '', center: 'median',
+    pick: (r) => [r.switchesPer30s],
+  },
+  { id: 'health-probes', figure: 'health', label: 'j. TCP health check every 10 s: probes / 30 s', unit: '', center: 'median', pick: (r) => [r.probesPer30s] },
+  {
+    id: 'health-per-probe', figure: 'health', label: 'j. TCP health check: context switches per probe', unit: '', center: 'median',
+    pick: (r) => (r.probes ? [r.switches / r.probes] : []),
+    target: { text: '≤ 3', check: (s) => s.median <= 3 },
+  },
+  { id: 'health-rss-100', figure: 'health', label: 'j. TCP health check every 10 ms: VmRSS after 100 probes', unit: 'MB', center: 'median', pick: (r) => [MB(r.rss.at100.vmRssKiB)] },
+  { id: 'health-rss-1000', figure: 'health', label: 'j. TCP health check every 10 ms: VmRSS after 1000 probes', unit: 'MB', center: 'median', pick: (r) => [MB(r.rss.at1000.vmRssKiB)] },
+  {
+    id: 'health-rss-growth', figure: 'health', label: 'j. TCP health check: VmRSS growth, 100 → 1000 probes', unit: 'MB', center: 'median',
+    pick: (r) => [MB(r.rss.at1000.vmRssKiB - r.rss.at100.vmRssKiB)],
+    target: { text: '≤ 1', check: (s) => s.median <= 1 },
+  },
 ];
 
 function fmt(value) {
@@ -190,6 +215,26 @@ export function refusedNotes(results) {
   if (!byName) return [];
   const parts = Object.entries(byName).filter(([, r]) => r.statuses).map(([name, r]) => `${name} ${r.statuses.join('/')}`);
   return parts.length ? [`g: exit status of a start on a held directory: ${parts.join(', ')}.`] : [];
+}
+
+/** What i and j measured beside their rows: the mtime reading of i, the probes behind j. */
+export function partTwoNotes(results) {
+  const notes = [];
+  const ready = results.ready?.[OURS];
+  if (ready?.late?.mtimeMs?.length && ready?.first?.mtimeMs?.length) {
+    notes.push(`i: the same intervals ending at status.json's mtime instead of the watcher's wake-up: ${cell(summary(ready.late.mtimeMs))} ms 100 ms after start, ` +
+      `${cell(summary(ready.first.mtimeMs))} ms as the first act (file times come from the kernel's coarse clock, up to a tick early, so they read low; the rows use the watcher).`);
+    const polled = [ready.late, ready.first].some((run) => run.watchedBy === 'polling');
+    if (polled) notes.push('i: no inotify instance was free for the watcher (other processes of this user held all of max_user_instances): it polled status.json every 0.1 ms instead.');
+  }
+  const health = results.health?.[OURS];
+  if (health && !health.error) {
+    const { at100, at1000, probesPerSecond } = health.rss;
+    notes.push(`j: every 10 s, ${health.probes} probe(s) accepted by the listener and ${health.switches} context switches in ${health.windowSeconds} s from ${health.settleSeconds} s after the start` +
+      ` (by thread: ${Object.entries(health.switchesByThread).map(([thread, count]) => `${thread} ${count}`).join(', ') || 'none'});` +
+      ` every 10 ms, ${probesPerSecond.toFixed(0)} probes/s: Private_Dirty ${fmt(MB(at100.memoryKiB.privateDirty))} MB after ${at100.probes} probes, ${fmt(MB(at1000.memoryKiB.privateDirty))} MB after ${at1000.probes}.`);
+  }
+  return notes;
 }
 
 /** Every anomaly a figure noted, as "name, figure: text" lines. */

@@ -37,7 +37,8 @@ export function peerAdapter(name, { bin, version }) {
 /**
  * This project's supervise, run as users run it: `bin/supervise -p DIR -f "…"` daemonizes and
  * returns once the service is started. The daemon's pid comes from status.json. `-F` names an
- * empty config, so no restart limit applies and the crash loop goes on. `env` may name the Node
+ * empty config, so no restart limit applies and the crash loop goes on, unless the instance brings
+ * a config of its own (figures i and j: readiness and health checks). `env` may name the Node
  * binary (SUPERVISE_NODE, read by bin/supervise).
  */
 export function oursAdapter({ bin, version, emptyConfig, env }) {
@@ -46,9 +47,9 @@ export function oursAdapter({ bin, version, emptyConfig, env }) {
     version,
     daemonizes: true,
     prepare() {},
-    command: ({ dir, mode, log, fixture }) => ({
+    command: ({ dir, mode, log, fixture, config }) => ({
       file: bin,
-      args: ['-p', dir, '-f', `${fixture} ${mode} ${log}`, '-F', emptyConfig],
+      args: ['-p', dir, '-f', `${fixture} ${mode} ${log}`, '-F', config ?? emptyConfig],
       env,
     }),
     controlPath: (dir) => join(dir, 'control'),
@@ -94,8 +95,9 @@ export function bareNodeAdapter({ node }) {
 const live = new Set();
 
 export class Instance {
-  constructor(adapter, { workDir, name, mode, helpers }) {
+  constructor(adapter, { workDir, name, mode, helpers, config }) {
     this.adapter = adapter;
+    this.config = config;
     this.workDir = workDir;
     this.mode = mode;
     this.helpers = helpers;
@@ -112,7 +114,7 @@ export class Instance {
   async launch({ stampFile } = {}) {
     const { adapter, dir, log, mode } = this;
     adapter.prepare({ dir, fixture: this.helpers.fixture });
-    const { file, args, env } = adapter.command({ dir, mode, log, fixture: this.helpers.fixture });
+    const { file, args, env } = adapter.command({ dir, mode, log, fixture: this.helpers.fixture, config: this.config });
     const [program, argv] = stampFile ? [this.helpers.stamp, ['exec', stampFile, file, ...args]] : [file, args];
     const err = openSync(this.errFile, 'a');
     live.add(this);
