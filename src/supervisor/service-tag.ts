@@ -72,6 +72,7 @@ export function scanProc(statusDir: string): ProcScan {
   const markNeedle = Buffer.from(`\0${SUPERVISOR_MARK}=`);
   const tagged: TaggedProcess[] = [];
   const supervisors: number[] = [];
+  const scratch = { buffer: Buffer.allocUnsafe(ENVIRON_START_BYTES) };
   let names: string[];
   try {
     names = fs.readdirSync('/proc');
@@ -83,14 +84,8 @@ export function scanProc(statusDir: string): ProcScan {
     if (code < 48 || code > 57) continue;
     const pid = Number(name);
     if (pid === process.pid) continue;
-    let environ: Buffer;
-    try {
-      // A leading NUL lets every variable, the first one included, be matched as `\0NAME=`.
-      environ = Buffer.concat([NUL, fs.readFileSync(`/proc/${name}/environ`), NUL]);
-    } catch {
-      continue;
-    }
-    if (environ.length <= 2) continue;
+    const environ = readEnviron(name, scratch);
+    if (environ === null || environ.length <= 2) continue;
     if (environ.includes(markNeedle)) supervisors.push(pid);
     if (!environ.includes(dirNeedle)) continue;
     const startId = valueOf(environ, TAG_START);
@@ -101,7 +96,46 @@ export function scanProc(statusDir: string): ProcScan {
   return { tagged, supervisors };
 }
 
-const NUL = Buffer.from([0]);
+/** Big enough for most environments; a bigger one doubles the buffer. */
+const ENVIRON_START_BYTES = 16 * 1024;
+
+/**
+ * /proc/PID/environ between two NULs (a leading NUL lets every variable, the first one included,
+ * be matched as `\0NAME=`), read into the scan's one buffer; null when unreadable or gone. The
+ * view is valid until the next read. Why not readFileSync: a /proc file has no size, so it
+ * allocates 64 KiB per file plus a copy, kept until a collection; for a scan of a few hundred
+ * processes at start-up that is megabytes of malloc'd memory and, in the JavaScript heap, enough
+ * garbage to make V8 scavenge (which commits its second young semi-space for good).
+ */
+function readEnviron(pid: string, scratch: { buffer: Buffer }): Buffer | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${pid}/environ`, fs.constants.O_RDONLY);
+  } catch {
+    return null;
+  }
+  try {
+    let buffer = scratch.buffer;
+    buffer[0] = 0;
+    let length = 1;
+    for (;;) {
+      if (buffer.length - length < 2) {
+        const bigger = Buffer.allocUnsafe(buffer.length * 2);
+        buffer.copy(bigger, 0, 0, length);
+        scratch.buffer = buffer = bigger;
+      }
+      const count = fs.readSync(fd, buffer, length, buffer.length - length - 1, null);
+      if (count === 0) break;
+      length += count;
+    }
+    buffer[length] = 0;
+    return buffer.subarray(0, length + 1);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
 
 function valueOf(environ: Buffer, name: string): string | null {
   const needle = Buffer.from(`\0${name}=`);
