@@ -3,6 +3,7 @@
 // another program. Supervise finds its service's processes by reading them back from
 // /proc/PID/environ: for adoption, for the stop sweep, and for what a start left behind.
 import fs from 'node:fs';
+import path from 'node:path';
 import { readProcess } from './process-tree.ts';
 
 export const TAG_DIR = 'SUPERVISE_DIR';
@@ -86,7 +87,13 @@ export function scanProc(statusDir: string): ProcScan {
     if (pid === process.pid) continue;
     const environ = readEnviron(name, scratch);
     if (environ === null || environ.length <= 2) continue;
-    if (environ.includes(markNeedle)) supervisors.push(pid);
+    if (environ.includes(markNeedle)) {
+      // The mark holds the status directory as the supervisor was given it (bin/supervise sets
+      // it): only one whose directory resolves to ours, or an unknown one, is worth a look at its
+      // descriptors (one readlink of its cwd instead of every descriptor of every supervisor).
+      const given = valueOf(environ, SUPERVISOR_MARK);
+      if (given === null || given === '' || given === '1' || servesDir(pid, given, statusDir)) supervisors.push(pid);
+    }
     if (!environ.includes(dirNeedle)) continue;
     const startId = valueOf(environ, TAG_START);
     const info = readProcess(pid);
@@ -143,6 +150,16 @@ function valueOf(environ: Buffer, name: string): string | null {
   if (at < 0) return null;
   const from = at + needle.length;
   return environ.subarray(from, environ.indexOf(0, from)).toString();
+}
+
+/** Whether a supervisor given `given` (relative to its cwd) serves `statusDir`; true when unsure. */
+function servesDir(pid: number, given: string, statusDir: string): boolean {
+  if (path.isAbsolute(given)) return path.resolve(given) === statusDir;
+  try {
+    return path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), given) === statusDir;
+  } catch {
+    return true;
+  }
 }
 
 /**
