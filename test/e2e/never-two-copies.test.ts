@@ -67,7 +67,8 @@ describe('the hold on a status directory', () => {
     const { supervisorPid } = await startService(box, forever(box));
     const lock = path.join(box.dir, 'lock');
     fs.rmSync(lock);
-    fs.writeFileSync(lock, '');
+    // `touch lock`: made if missing, never truncated (supervise may have put its own back already).
+    fs.closeSync(fs.openSync(lock, 'a'));
     const second = await run(SUPERVISE, ['-F', box.conf, '-p', box.dir, '-f', forever(box)], { cwd: box.root, env: box.env });
     assert.equal(second.code, 111, second.stderr);
     assert.match(second.stderr, new RegExp(`held by pid ${supervisorPid}\\b`));

@@ -29,7 +29,7 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
     removeTempDir(tmp);
   });
   const total = 60_000;
-  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 131072\nlog_backups : 3\n');
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), '[global]\nlog_max_bytes : 131072\nlog_backups : 9\n');
   // The service waits for `go`, so that the follower is there before the first line.
   const gate = `while [ ! -e ${tmp}/go ]; do sleep 0.05; done; exec node ${COUNTER} ${total} 100 stay 3`;
   const started = await startSupervise(dir, ['-F', 'supervise.conf', '-u', dir, 'sh', '-c', gate], { cwd: tmp });

@@ -52,7 +52,7 @@ describe('readiness (SPEC §14)', () => {
     await waitFor('a pid', () => r.status()?.pid || null);
     assert.equal(r.document()?.state, 'starting');
     assert.equal(r.document()?.ready, false);
-    await waitFor('ready', () => r.document()?.ready === true, { timeoutMs: 10_000 });
+    await waitFor('ready', () => r.document()?.ready === true, { timeoutMs: 20_000 });
     assert.equal(r.document()?.state, 'up');
     assert.ok(r.document()?.ready_at !== null);
     assert.match(r.logText(), /service is ready .* after its start: it said so on its notify fd/);
@@ -62,7 +62,7 @@ describe('readiness (SPEC §14)', () => {
   test('a Node service writing READY=1 and STATUS= is ready, and its status text is shown', async (t) => {
     const r = rig(t, notifier('READY=1\nSTATUS=serving 3 clients\n', 100), { notifyFd: 3 });
     r.runner.boot(NO_LEFTOVER);
-    await waitFor('ready with status text', () => r.document()?.ready === true && r.document()?.status_text === 'serving 3 clients', { timeoutMs: 10_000 });
+    await waitFor('ready with status text', () => r.document()?.ready === true && r.document()?.status_text === 'serving 3 clients', { timeoutMs: 20_000 });
   });
 
   test('a service that never says ready is stopped at start_timeout, alarmed, counted, and after start_retries the state is failed with supervise alive; u tries again', async (t) => {
@@ -91,7 +91,7 @@ describe('readiness (SPEC §14)', () => {
   test('start_timeout_action : ready takes the service as ready with a warning', async (t) => {
     const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 200, startTimeoutAction: 'ready' });
     r.runner.boot(NO_LEFTOVER);
-    await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 10_000 });
+    await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 20_000 });
     assert.match(r.logText(), /taking it as ready anyway/);
     r.send('d');
   });
@@ -112,7 +112,7 @@ describe('readiness (SPEC §14)', () => {
     await waitFor('a few refused probes', () => (r.runner.state.lastReadyError ?? '').length > 0);
     assert.equal(r.document()?.state, 'starting');
     server.listen(port, '127.0.0.1');
-    await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 10_000 });
+    await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 20_000 });
     assert.match(r.logText(), /its ready_check answered/);
     r.send('d');
   });
@@ -122,8 +122,8 @@ describe('the watchdog (SPEC §15)', () => {
   test('heartbeats keep it up; when they stop, WATCHDOG fires: a warning, an alarm, SIGABRT, a restart with reason watchdog', async (t) => {
     const r = rig(t, heartbeats(600), { notifyFd: 3, watchdogTimeoutMs: 300, killTimeout: 1 });
     r.runner.boot(NO_LEFTOVER);
-    const first = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 10_000 });
-    await waitFor('a restart after the heartbeats stopped', () => (r.status()?.pid ?? first) !== first && r.document()?.last_exit !== null, { timeoutMs: 10_000 });
+    const first = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
+    await waitFor('a restart after the heartbeats stopped', () => (r.status()?.pid ?? first) !== first && r.document()?.last_exit !== null, { timeoutMs: 20_000 });
     assert.equal(r.document()?.last_exit?.reason, 'watchdog');
     assert.equal(r.document()?.last_exit?.signal, 'SIGABRT');
     assert.ok(r.alarms.raised.includes('watchdog'));
@@ -134,7 +134,7 @@ describe('the watchdog (SPEC §15)', () => {
   test('WATCHDOG=trigger fires it at once', async (t) => {
     const r = rig(t, notifier('READY=1\nWATCHDOG=trigger\n', 100), { notifyFd: 3, watchdogTimeoutMs: 60_000, killTimeout: 1 });
     r.runner.boot(NO_LEFTOVER);
-    await waitFor('exit by the watchdog', () => r.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 10_000 });
+    await waitFor('exit by the watchdog', () => r.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 20_000 });
     assert.match(r.logText(), /WATCHDOG=trigger/);
     r.send('d');
   });
@@ -153,7 +153,7 @@ describe('the watchdog (SPEC §15)', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     assert.equal(touched.status()?.pid, pid, 'no watchdog restart while the file is touched');
-    await waitFor('the watchdog fires once the touches stop', () => touched.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 10_000 });
+    await waitFor('the watchdog fires once the touches stop', () => touched.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 20_000 });
     touched.send('d');
   });
 });
@@ -163,10 +163,10 @@ describe('health checks (SPEC §15)', () => {
     const server = await switchableServer(t);
     const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, killTimeout: 1 });
     r.runner.boot(NO_LEFTOVER);
-    await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 10_000 });
+    await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 20_000 });
     const first = r.status()?.pid;
     server.status.code = 500;
-    await waitFor('restarted for being unhealthy', () => r.document()?.last_exit?.reason === 'unhealthy' && r.status()?.pid !== first, { timeoutMs: 10_000 });
+    await waitFor('restarted for being unhealthy', () => r.document()?.last_exit?.reason === 'unhealthy' && r.status()?.pid !== first, { timeoutMs: 20_000 });
     assert.ok(r.alarms.raised.includes('unhealthy'));
     assert.match(r.logText(), /unhealthy: http:\/\/127\.0\.0\.1:\d+\/healthz failed 2 time\(s\) in a row \(last: HTTP 500\): restarting it/);
     server.status.code = 200;
@@ -177,12 +177,12 @@ describe('health checks (SPEC §15)', () => {
     const server = await switchableServer(t);
     const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, healthAction: 'alarm' });
     r.runner.boot(NO_LEFTOVER);
-    await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 10_000 });
+    await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 20_000 });
     const pid = r.status()?.pid;
     server.status.code = 500;
-    await waitFor('unhealthy', () => r.document()?.health === 'unhealthy', { timeoutMs: 10_000 });
+    await waitFor('unhealthy', () => r.document()?.health === 'unhealthy', { timeoutMs: 20_000 });
     server.status.code = 204;
-    await waitFor('healthy again', () => r.document()?.health === 'healthy', { timeoutMs: 10_000 });
+    await waitFor('healthy again', () => r.document()?.health === 'healthy', { timeoutMs: 20_000 });
     assert.equal(r.status()?.pid, pid, 'never restarted');
     assert.deepEqual(r.alarms.raised, ['unhealthy', 'recovered']);
     assert.match(r.logText(), /healthy again/);
@@ -200,7 +200,7 @@ describe('health checks (SPEC §15)', () => {
     const began = performance.now();
     r.send('s');
     assert.ok(performance.now() - began < 50, 'control answered at once');
-    await waitFor('unhealthy by time-out', () => r.document()?.health === 'unhealthy', { timeoutMs: 10_000 });
+    await waitFor('unhealthy by time-out', () => r.document()?.health === 'unhealthy', { timeoutMs: 20_000 });
     assert.match(r.alarms.details.join('\n'), /timed out/);
     r.send('d');
   });
@@ -248,7 +248,7 @@ describe('restart policy and backoff (SPEC §16)', () => {
     const second = await waitFor('restarted', () => {
       const pid = r.status()?.pid ?? 0;
       return pid !== 0 && pid !== first ? pid : null;
-    }, { timeoutMs: 10_000 });
+    }, { timeoutMs: 20_000 });
     assert.ok(!alive(first));
     assert.ok(alive(second));
     assert.match(r.logText(), /app\.conf changed: restarting the service \(restart_on_change\)/);
@@ -279,14 +279,14 @@ describe('forking services (SPEC §16)', () => {
     const daemon = await waitFor('the daemon in status', () => {
       const pid = r.status()?.pid ?? 0;
       return pid !== 0 && fs.existsSync(pidFile) && Number(fs.readFileSync(pidFile, 'utf8')) === pid ? pid : null;
-    }, { timeoutMs: 10_000 });
+    }, { timeoutMs: 20_000 });
     assert.equal(r.document()?.state, 'up');
     assert.match(r.logText(), new RegExp(`the service daemonized: supervising pid ${daemon}`));
     process.kill(daemon, 'SIGKILL');
     await waitFor('a new daemon', () => {
       const pid = r.status()?.pid ?? 0;
       return pid !== 0 && pid !== daemon && alive(pid) ? pid : null;
-    }, { timeoutMs: 10_000 });
+    }, { timeoutMs: 20_000 });
     r.send('d');
     await waitFor('down, no daemon left', () => r.status()?.pid === 0);
   });
@@ -296,7 +296,7 @@ describe('forking services (SPEC §16)', () => {
     const pidFile = path.join(r0.root, 'daemon.pid');
     const r = rig(t, ['sh', DAEMONIZE, pidFile], {});
     r.runner.boot(NO_LEFTOVER);
-    await waitFor('the warning', () => /it daemonized itself/.test(r.logText()), { timeoutMs: 10_000 });
+    await waitFor('the warning', () => /it daemonized itself/.test(r.logText()), { timeoutMs: 20_000 });
     await holdsFor('no second copy started', 300, () => r.document()?.restarts === 0);
     assert.equal(r.document()?.state, 'down');
   });
@@ -331,7 +331,7 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     const port = await freePort();
     const r = rig(t, ['python3', SERVER, String(port)], { notifyFd: 3, startTimeoutMs: 10_000, reload: { kind: 'overlap' }, killTimeout: 2 });
     r.runner.boot(NO_LEFTOVER);
-    const oldPid = await waitFor('the first copy ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 10_000 });
+    const oldPid = await waitFor('the first copy ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     await waitFor('it answers', async () => (await ask(port)) === String(oldPid));
 
     const answers: string[] = [];
@@ -343,8 +343,8 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     const newPid = await waitFor('the new copy is the service', () => {
       const pid = r.status()?.pid ?? 0;
       return pid !== 0 && pid !== oldPid ? pid : null;
-    }, { timeoutMs: 10_000 });
-    await waitFor('the old copy gone', () => !alive(oldPid), { timeoutMs: 10_000 });
+    }, { timeoutMs: 20_000 });
+    await waitFor('the old copy gone', () => !alive(oldPid), { timeoutMs: 20_000 });
     await waitFor('the new copy answers', () => answers.slice(-5).every((a) => a === String(newPid)) && answers.length > 20);
     hammering = false;
     await hammer;
@@ -363,13 +363,14 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     const scratch = makeTempDir('supervise-reload-');
     t.after(() => removeTempDir(scratch));
     const marker = path.join(scratch, 'silent');
-    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 500, reload: { kind: 'overlap' }, killTimeout: 1 });
+    // start_timeout leaves a loaded machine time to start Python; the silent copy never answers anyway.
+    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 3000, reload: { kind: 'overlap' }, killTimeout: 1 });
     r.runner.boot(NO_LEFTOVER);
-    const oldPid = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 10_000 });
+    const oldPid = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     // From now on a copy never says READY.
     fs.writeFileSync(marker, '');
     r.send('g');
-    await waitFor('reload-failed', () => r.alarms.raised.includes('reload-failed'), { timeoutMs: 10_000 });
+    await waitFor('reload-failed', () => r.alarms.raised.includes('reload-failed'), { timeoutMs: 20_000 });
     assert.equal(r.status()?.pid, oldPid);
     assert.ok(alive(oldPid));
     assert.match(r.logText(), /graceful reload failed: /);
