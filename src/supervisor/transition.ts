@@ -27,7 +27,7 @@ import {
   type TimerName,
 } from './supervisor-state.ts';
 
-/** Two starts are at least this far apart (daemontools and meetbill sleep 1 s after a start). */
+/** Part one's throttle (daemontools and meetbill sleep 1 s after a start): restart_delay's default. */
 export const START_THROTTLE_MS = 1000;
 /** How often an adopted service (not our child: no exit event) is looked at. */
 export const ADOPTED_POLL_MS = 1000;
@@ -45,7 +45,7 @@ export interface TransitionContext {
   serviceName: string;
   /** -r mode: the restart hook; alarms and limits are then off. */
   hook: HookSettings | null;
-  /** Two starts are at least this far apart; START_THROTTLE_MS except in tests. */
+  /** Tests only: a fixed delay between two starts in place of restart_delay and its backoff. */
   startThrottleMs?: number;
   /** The hook's time limit; HOOK_TIMEOUT_MS except in tests. */
   hookTimeoutMs?: number;
