@@ -79,8 +79,12 @@ describe('the hold on a status directory', () => {
   test('a second supervise is refused after the whole directory was removed and made again, and the first one repairs it', async (t) => {
     const box = sandbox(t);
     const { supervisorPid } = await startService(box, forever(box));
-    fs.rmSync(box.dir, { recursive: true, force: true });
-    fs.mkdirSync(box.dir, { mode: 0o700 });
+    // As `mv DIR DIR.gone && rm -rf DIR.gone && mkdir -p DIR`: a plain rm -rf can meet the FIFOs
+    // supervise is making again meanwhile (ENOTEMPTY); the rename takes the directory at once.
+    const gone = `${box.dir}.gone`;
+    fs.renameSync(box.dir, gone);
+    fs.rmSync(gone, { recursive: true, force: true });
+    fs.mkdirSync(box.dir, { recursive: true, mode: 0o700 });
     const second = await run(SUPERVISE, ['-F', box.conf, '-p', box.dir, '-f', forever(box)], { cwd: box.root, env: box.env });
     assert.equal(second.code, 111, second.stderr);
     await waitFor('the first supervise restored lock and status', () => fs.existsSync(path.join(box.dir, 'lock')) && readStatus(box.dir) !== null);
