@@ -58,8 +58,11 @@ export function tagOf(statusDir: string, startId: string): Record<string, string
 export interface ProcScan {
   /** Live (not zombie) processes tagged with this status directory. */
   tagged: TaggedProcess[];
-  /** Processes marked as supervisors, this one excluded. */
-  supervisors: number[];
+  /**
+   * Processes marked as supervisors, this one excluded, that serve this directory (`sameDir`:
+   * their mark resolves to it) or may (`sameDir` false: a mark without the directory).
+   */
+  supervisors: { pid: number; sameDir: boolean }[];
 }
 
 /**
@@ -72,7 +75,7 @@ export function scanProc(statusDir: string): ProcScan {
   const dirNeedle = Buffer.from(`\0${TAG_DIR}=${statusDir}\0`);
   const markNeedle = Buffer.from(`\0${SUPERVISOR_MARK}=`);
   const tagged: TaggedProcess[] = [];
-  const supervisors: number[] = [];
+  const supervisors: ProcScan['supervisors'] = [];
   const scratch = { buffer: Buffer.allocUnsafe(ENVIRON_START_BYTES) };
   let names: string[];
   try {
@@ -92,7 +95,8 @@ export function scanProc(statusDir: string): ProcScan {
       // it): only one whose directory resolves to ours, or an unknown one, is worth a look at its
       // descriptors (one readlink of its cwd instead of every descriptor of every supervisor).
       const given = valueOf(environ, SUPERVISOR_MARK);
-      if (given === null || given === '' || given === '1' || servesDir(pid, given, statusDir)) supervisors.push(pid);
+      if (given === null || given === '' || given === '1') supervisors.push({ pid, sameDir: false });
+      else if (servesDir(pid, given, statusDir)) supervisors.push({ pid, sameDir: true });
     }
     if (!environ.includes(dirNeedle)) continue;
     const startId = valueOf(environ, TAG_START);
@@ -163,15 +167,17 @@ function servesDir(pid: number, given: string, statusDir: string): boolean {
 }
 
 /**
- * A supervisor, other than this one, that holds a file open by the name `lockPath` which is not
- * the file we hold (inode `ownIno`): one whose `lock` was removed or replaced (`… (deleted)`), or
- * whose whole directory was removed and made again. Such a supervise is alive and serving this
- * directory although flock(2) on the new file could not see it. Holders of our own file are
- * flock's business (a supervise refused a moment ago may still have it open).
+ * A supervisor, other than this one, that holds a lock file open which is not the file we hold
+ * (inode `ownIno`): one whose `lock` was removed or replaced (`… (deleted)`), or whose whole
+ * directory was removed, or moved away, and made again. Such a supervise is alive and serving
+ * this directory although flock(2) on the new file could not see it. Holders of our own file are
+ * flock's business (a supervise refused a moment ago may still have it open). For a supervisor
+ * marked with this directory any file named `lock` counts (a moved directory changes the path);
+ * for one whose mark says no directory, only `lockPath` itself.
  */
-export function holderOfPath(supervisors: readonly number[], lockPath: string, ownIno: number): number | null {
+export function holderOfPath(supervisors: ProcScan['supervisors'], lockPath: string, ownIno: number): number | null {
   const names = new Set([lockPath, `${lockPath} (deleted)`]);
-  for (const pid of supervisors) {
+  for (const { pid, sameDir } of supervisors) {
     let fds: string[];
     try {
       fds = fs.readdirSync(`/proc/${pid}/fd`);
@@ -181,7 +187,9 @@ export function holderOfPath(supervisors: readonly number[], lockPath: string, o
     for (const fd of fds) {
       try {
         const link = `/proc/${pid}/fd/${fd}`;
-        if (names.has(fs.readlinkSync(link)) && fs.statSync(link).ino !== ownIno) return pid;
+        const target = fs.readlinkSync(link);
+        const isLock = sameDir ? target.endsWith('/lock') || target.endsWith('/lock (deleted)') : names.has(target);
+        if (isLock && fs.statSync(link).ino !== ownIno) return pid;
       } catch {
         // closed meanwhile
       }
