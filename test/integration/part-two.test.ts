@@ -194,12 +194,15 @@ describe('health checks (SPEC §15)', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     t.after(() => silent.close());
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
-    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(url), healthIntervalMs: 50, healthRetries: 1, checkTimeoutMs: 300, healthAction: 'alarm' });
+    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(url), healthIntervalMs: 50, healthRetries: 1, checkTimeoutMs: 3000, healthAction: 'alarm' });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('up', () => r.document()?.state === 'up');
+    // A probe hangs for 3 s; a command meanwhile is answered long before that (the bound is
+    // generous for a loaded machine, far below the probe's hang).
+    await waitFor('a probe under way', () => r.runner.state.timers.health === undefined);
     const began = performance.now();
     r.send('s');
-    assert.ok(performance.now() - began < 50, 'control answered at once');
+    assert.ok(performance.now() - began < 1000, 'control answered while the probe hangs');
     await waitFor('unhealthy by time-out', () => r.document()?.health === 'unhealthy', { timeoutMs: 20_000 });
     assert.match(r.alarms.details.join('\n'), /timed out/);
     r.send('d');
