@@ -7,9 +7,9 @@ import { msBetween, msSince, readExecStamp, readFixtureLog, stampFifo, stampKill
 import { contextSwitchesByThread, isReaped, memoryKiB, sleep, switchesBetween, threadCount, waitFor } from './proc.mjs';
 import { Instance } from './supervisors.mjs';
 
-/** Runs `body` on a fresh instance and always stops it. */
-async function withInstance(adapter, ctx, name, mode, body) {
-  const instance = new Instance(adapter, { workDir: ctx.workDir, name, mode, helpers: ctx.helpers });
+/** Runs `body` on a fresh instance and always stops it; `config`: a supervise.conf of its own. */
+export async function withInstance(adapter, ctx, name, mode, body, config = undefined) {
+  const instance = new Instance(adapter, { workDir: ctx.workDir, name, mode, helpers: ctx.helpers, config });
   try {
     await instance.launch();
     await instance.waitForEvent('start', 0n);

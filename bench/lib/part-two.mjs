@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { msBetween, msSince } from './native.mjs';
 import { contextSwitchesByThread, isReaped, memoryKiB, sleep, switchesBetween, vmRssKiB, waitFor } from './proc.mjs';
-import { Instance } from './supervisors.mjs';
+import { withInstance } from './figures.mjs';
 
 /**
  * Runs `measure` for supervise only (Part two's keys exist in no C peer); one result or
@@ -26,18 +26,11 @@ async function superviseOnly(adapters, measure) {
 
 const sum = (byThread) => Object.values(byThread).reduce((total, count) => total + count, 0);
 
-/** One supervise instance with its own config file, always stopped. */
-async function withConfig(adapter, ctx, name, mode, configText, body) {
+/** withInstance, with `configText` written to a config file of this instance's own. */
+function withConfig(adapter, ctx, name, mode, configText, body) {
   const config = join(ctx.workDir, `${name}.conf`);
   writeFileSync(config, configText);
-  const instance = new Instance(adapter, { workDir: ctx.workDir, name, mode, helpers: ctx.helpers, config });
-  try {
-    await instance.launch();
-    await instance.waitForEvent('start', 0n);
-    return await body(instance);
-  } finally {
-    await instance.stop();
-  }
+  return withInstance(adapter, ctx, name, mode, body, config);
 }
 
 /**

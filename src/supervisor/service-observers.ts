@@ -42,20 +42,14 @@ export class ServiceObservers {
    */
   beforeSpawn(): ServiceEnd | null {
     if (this.#config.notifyFd < 3) return null;
-    this.#notify ??= new NotifyChannel({
-      dir: this.statusDir,
-      onMessage: (message) => this.dispatch({ type: 'notify', message }),
-      onError: (error) => this.log.warning(`notify channel: ${error.message}`),
-    });
-    return this.#notify.prepareStart();
+    return this.#channel().prepareStart();
   }
 
   /** An adopted service still writes to the `notify` FIFO it was given: read it again. */
   adopted(): void {
     if (this.#config.notifyFd < 3) return;
     try {
-      this.#notify ??= new NotifyChannel({ dir: this.statusDir, onMessage: (message) => this.dispatch({ type: 'notify', message }) });
-      this.#notify.attach();
+      this.#channel().attach();
     } catch (error) {
       this.log.warning(`unable to read the notify FIFO of the adopted service: ${(error as Error).message}`);
     }
@@ -67,6 +61,15 @@ export class ServiceObservers {
     this.#watchdogFile = null;
     this.#changes?.close();
     this.#changes = null;
+  }
+
+  #channel(): NotifyChannel {
+    this.#notify ??= new NotifyChannel({
+      dir: this.statusDir,
+      onMessage: (message) => this.dispatch({ type: 'notify', message }),
+      onError: (error) => this.log.warning(`notify channel: ${error.message}`),
+    });
+    return this.#notify;
   }
 
   #closeNotify(): void {

@@ -4,6 +4,7 @@
 // (§14, §15), and src/policy/ (restart policy and backoff, §16).
 import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
+import { briefExit } from '../text/describe.ts';
 import { duration, exitMessage, textOf } from '../text/messages.ts';
 import { isCoredumpSignal } from './exit-facts.ts';
 import { HOOK_TIMEOUT_MS, hookCount, type HookSettings } from './hook-policy.ts';
@@ -88,7 +89,8 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
       return serviceGone(s, { code: null, signal: null, statusKnown: true }, now, context, effects);
     case 'exited':
       if (s.reload?.phase === 'starting' && event.pid === s.reload.pid) {
-        return reloadFailed(s, `the new copy (pid ${event.pid}) ${exitMessage(event).replace(/^service /, '').replace(/!$/, '')} before it was ready`, stopSignalOf(context), now, context, effects);
+        const how = briefExit({ code: event.code, signal: event.signal, coredump: isCoredumpSignal(event.signal) });
+        return reloadFailed(s, `the new copy (pid ${event.pid}) ended with ${how} before it was ready`, stopSignalOf(context), now, context, effects);
       }
       if (s.retiring.pids.includes(event.pid)) {
         // A copy the reload was stopping: gone, as wanted; no failure, nothing to restart.
