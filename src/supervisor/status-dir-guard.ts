@@ -117,9 +117,11 @@ export class StatusDirGuard {
     ensureFifo(fifo);
     if (orders !== null) fs.rmSync(`${fifo}.stale`, { force: true });
     this.#fifoInodes.set(fifo, inodeOf(fifo));
-    this.log.warning(`${fifo} was ${seen === null ? 'removed' : 'replaced'}: made the FIFO again`);
+    // Reopened before the line is written: whoever reads "made the FIFO again" (a test, an
+    // operator) may write to it at once, and a non-blocking open finds a reader.
     if (fifo === this.paths.control) this.actions.reopenControl();
     else this.actions.reopenOk();
+    this.log.warning(`${fifo} was ${seen === null ? 'removed' : 'replaced'}: made the FIFO again`);
     if (orders !== null && orders.length > 0) {
       this.log.notice(`obeying ${orders.length} byte(s) written to a regular file in place of control`);
       this.actions.obey(orders);
