@@ -116,6 +116,23 @@ describe('parseArgs', () => {
     ['an unknown flag beside -h', ['-h', '-z'], /-z/],
     ['an unknown flag in a cluster', ['-vz'], /-z/],
     ['-p as the last word', ['-f', 'a', '-p'], /-p/],
+    // The rest of the malformed command lines test/e2e/reliability-cli.test.ts once ran through
+    // the binaries; it keeps a few, daemonized and in the foreground.
+    ['-u without its value', ['-u'], /./],
+    ['-F without its value, last', ['-p', 'status/x', '-f', 'true', '-F'], /-F/],
+    ['-r without its value, last', ['-p', 'status/x', '-f', 'true', '-r'], /-r/],
+    ['-t without its value, last', ['-p', 'status/x', '-f', 'true', '-t'], /-t/],
+    ['a blank -f', ['-p', 'status/x', '-f', '   '], /command/],
+    ['an empty -p', ['-p', '', '-f', 'true'], /status directory/],
+    ['-f and command words both', ['-p', 'status/x', '-f', 'true', 'extra'], /./],
+    ['-u with an empty directory', ['-u', '', 'true'], /./],
+    ['a stray word before -u', ['stray', '-u', 'status/x', 'true'], /./],
+    ['-t with a fraction', ['-p', 'status/x', '-f', 'true', '-r', 'true', '-t', '1.5'], /-t/],
+    ['an empty -r', ['-p', 'status/x', '-f', 'true', '-r', ''], /./],
+    ['an unknown long flag first', ['--bogus', '-p', 'status/x', '-f', 'true'], /--bogus/],
+    ['-v beside an unknown flag', ['-v', '-z'], /-z/],
+    ['flags glued into -p', ['-pstatus/x'], /./],
+    ['an unterminated quote in -f', ['-p', 'status/x', '-f', "sh -c 'exit 3"], /./],
   ];
   for (const [what, argv, message] of USAGE_ERRORS) {
     test(`${what} is a usage error`, () => {

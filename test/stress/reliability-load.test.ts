@@ -1,6 +1,7 @@
-// Load on a running supervise (issue 6 point 3): 50 MB written to control, and a crash loop of
-// 1000 restarts; supervise keeps serving with flat memory. The figures printed as diagnostics
-// are the ones docs/reliability.md quotes.
+// Load on a running supervise (issue 6 point 3), in `npm run stress`: 50 MB written to control,
+// three times over, and a crash loop of 1000 restarts; supervise keeps serving with flat memory.
+// The figures printed as diagnostics are the ones docs/reliability.md quotes. Their short forms
+// in `npm test`: unknown bytes then `d` (e2e/supervise-control), a crash loop (integration/runner).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
