@@ -62,6 +62,9 @@ async function main(): Promise<number | null> {
   return supervision.finished;
 }
 
+/** How long after the start the start-up garbage is collected (see below). */
+const START_UP_SETTLE_MS = 1000;
+
 /**
  * Start-up leaves garbage (argument parsing, config, module set-up, the /proc scan) that a
  * supervisor, which then sleeps for days, would otherwise carry. Two full collections one second
@@ -79,8 +82,6 @@ function releaseStartUpGarbage(): void {
     collect();
   }, START_UP_SETTLE_MS).unref();
 }
-
-const START_UP_SETTLE_MS = 1000;
 
 main().then(
   (code) => {
