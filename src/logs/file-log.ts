@@ -27,6 +27,11 @@ export class FileLog implements Log {
     this.#write('NOTICE', text);
   }
 
+  notices(texts: readonly string[]): void {
+    const at = new Date();
+    this.#notices.append(texts.map((text) => formatLogLine('NOTICE', text, at)).join(''));
+  }
+
   warning(text: string): void {
     this.#write('WARNING', text);
   }

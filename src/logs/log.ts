@@ -5,6 +5,8 @@ export type LogLevel = 'NOTICE' | 'WARNING' | 'FATAL';
 
 export interface Log {
   notice(text: string): void;
+  /** NOTICE lines that belong together (the config dump), written at once: a reader sees all or none. */
+  notices(texts: readonly string[]): void;
   warning(text: string): void;
   fatal(text: string): void;
 }
@@ -14,6 +16,9 @@ export class MemoryLog implements Log {
   readonly lines: { level: LogLevel; text: string }[] = [];
   notice(text: string): void {
     this.lines.push({ level: 'NOTICE', text });
+  }
+  notices(texts: readonly string[]): void {
+    for (const text of texts) this.notice(text);
   }
   warning(text: string): void {
     this.lines.push({ level: 'WARNING', text });

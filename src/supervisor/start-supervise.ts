@@ -224,7 +224,6 @@ function loadConfig(filePath: string, serviceName: string, log: Log): { config: 
   for (const warning of result.warnings) log.warning(warning.text);
   const problems = [...configProblems(result.config), ...policyConfigProblems(result.config)];
   if (problems.length > 0) return { error: `the configuration of [${serviceName}] in ${filePath} cannot work: ${problems.join('; ')}`, refused: true };
-  log.notice(`Finished loading configurations from ${filePath} for [${serviceName}]:`);
-  for (const line of describeConfig(result.config)) log.notice(`  ${line}`);
+  log.notices([`Finished loading configurations from ${filePath} for [${serviceName}]:`, ...describeConfig(result.config).map((line) => `  ${line}`)]);
   return { config: result.config };
 }

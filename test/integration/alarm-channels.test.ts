@@ -71,6 +71,9 @@ describe('sendAlarm', () => {
       notice: () => {
         throw new Error('disk full');
       },
+      notices: () => {
+        throw new Error('disk full');
+      },
       warning: () => {
         throw new Error('disk full');
       },
