@@ -45,9 +45,6 @@ await Promise.all([
     outfile: 'dist/supervise.cjs',
     format: 'cjs',
     plugins: [alarmAsSeparateBundle, builtinDefaultImports],
-    // performance.now() would load perf_hooks; see build/monotonic-now.mjs.
-    inject: ['./build/monotonic-now.mjs'],
-    define: { 'performance.now': 'monotonicNow' },
     minify: true,
   }),
   build({

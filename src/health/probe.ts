@@ -9,6 +9,7 @@ import { formatDuration } from '../config/duration.ts';
 import { describeOsError } from '../os-error.ts';
 import { VERSION } from '../version.ts';
 import type { CheckSpec } from './check-spec.ts';
+import { monotonicMs } from '../clock/monotonic.ts';
 
 export interface ProbeResult {
   ok: boolean;
@@ -34,7 +35,7 @@ const OUTPUT_KEPT_BYTES = 4096;
 const DETAIL_OUTPUT_CHARS = 200;
 
 export function runProbe(spec: CheckSpec, options: ProbeOptions): Promise<ProbeResult> {
-  const started = performance.now();
+  const started = monotonicMs();
   return new Promise<ProbeResult>((resolve) => {
     let settled = false;
     // Every path ends here exactly once; the kind's cleanup runs first.
@@ -42,7 +43,7 @@ export function runProbe(spec: CheckSpec, options: ProbeOptions): Promise<ProbeR
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve({ ok, detail, ms: Math.round(performance.now() - started) });
+      resolve({ ok, detail, ms: Math.round(monotonicMs() - started) });
     };
     let onTimeout = (): void => finish(false, timedOut(options.timeoutMs));
     const timer = setTimeout(() => onTimeout(), options.timeoutMs);

@@ -16,6 +16,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Log } from './log.ts';
+import { monotonicMs } from '../clock/monotonic.ts';
 
 /** collapse-range cuts whole blocks; 4 KiB is the block size of ext4 and xfs as usually made. */
 const BLOCK = 4096;
@@ -208,7 +209,7 @@ export class OutputCap {
   #guardCopy(): void {
     const copy = this.#copy;
     if (copy === null || copy.abandoned !== null) return;
-    const now = performance.now();
+    const now = monotonicMs();
     if (now - this.#guardedAt < 2) return;
     this.#guardedAt = now;
     let size: number;

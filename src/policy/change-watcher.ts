@@ -13,6 +13,7 @@ import path from 'node:path';
 import { NO_PENDING_CHANGES, settleDeadline, takeSettled, touch, type PendingChanges } from './change-settle.ts';
 import type { ChangeTargets } from './policy-values.ts';
 import { findProgram, nearestExistingDir, resolveChain } from './path-chain.ts';
+import { monotonicMs } from '../clock/monotonic.ts';
 
 /**
  * The absolute paths restart_on_change watches for a service: its program as a start would find
@@ -65,7 +66,7 @@ export class ChangeWatcher {
 
   constructor(options: ChangeWatcherOptions) {
     this.#options = options;
-    this.#now = options.now ?? (() => performance.now());
+    this.#now = options.now ?? (() => monotonicMs());
     for (const target of options.paths) {
       this.#fingerprints.set(target, fingerprint(target));
       this.#points.set(target, watchPoints(target));
@@ -213,7 +214,7 @@ export interface SettledWatchOptions extends Omit<ChangeWatcherOptions, 'touched
 
 /** ChangeWatcher plus its own settle timer: `changed(path)` once a change has settled. */
 export function watchForChanges(options: SettledWatchOptions): { close(): void; readonly watchedDirs: string[] } {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? (() => monotonicMs());
   let pending: PendingChanges = NO_PENDING_CHANGES;
   let timer: NodeJS.Timeout | null = null;
   const rearm = (): void => {

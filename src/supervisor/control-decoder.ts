@@ -5,6 +5,7 @@
 import { controlCommandOf, isFillerByte } from '../control/control-commands.ts';
 import type { Log } from '../logs/log.ts';
 import type { SupervisorEvent } from './supervisor-state.ts';
+import { monotonicMs } from '../clock/monotonic.ts';
 
 const REPORT_EVERY_MS = 1000;
 
@@ -37,7 +38,7 @@ export class ControlDecoder {
   }
 
   #report(): void {
-    const now = performance.now();
+    const now = monotonicMs();
     if (this.#unknown === 0 || now - this.#lastReport < REPORT_EVERY_MS) return;
     this.log.warning(`ignored ${this.#unknown} unknown byte(s) on control: ${this.#sample}`);
     this.#lastReport = now;

@@ -1,9 +1,10 @@
-// Readiness, heartbeats and health (SPEC §14, §15), as a policy of transition(): where readiness
-// comes from, and which timers a start and a ready service arm (the health streak itself is
-// src/health/health-streak.ts). Pure: transition() applies what these return.
+// Readiness, heartbeats and health, as a policy of transition(): where readiness comes from, and
+// which deadlines an attempt arms when it starts and when it is ready (the health streak itself
+// is src/health/health-streak.ts). Pure: transition() applies what these return.
 import type { ServiceConfig } from '../config/config-types.ts';
 import { INITIAL_HEALTH, type HealthStreak } from '../health/health-streak.ts';
-import type { Instant, TimerName, Timers } from './supervisor-state.ts';
+import type { AttemptTimers } from './attempt.ts';
+import type { Instant } from './supervisor-state.ts';
 
 /** The first configured of: the notify fd, a ready_check, start_seconds; else ready at spawn. */
 export type ReadinessSource = 'notify' | 'check' | 'seconds' | 'none';
@@ -15,14 +16,9 @@ export function readinessSource(config: ServiceConfig): ReadinessSource {
   return 'none';
 }
 
-/** Timers that only mean something while the service is starting. */
-export const STARTING_TIMERS: readonly TimerName[] = ['ready', 'readyCheck', 'startTimeout'];
-/** Timers that only mean something while a ready service runs. */
-export const RUNNING_TIMERS: readonly TimerName[] = ['watchdog', 'health', 'backoffReset'];
-
-/** What a new start arms: the start_seconds wait, the first ready_check, the start_timeout. */
-export function startingTimers(config: ServiceConfig, now: Instant): Timers {
-  const timers: Timers = {};
+/** What a new attempt arms: the start_seconds wait, the first ready_check, the start_timeout. */
+export function startingTimers(config: ServiceConfig, now: Instant): AttemptTimers {
+  const timers: AttemptTimers = {};
   const source = readinessSource(config);
   if (source === 'seconds') timers.ready = now.mono + config.startSecondsMs;
   if (source === 'check') timers.readyCheck = now.mono + config.readyCheckIntervalMs;
@@ -31,8 +27,8 @@ export function startingTimers(config: ServiceConfig, now: Instant): Timers {
 }
 
 /** What readiness arms: the watchdog, the first health probe, the end of the backoff. */
-export function readyTimers(config: ServiceConfig, now: Instant, backoffFailures: number): Timers {
-  const timers: Timers = {};
+export function readyTimers(config: ServiceConfig, now: Instant, backoffFailures: number): AttemptTimers {
+  const timers: AttemptTimers = {};
   if (config.watchdogTimeoutMs > 0) timers.watchdog = now.mono + config.watchdogTimeoutMs;
   if (config.healthCheck !== null) timers.health = now.mono + config.healthStartDelayMs;
   // Only with backoff in use (restart_delay_max): without it the count changes no delay.
@@ -40,7 +36,7 @@ export function readyTimers(config: ServiceConfig, now: Instant, backoffFailures
   return timers;
 }
 
-/** A fresh streak for a new start: unknown until the first probe (null without a check). */
+/** A fresh streak for a new attempt: unknown until the first probe (null without a check). */
 export function freshHealth(config: ServiceConfig): HealthStreak | null {
   return config.healthCheck === null ? null : { ...INITIAL_HEALTH };
 }

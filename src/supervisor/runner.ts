@@ -1,48 +1,29 @@
-// The runner: feeds events to transition(), performs the effects it returns, writes the status
-// projection when it changes, and keeps one OS timer for the earliest named timer. The only
-// place that touches processes, files and clocks, and it touches them through its world (spawn,
-// signal, /proc, clock), so that tests can drive the real runner in-process.
+// The runner of one service: feeds events to transition(), performs the effects it returns,
+// writes the status projection when it changes, and keeps one OS timer for the earliest
+// deadline. It touches processes, files and clocks only through its world (service-world.ts).
+//
+// Events are queued and handled one after the other; an effect that has an answer (a look at
+// /proc, a config read, a pid file) queues the answer as an event, handled after the events
+// already waiting: effect order never depends on nesting (libuv's rule: callbacks never run
+// inside the call that scheduled them). A start is begun from the event loop, never from inside
+// the handling of another event: between two starts, control letters and signals are read.
 import type { ServiceConfig } from '../config/config-types.ts';
+import type { CheckSpec } from '../health/check-spec.ts';
 import type { Log } from '../logs/log.ts';
 import { encodeStatus, encodeStatusDocument } from '../status/status-codec.ts';
 import type { StatusWriter } from '../status/status-writer.ts';
 import { textOf } from '../text/messages.ts';
 import type { AlarmDispatcher } from './alarm-dispatcher.ts';
+import type { Copy } from './attempt.ts';
 import { HookRunner } from './hook-runner.ts';
-import { stillRunning } from './leftover-service.ts';
-import { findProcesses, readProcess } from './process-tree.ts';
-import { readPidFile } from '../policy/pid-file.ts';
-import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
-import { newStartId, tagOf } from './service-tag.ts';
-import { planRun, type RunWorld } from './run-environment.ts';
+import { planRun } from './run-environment.ts';
 import { ServiceObservers } from './service-observers.ts';
-import type { CheckSpec } from '../health/check-spec.ts';
-import { systemWorld } from './run-world.ts';
+import { newStartId, tagOf } from './service-tag.ts';
+import type { ServiceOutput, ServiceWorld } from './service-world.ts';
+import { restartDelayOf } from './starting.ts';
 import { statusOf } from './status-projection.ts';
-import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
-import { restartDelayOf, transition, type TransitionContext } from './transition.ts';
-import { HOOK_TIMEOUT_MS } from './hook-policy.ts';
-
-/** What the runner does to the world, passed in so that tests can watch or shorten it. */
-export interface RunnerWorld {
-  /** Both clocks, read once per event. */
-  now(): Instant;
-  /** Starts the service; the pid, or null when it failed (onSpawnError then follows). */
-  spawn: typeof spawnService;
-  signal(pid: number, signal: NodeJS.Signals): boolean;
-  /** Live processes of a target (/proc). */
-  find(target: ProcessTarget, statusDir: string): number[];
-  /** Whether an adopted process (pid and start time) still exists. */
-  stillRunning(pid: number, startTicks: number): boolean;
-}
-
-export const REAL_WORLD: RunnerWorld = {
-  now: () => ({ mono: performance.now(), wall: Date.now() }),
-  spawn: spawnService,
-  signal: signalProcess,
-  find: (target, statusDir) => findProcesses(target, statusDir, process.pid),
-  stillRunning,
-};
+import { dueTimers, initialState, nextDeadline, type BootFacts, type Effect, type SupervisorEvent, type SupervisorState, type TransitionContext } from './supervisor-state.ts';
+import { transition } from './transition.ts';
 
 export interface RunnerOptions {
   serviceName: string;
@@ -59,13 +40,9 @@ export interface RunnerOptions {
   version: string;
   /** Reads the config file again for `r`: the new config, or why it could not be read. */
   reloadConfig: () => { config: ServiceConfig } | { error: string };
-  /** Shorter start throttle, hook time limit and adopted-service poll, for tests. */
-  startThrottleMs?: number;
-  hookTimeoutMs?: number;
-  adoptedPollMs?: number;
-  world?: RunnerWorld;
-  /** The system facts a start reads for its run environment (SPEC §17); tests pass their own. */
-  runWorld?: RunWorld;
+  world: ServiceWorld;
+  /** The pid written in status.json as the supervisor's. */
+  supervisorPid: number;
   /** Told once how the first start went. */
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
@@ -75,33 +52,33 @@ export interface RunnerOptions {
 export class Runner {
   #state: SupervisorState;
   #context: TransitionContext;
-  readonly #world: RunnerWorld;
+  readonly #world: ServiceWorld;
+  /** Events waiting, from `#head` on (an index, not shift(): a burst of letters is long). */
+  #queue: SupervisorEvent[] = [];
+  #head = 0;
+  #draining = false;
   #timer: NodeJS.Timeout | null = null;
   #timerAt: number | null = null;
-  #batchDepth = 0;
   readonly #observers: ServiceObservers;
+  readonly #hooks: HookRunner;
+  /** Starts asked for and not yet begun (they begin from the event loop). */
+  #startsPending = 0;
+  /** Starts made, for each start's id. */
+  #starts = 0;
   /** Probes run so far, for #collectNowAndThen. */
   #probes = 0;
   /** What was last written, encoded: status is written when this changes. */
   #written = '';
   #exiting = false;
-  readonly #hooks: HookRunner;
   /** Wall clock minus monotonic clock, read once: status.json's times of monotonic deadlines. */
   readonly #wallOffset: number;
 
   constructor(private options: RunnerOptions) {
-    this.#world = options.world ?? REAL_WORLD;
+    this.#world = options.world;
     const now = this.#world.now();
     this.#wallOffset = now.wall - now.mono;
     this.#state = initialState(now);
-    this.#context = {
-      config: options.config,
-      serviceName: options.serviceName,
-      hook: options.hook,
-      startThrottleMs: options.startThrottleMs,
-      hookTimeoutMs: options.hookTimeoutMs,
-      adoptedPollMs: options.adoptedPollMs,
-    };
+    this.#context = { config: options.config, serviceName: options.serviceName, hook: options.hook, timing: options.world.timing };
     this.#hooks = new HookRunner(options.log);
     this.#observers = new ServiceObservers(options.statusDir, options.config, options.command, options.log, (event) => this.dispatch(event));
   }
@@ -119,7 +96,7 @@ export class Runner {
     this.#observers.configure(this.#context.config, this.options.env);
     if (leftover.adopt !== null) this.#observers.adopted();
     this.dispatch({ type: 'boot', leftover });
-    const pid = pidOf(this.#state.run);
+    const pid = this.#state.run?.pid ?? 0;
     if (pid !== 0) this.#tellStartOutcome({ pid });
   }
 
@@ -127,22 +104,10 @@ export class Runner {
     this.dispatchAll([event]);
   }
 
-  /** Handles events in order; status is written once at the end of the batch. */
+  /** Queues events; the queue is handled at once unless it is being handled already. */
   dispatchAll(events: readonly SupervisorEvent[]): void {
-    this.#batchDepth += 1;
-    try {
-      for (const event of events) {
-        const result = transition(this.#state, event, this.#world.now(), this.#context);
-        this.#state = result.state;
-        for (const effect of result.effects) this.#perform(effect);
-      }
-    } finally {
-      this.#batchDepth -= 1;
-    }
-    if (this.#batchDepth === 0 && !this.#exiting) {
-      this.#writeStatus(false);
-      this.#armTimer();
-    }
+    for (const event of events) this.#queue.push(event);
+    if (!this.#draining) this.#drain();
   }
 
   /** Writes the status files again, changed or not (after the directory was made again). */
@@ -150,30 +115,53 @@ export class Runner {
     this.#writeStatus(true);
   }
 
+  #drain(): void {
+    this.#draining = true;
+    try {
+      while (this.#head < this.#queue.length && !this.#exiting) {
+        const next = this.#queue[this.#head] as SupervisorEvent;
+        this.#head += 1;
+        const result = transition(this.#state, next, this.#world.now(), this.#context);
+        this.#state = result.state;
+        for (const effect of result.effects) this.#perform(effect);
+      }
+    } finally {
+      this.#queue = [];
+      this.#head = 0;
+      this.#draining = false;
+    }
+    if (this.#exiting) return;
+    // Written once the start it waits for has begun: a start is one write, not two.
+    if (this.#startsPending === 0) this.#writeStatus(false);
+    this.#armTimer();
+  }
+
+  /** An effect's answer: handled after the events already waiting. */
+  #answer(event: SupervisorEvent): void {
+    this.#queue.push(event);
+  }
+
   #perform(effect: Effect): void {
+    const { world } = this.options;
     switch (effect.type) {
       case 'spawn':
-        this.#spawn(effect.overlap === true);
+        this.#startsPending += 1;
+        setImmediate(() => this.#start(effect.copy));
         return;
       case 'signal':
-        this.#world.signal(effect.pid, effect.signal);
+        world.signal(effect.pid, effect.signal);
         return;
-      case 'kill': {
-        const pids = this.#world.find(effect.target, this.options.statusDir);
-        for (const pid of pids) this.#world.signal(pid, 'SIGKILL');
-        if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterS: this.#context.config.killTimeout }));
+      case 'kill':
+        this.#kill(effect);
         return;
-      }
       case 'look':
-        this.dispatch({ type: 'looked', pids: this.#world.find(effect.target, this.options.statusDir) });
+        this.#answer({ type: 'looked', pids: world.find(effect.target) });
         return;
       case 'checkAdopted':
-        if (!this.#world.stillRunning(effect.pid, effect.startTicks)) this.dispatch({ type: 'exited', pid: effect.pid, code: null, signal: null, statusKnown: false });
+        if (!world.stillRunning(effect.pid, effect.startTicks)) this.#answer({ type: 'exited', pid: effect.pid, exit: { code: null, signal: null, coredump: false, statusKnown: false } });
         return;
       case 'log':
-        if (effect.level === 'NOTICE') this.options.log.notice(effect.text);
-        else if (effect.level === 'WARNING') this.options.log.warning(effect.text);
-        else this.options.log.fatal(effect.text);
+        this.#log(effect);
         return;
       case 'alarm':
         this.options.alarms.raise(effect.facts, this.#context.config);
@@ -185,29 +173,19 @@ export class Runner {
         if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, effect.count, () => this.dispatch({ type: 'hookDone' }));
         return;
       case 'killHook':
-        this.#hooks.kill(this.#context.hookTimeoutMs ?? HOOK_TIMEOUT_MS);
+        this.#hooks.kill(this.#context.timing.hookTimeoutMs);
         return;
-      case 'reloadConfig': {
-        const loaded = this.options.reloadConfig();
-        if ('config' in loaded) {
-          this.#context = { ...this.#context, config: loaded.config };
-          this.#observers.configure(loaded.config, this.options.env);
-        }
-        this.dispatch({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
+      case 'reloadConfig':
+        this.#reloadConfig();
         return;
-      }
       case 'readPidFile': {
-        const read = readPidFile(this.#context.config.pidFile, this.options.statusDir);
-        const info = read.ok ? readProcess(read.pid) : null;
-        if (read.ok && info !== null) this.dispatch({ type: 'pidFileRead', pid: read.pid, startTicks: info.startTicks });
-        else this.dispatch({ type: 'pidFileMissing', problem: read.ok ? `pid ${read.pid} is gone` : read.detail, retry: read.ok || read.retry });
+        const read = world.readPidFile(this.#context.config.pidFile);
+        this.#answer(read.ok ? { type: 'pidFileRead', pid: read.pid, startTicks: read.startTicks } : { type: 'pidFileMissing', problem: read.problem, retry: read.retry });
         return;
       }
-      case 'findDaemon': {
-        const target: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: [effect.startId] }, pids: [] };
-        this.dispatch({ type: 'daemonLeft', pids: this.#world.find(target, this.options.statusDir) });
+      case 'findDaemon':
+        this.#answer({ type: 'daemonLeft', pids: world.find({ tree: null, session: false, spare: null, tagged: { only: [effect.startId] }, pids: [] }) });
         return;
-      }
       case 'probe':
         void this.#probe(effect.purpose, effect.pid, effect.spec);
         return;
@@ -215,6 +193,27 @@ export class Runner {
         this.#exit(effect.code);
         return;
     }
+  }
+
+  #log({ level, text }: Extract<Effect, { type: 'log' }>): void {
+    if (level === 'NOTICE') this.options.log.notice(text);
+    else if (level === 'WARNING') this.options.log.warning(text);
+    else this.options.log.fatal(text);
+  }
+
+  #kill(effect: Extract<Effect, { type: 'kill' }>): void {
+    const pids = this.options.world.find(effect.target);
+    for (const pid of pids) this.options.world.signal(pid, 'SIGKILL');
+    if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterS: this.#context.config.killTimeout }));
+  }
+
+  #reloadConfig(): void {
+    const loaded = this.options.reloadConfig();
+    if ('config' in loaded) {
+      this.#context = { ...this.#context, config: loaded.config };
+      this.#observers.configure(loaded.config, this.options.env);
+    }
+    this.#answer({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
   }
 
   async #probe(purpose: 'ready' | 'health', pid: number, spec: CheckSpec): Promise<void> {
@@ -225,47 +224,43 @@ export class Runner {
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }
 
-  /** `overlap`: the second copy of a graceful reload (its outcome is not the first start's). */
-  #spawn(overlap = false): void {
-    const flag = overlap ? { overlap: true as const } : {};
-    const startId = newStartId(this.options.command);
-    // The tag and the name go last: no env file or `environment` key can change them.
-    const notifyFd = this.#context.config.notifyFd;
-    const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tagOf(this.options.statusDir, startId) };
-    if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
-    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
-    if (!run.ok) {
-      // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
-      queueMicrotask(() => {
-        if (!overlap) this.#tellStartOutcome({ reason: run.reason });
-        this.dispatch({ type: 'spawnFailed', reason: run.reason, ...flag });
-      });
-      return;
-    }
+  /** A start, from the event loop: the run environment, the notify FIFO, then the world's spawn. */
+  #start(copy: Copy): void {
+    this.#startsPending -= 1;
+    if (this.#exiting) return;
+    const failed = (reason: string): void => {
+      if (copy === 'run') this.#tellStartOutcome({ reason });
+      this.dispatch({ type: 'spawnFailed', copy, reason });
+    };
+    this.#starts += 1;
+    const startId = newStartId(this.options.command, this.#starts);
+    const plan = this.#plan(tagOf(this.options.statusDir, startId));
+    if (!plan.ok) return failed(plan.reason);
     let notifyEnd: ReturnType<ServiceObservers['beforeSpawn']>;
     try {
       notifyEnd = this.#observers.beforeSpawn();
     } catch (error) {
-      const reason = `unable to make the notify FIFO: ${(error as Error).message}`;
-      queueMicrotask(() => {
-        if (!overlap) this.#tellStartOutcome({ reason });
-        this.dispatch({ type: 'spawnFailed', reason, ...flag });
-      });
-      return;
+      return failed(`unable to make the notify FIFO: ${(error as Error).message}`);
     }
-    const pid = this.#world.spawn(run.plan, this.options.output, {
-      onExit: (exitedPid, code, signal) => this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
-      onSpawnError: (reason) => {
-        if (!overlap) this.#tellStartOutcome({ reason });
-        this.dispatch({ type: 'spawnFailed', reason, ...flag });
+    const at = this.#context.config.notifyFd;
+    this.options.world.spawn(plan.plan, this.options.output, {
+      onSpawned: (pid) => {
+        if (copy === 'run') this.#tellStartOutcome({ pid });
+        this.dispatch({ type: 'spawned', copy, pid, startId });
       },
-    }, notifyEnd === null ? null : { at: notifyFd, fd: notifyEnd.fd });
+      onExit: (pid, exit) => this.dispatch({ type: 'exited', pid, exit }),
+      onSpawnError: failed,
+    }, notifyEnd === null ? null : { at, fd: notifyEnd.fd });
     // The service holds its own copy now; supervise keeps only its reading end.
     notifyEnd?.close();
-    if (pid !== null) {
-      this.dispatch({ type: 'spawned', pid, startId, ...flag });
-      if (!overlap) this.#tellStartOutcome({ pid });
-    }
+  }
+
+  /** How a start runs (the run environment), with the variables supervise adds going last. */
+  #plan(tag: Record<string, string>): ReturnType<typeof planRun> {
+    const notifyFd = this.#context.config.notifyFd;
+    const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tag };
+    if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
+    return planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.world.runWorld);
   }
 
   /**
@@ -281,13 +276,12 @@ export class Runner {
   }
 
   /**
-   * An exec: check runs as the service runs (SPEC §14): its user, limits, environment and
-   * directory, through the same helpers that exec the service (the words before the command).
+   * An exec: check runs as the service runs: its user, limits, environment and directory,
+   * through the same helpers that exec the service (the words before the command).
    */
   #asTheService(spec: CheckSpec): { wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } {
     if (spec.kind !== 'exec') return {};
-    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName };
-    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
+    const run = planRun(this.#context.config, this.options.command, this.options.env, { SUPERVISE_SERVICE: this.options.serviceName }, this.options.world.runWorld);
     if (!run.ok) return { env: this.options.env };
     const { argv, env, cwd } = run.plan;
     return { wrapper: argv.slice(0, argv.length - this.options.command.length), env, cwd };
@@ -313,10 +307,10 @@ export class Runner {
     const { bytes, document } = statusOf(this.#state, {
       serviceName: this.options.serviceName,
       command: this.options.command,
-      supervisorPid: process.pid,
+      supervisorPid: this.options.supervisorPid,
       version: this.options.version,
       monoToWall: (mono) => mono + this.#wallOffset,
-      restartDelayMs: restartDelayOf(this.#state, this.#context),
+      restartDelayMs: restartDelayOf(this.#state, this.#context.config),
     });
     const encoded = `${encodeStatus(bytes).toString('latin1')}${encodeStatusDocument(document)}`;
     if (!always && encoded === this.#written) return;
@@ -324,10 +318,9 @@ export class Runner {
     this.options.statusWriter.write(bytes, document);
   }
 
-  /** One OS timer, for the earliest named timer; when it fires, every due timer is an event. */
+  /** One OS timer, for the earliest deadline; when it fires, every due timer is an event. */
   #armTimer(): void {
-    const next = nextTimer(this.#state);
-    const at = next === null ? null : next.at;
+    const at = nextDeadline(this.#state);
     if (at === this.#timerAt) return;
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
@@ -336,11 +329,7 @@ export class Runner {
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#timerAt = null;
-      const now = this.#world.now().mono;
-      const due = (Object.entries(this.#state.timers) as [keyof SupervisorState['timers'], number][])
-        .filter(([, when]) => when <= now)
-        .sort((a, b) => a[1] - b[1])
-        .map(([name]) => ({ type: 'timer' as const, name }));
+      const due = dueTimers(this.#state, this.#world.now().mono);
       if (due.length > 0) this.dispatchAll(due);
       else this.#armTimer();
     }, Math.max(0, at - this.#world.now().mono));

@@ -4,25 +4,27 @@
 import { spawn, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import type { RunPlan } from './run-environment.ts';
+import type { ServiceOutput } from './service-world.ts';
 import { openForAppend } from '../status/safe-files.ts';
 import { outputFailure, spawnFailure } from '../text/messages.ts';
 
 export interface ServiceHandlers {
+  /** Called at once, from inside spawnService, when the service runs. */
+  onSpawned(pid: number): void;
   onExit(pid: number, code: number | null, signal: NodeJS.Signals | null): void;
+  /** Called later (never from inside spawnService) when the start failed. */
   onSpawnError(reason: string): void;
 }
 
-export interface ServiceOutput {
-  stdout: string;
-  stderr: string;
-}
-
-/** Returns the pid, or null when the start failed (onSpawnError is then called once). */
-/** `extra`: a descriptor to give the service at a number of its own (the notify fd, SPEC §14). */
-export function spawnService(run: RunPlan, output: ServiceOutput, handlers: ServiceHandlers, extra: { at: number; fd: number } | null = null): number | null {
+/**
+ * Starts the service; its pid goes to onSpawned, a failure to onSpawnError. `extra`: a descriptor
+ * to give the service at a number of its own (the notify fd).
+ */
+export function spawnService(run: RunPlan, output: ServiceOutput, handlers: ServiceHandlers, extra: { at: number; fd: number } | null = null): void {
   const [program, ...args] = run.argv as [string, ...string[]];
   let outFd: number | null = null;
   let errFd: number | null = null;
+  let started: number | null = null;
   try {
     outFd = openOutput(output.stdout);
     // redirect_stderr: the very same descriptor, so interleaved lines keep their order.
@@ -37,18 +39,18 @@ export function spawnService(run: RunPlan, output: ServiceOutput, handlers: Serv
     const pid = child.pid;
     if (pid === undefined) {
       child.once('error', (error: NodeJS.ErrnoException) => handlers.onSpawnError(spawnFailure(program, error)));
-      return null;
+      return;
     }
     child.once('exit', (code, signal) => handlers.onExit(pid, code, signal));
-    return pid;
+    started = pid;
   } catch (error) {
     queueMicrotask(() => handlers.onSpawnError(spawnFailure(program, error as NodeJS.ErrnoException)));
-    return null;
   } finally {
     // The child holds its own copies; the supervisor keeps no descriptor on the output files.
     if (outFd !== null) fs.closeSync(outFd);
     if (errFd !== null) fs.closeSync(errFd);
   }
+  if (started !== null) handlers.onSpawned(started);
 }
 
 /**

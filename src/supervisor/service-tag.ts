@@ -27,14 +27,11 @@ export interface TaggedProcess {
 /**
  * The id of a start: which argv it ran (a short digest, so that a later supervise can tell
  * whether a leftover runs the same command even when status was never written for it), then
- * what makes it unique.
+ * what makes it unique (`sequence`: the starts of this directory's runner so far).
  */
-export function newStartId(command: readonly string[]): string {
-  starts += 1;
-  return `${commandDigest(command)}.${process.pid}.${starts}.${Date.now().toString(36)}`;
+export function newStartId(command: readonly string[], sequence: number): string {
+  return `${commandDigest(command)}.${process.pid}.${sequence}.${Date.now().toString(36)}`;
 }
-
-let starts = 0;
 
 /**
  * FNV-1a (64 bits) of the argv, words separated by NUL: enough to tell commands apart, and no

@@ -25,6 +25,7 @@ import { AlarmDispatcher, alertsLeftOpen } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
 import { findLeftover } from './leftover-service.ts';
+import { childWorld } from './child-world.ts';
 import { Runner } from './runner.ts';
 import { reportStraySignals } from './stray-signals.ts';
 import { holderOfPath, scanProc } from './service-tag.ts';
@@ -132,7 +133,8 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
     env: process.env,
     config,
     hook: options.restartHook === null ? null : { command: options.restartHook, resetAfterS: options.resetAfterS },
-    startThrottleMs: testStartThrottleMs(),
+    world: childWorld(paths.dir),
+    supervisorPid: process.pid,
     log,
     statusWriter: new StatusWriter(paths, log),
     alarms: new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson)),
@@ -203,15 +205,6 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
   guard.start();
   outputCap.configure(config.logMaxBytes, config.logBackups);
   return { started: spawned, finished };
-}
-
-/**
- * SUPERVISE_TEST_START_THROTTLE_MS shortens the 1 s start throttle, for tests only (a crash loop
- * of 1000 restarts in seconds, to show memory stays flat). Never set it in production.
- */
-function testStartThrottleMs(): number | undefined {
-  const value = process.env.SUPERVISE_TEST_START_THROTTLE_MS;
-  return value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined;
 }
 
 /**

@@ -17,11 +17,11 @@ export interface StatusFacts {
 }
 
 export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: StatusBytes; document: StatusDocument } {
-  const pid = pidOf(s.run);
+  const pid = pidOf(s);
   const wall = s.pidChangedAtWall;
   const run = s.run;
-  const startedAtWall = run.phase === 'up' || run.phase === 'stopping' ? run.startedAtWall : null;
-  const ready = run.phase === 'up' || run.phase === 'stopping' ? run.ready : null;
+  const startedAtWall = run?.startedAtWall ?? null;
+  const ready = run?.ready ?? null;
   const nextStart = s.timers.restart;
   return {
     bytes: {
@@ -50,8 +50,8 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       config: { generation: s.config.generation, loaded_at: new Date(s.config.loadedAtWall).toISOString(), error: s.config.error, attempts: s.config.attempts },
       ready: ready !== null,
       ready_at: ready === null ? null : new Date(ready.atWall).toISOString(),
-      status_text: s.statusText,
-      health: s.health?.health ?? null,
+      status_text: run?.statusText ?? null,
+      health: run?.health?.health ?? null,
       failed_starts: s.failedStarts,
       next_start_at: nextStart === undefined ? null : new Date(Math.round(facts.monoToWall(nextStart))).toISOString(),
       restart_delay_s: nextStart === undefined ? null : facts.restartDelayMs / 1000,
@@ -65,16 +65,18 @@ function stateName(s: SupervisorState): ServiceState {
   if (s.ended !== null) return s.ended.code === 0 ? 'exited' : 'fatal';
   if (s.sweep?.then === 'exit') return 'stopping';
   // Leftovers of a dead supervise are being stopped before the first start.
-  if (s.sweep?.then === 'boot' && s.run.phase === 'down') return 'starting';
-  switch (s.run.phase) {
-    case 'down':
-      if (s.failed) return 'failed';
-      return s.timers.restart !== undefined ? 'backoff' : 'down';
+  if (s.sweep?.then === 'boot' && s.run === null) return 'starting';
+  const run = s.run;
+  if (run === null) {
+    if (s.failed) return 'failed';
+    return s.timers.restart !== undefined ? 'backoff' : 'down';
+  }
+  switch (run.phase) {
     case 'spawning':
       return 'starting';
-    case 'up':
+    case 'running':
       if (s.paused) return 'paused';
-      return s.run.ready === null ? 'starting' : 'up';
+      return run.ready === null ? 'starting' : 'up';
     case 'stopping':
       return 'stopping';
   }

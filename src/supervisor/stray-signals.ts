@@ -5,6 +5,8 @@
 // has no flag to turn that off), before the log exists: what arrives before is logged once the
 // log is there.
 
+import { monotonicMs } from '../clock/monotonic.ts';
+
 /** Each would end the process (or dump core) by default; SIGPIPE Node already ignores. */
 const STRAY_SIGNALS: readonly NodeJS.Signals[] = [
   'SIGUSR1',
@@ -36,7 +38,7 @@ export function catchStraySignals(): void {
         if (!early.includes(signal)) early.push(signal);
         return;
       }
-      const now = performance.now();
+      const now = monotonicMs();
       const last = lastLogged.get(signal);
       if (last !== undefined && now - last < QUIET_MS) return;
       lastLogged.set(signal, now);

@@ -2,7 +2,6 @@
 // lines about the service and its processes, start-up failures, spawn failures. Callers pass
 // what happened; how it reads is decided here.
 import { describeOsError } from '../os-error.ts';
-import { isCoredumpSignal } from '../supervisor/exit-facts.ts';
 
 /** `supervise: fatal: unable to lock status/redis: held by pid 4242` (s6's shape). */
 export function fatal(text: string): string {
@@ -14,10 +13,10 @@ export function warning(text: string): string {
 }
 
 /** `service exited with code 1!`, `service exited with signal SIGSEGV with coredump!` (meetbill's words). */
-export function exitMessage(exit: { code: number | null; signal: string | null; statusKnown: boolean }): string {
+export function exitMessage(exit: { code: number | null; signal: string | null; coredump: boolean; statusKnown: boolean }): string {
   if (!exit.statusKnown) return 'service exited (exit status unknown: it was adopted, not started, by this supervise)!';
   const how = exit.signal !== null ? `with signal ${exit.signal}` : exit.code !== null ? `with code ${exit.code}` : 'without starting';
-  return `service exited ${how}${isCoredumpSignal(exit.signal) ? ' with coredump' : ''}!`;
+  return `service exited ${how}${exit.coredump ? ' with coredump' : ''}!`;
 }
 
 const SPAWN_HINTS: Record<string, string> = {
@@ -62,7 +61,20 @@ export type Fact =
   | { kind: 'changedOnDisk'; paths: readonly string[] }
   | { kind: 'daemonizedItself'; pids: readonly number[] }
   | { kind: 'reloaded'; newPid: number; oldPid: number }
-  | { kind: 'reloadFailed'; why: string };
+  | { kind: 'reloadFailed'; why: string }
+  | { kind: 'reloadStarting' }
+  | { kind: 'serviceStopping' }
+  | { kind: 'healthyAgain'; check: string }
+  | { kind: 'refusedRestart'; service: string }
+  | { kind: 'downAndExiting' }
+  | { kind: 'tryingRestart'; service: string }
+  | { kind: 'daemonized'; pid: number; pidFile: string }
+  | { kind: 'noDaemonInPidFile'; problem: string }
+  | { kind: 'gracefulIgnored'; why: 'notRunning' | 'busy' }
+  | { kind: 'gracefulSignal'; signal: string }
+  | { kind: 'reloadIgnoredWithHook' }
+  | { kind: 'terminating'; signal: string }
+  | { kind: 'configKept'; error: string };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -127,5 +139,32 @@ export function textOf(fact: Fact): string {
       return `the service exited 0 and left ${fact.pids.length} process(es) running with its tag (${fact.pids.join(' ')}): it daemonized itself; run it in the foreground, or set pid_file so that supervise watches the daemon. Not restarted, so that no second copy piles up`;
     case 'changedOnDisk':
       return `${fact.paths.join(' ')} changed: restarting the service (restart_on_change)`;
+    case 'reloadStarting':
+      return 'graceful reload: starting a second copy (reload : overlap)';
+    case 'serviceStopping':
+      return 'the service says it is stopping (STOPPING=1)';
+    case 'healthyAgain':
+      return `healthy again: ${fact.check} answers`;
+    case 'refusedRestart':
+      // meetbill's words, which its users' log watchers look for.
+      return `supervise refused to restart ${fact.service} any more and exited itself!`;
+    case 'downAndExiting':
+      return 'the service is down and supervise was asked to exit';
+    case 'tryingRestart':
+      return `supervise is trying to restart ${fact.service}...`;
+    case 'daemonized':
+      return `the service daemonized: supervising pid ${fact.pid} from ${fact.pidFile}`;
+    case 'noDaemonInPidFile':
+      return `the service exited 0 but left no daemon in pid_file: ${fact.problem}`;
+    case 'gracefulIgnored':
+      return fact.why === 'notRunning' ? 'graceful reload (g) ignored: the service is not running' : 'graceful reload (g) ignored: a reload is under way, or the service is not ready yet';
+    case 'gracefulSignal':
+      return `graceful reload: sending ${fact.signal} to the service`;
+    case 'reloadIgnoredWithHook':
+      return 'reload (r) ignored: with -r no config file is read';
+    case 'terminating':
+      return `received ${fact.signal}: stopping the service and exiting`;
+    case 'configKept':
+      return `${fact.error}; the old configuration is kept`;
   }
 }

@@ -13,6 +13,7 @@ import { statusPaths, type StatusPaths } from '../../src/status/status-paths.ts'
 import { StatusWriter } from '../../src/status/status-writer.ts';
 import type { AlarmDispatcher } from '../../src/supervisor/alarm-dispatcher.ts';
 import { readProcess } from '../../src/supervisor/process-tree.ts';
+import { childWorld } from '../../src/supervisor/child-world.ts';
 import { Runner, type RunnerOptions } from '../../src/supervisor/runner.ts';
 import { scanProc } from '../../src/supervisor/service-tag.ts';
 import type { BootFacts } from '../../src/supervisor/supervisor-state.ts';
@@ -53,6 +54,9 @@ export interface Rig {
   logText: () => string;
 }
 
+/** Throttles of milliseconds: a look at an adopted service every 50 ms, a hook killed after 300 ms. */
+export const FAST_TIMING = { pollMs: 50, hookTimeoutMs: 300 };
+
 export function rig(t: TestContext, command: string[], config: Partial<ServiceConfig> = {}, options: Partial<RunnerOptions> = {}): Rig {
   const root = makeTempDir('supervise-runner-');
   const paths = statusPaths(path.join(root, 'status', 'app'));
@@ -70,16 +74,15 @@ export function rig(t: TestContext, command: string[], config: Partial<ServiceCo
     command,
     output: { stdout: paths.stdout, stderr: paths.stderr },
     env: { ...process.env, SERVICE_LOG: path.join(root, 'service.log') },
-    config: { ...DEFAULT_CONFIG, killTimeout: 1, ...config },
+    config: { ...DEFAULT_CONFIG, killTimeout: 1, restartDelayMs: 20, ...config },
     hook: null,
     log,
     statusWriter: countingWriter,
     alarms: alarms as unknown as AlarmDispatcher,
     version: 'test',
     reloadConfig: () => ({ error: 'not in this test' }),
-    startThrottleMs: 20,
-    hookTimeoutMs: 300,
-    adoptedPollMs: 50,
+    world: childWorld(paths.dir, FAST_TIMING),
+    supervisorPid: process.pid,
     onExit: resolveExit,
     ...options,
   });

@@ -109,7 +109,7 @@ describe('readiness (SPEC §14)', () => {
     const r = rig(t, ['node', SERVICE, 'forever'], { readyCheck: check(`tcp://127.0.0.1:${port}`), readyCheckIntervalMs: 100, checkTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('a pid', () => r.status()?.pid || null);
-    await waitFor('a few refused probes', () => (r.runner.state.lastReadyError ?? '').length > 0);
+    await waitFor('a few refused probes', () => (r.runner.state.run?.lastReadyError ?? '').length > 0);
     assert.equal(r.document()?.state, 'starting');
     server.listen(port, '127.0.0.1');
     await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 20_000 });
@@ -199,7 +199,7 @@ describe('health checks (SPEC §15)', () => {
     await waitFor('up', () => r.document()?.state === 'up');
     // A probe hangs for 3 s; a command meanwhile is answered long before that (the bound is
     // generous for a loaded machine, far below the probe's hang).
-    await waitFor('a probe under way', () => r.runner.state.timers.health === undefined);
+    await waitFor('a probe under way', () => r.runner.state.run !== null && r.runner.state.run.timers.health === undefined);
     const began = performance.now();
     r.send('s');
     assert.ok(performance.now() - began < 1000, 'control answered while the probe hangs');
@@ -229,7 +229,7 @@ describe('restart policy and backoff (SPEC §16)', () => {
   });
 
   test('backoff doubles the delay up to restart_delay_max; status says backoff with next_start_at; u starts at once', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '1'], { restartDelayMs: 100, restartDelayMaxMs: 800 }, { startThrottleMs: undefined });
+    const r = rig(t, ['node', SERVICE, 'exit', '1'], { restartDelayMs: 100, restartDelayMaxMs: 800 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('a backoff of 800 ms', () => r.document()?.state === 'backoff' && r.document()?.restart_delay_s === 0.8, { timeoutMs: 15_000 });
     assert.ok(r.document()?.next_start_at !== null);

@@ -2,32 +2,26 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { DEFAULT_CONFIG, type ServiceConfig } from '../../src/config/config-types.ts';
-import { countExit, exitsCount, limitReached } from '../../src/supervisor/limits.ts';
-import type { Instant } from '../../src/supervisor/supervisor-state.ts';
-
-const now = (mono: number): Instant => ({ mono, wall: 1_700_000_000_000 + mono });
+import { countExit, exitsCount, limitReached } from '../../src/policy/limits.ts';
 const config = (c: Partial<ServiceConfig>): ServiceConfig => ({ ...DEFAULT_CONFIG, ...c });
 
 describe('countExit', () => {
   test('the first exit opens a window of alarm_interval seconds (timer window) and counts 1', () => {
-    assert.deepEqual(countExit({ exits: 0, coredumps: 0 }, {}, false, now(1000), 60), { window: { exits: 1, coredumps: 0 }, timers: { window: 61_000 } });
+    assert.deepEqual(countExit({ exits: 0, coredumps: 0 }, undefined, false, 1000, 60), { window: { exits: 1, coredumps: 0 }, endsAt: 61_000 });
   });
 
   test('an exit inside the open window adds to its counters and keeps its end', () => {
-    const timers = { window: 61_000, restart: 5000 };
-    assert.deepEqual(countExit({ exits: 2, coredumps: 1 }, timers, true, now(60_999), 60), { window: { exits: 3, coredumps: 2 }, timers });
+    assert.deepEqual(countExit({ exits: 2, coredumps: 1 }, 61_000, true, 60_999, 60), { window: { exits: 3, coredumps: 2 }, endsAt: 61_000 });
   });
 
   test('an exit at or after the end of the window opens a new one, even if its timer has not fired', () => {
-    assert.deepEqual(countExit({ exits: 5, coredumps: 5 }, { window: 61_000 }, false, now(61_000), 60), { window: { exits: 1, coredumps: 0 }, timers: { window: 121_000 } });
+    assert.deepEqual(countExit({ exits: 5, coredumps: 5 }, 61_000, false, 61_000, 60), { window: { exits: 1, coredumps: 0 }, endsAt: 121_000 });
   });
 
-  test('countExit changes neither the window nor the timers it is given', () => {
+  test('countExit does not change the window it is given', () => {
     const window = { exits: 1, coredumps: 0 };
-    const timers = { window: 61_000 };
-    countExit(window, timers, true, now(2000), 60);
+    countExit(window, 61_000, true, 2000, 60);
     assert.deepEqual(window, { exits: 1, coredumps: 0 });
-    assert.deepEqual(timers, { window: 61_000 });
   });
 });
 

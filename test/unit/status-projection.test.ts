@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 import { encodeStatus, type ServiceState } from '../../src/status/status-codec.ts';
 import { statusOf } from '../../src/supervisor/status-projection.ts';
 import { initialState, type Instant, type SupervisorState } from '../../src/supervisor/supervisor-state.ts';
+import { spawningAttempt } from '../../src/supervisor/attempt.ts';
+import { attempt } from '../helpers/attempts.ts';
 
 /** 1700000000.005 s: the TAI64 label 40 00 00 00 65 53 f1 0a, 5 ms = 5000000 ns = 00 4c 4b 40. */
 const T0: Instant = { mono: 50_000, wall: 1_700_000_000_005 };
@@ -12,7 +14,7 @@ const READY = { atWall: T0.wall, atMono: T0.mono };
 const hex = (text: string): Buffer => Buffer.from(text.replace(/\s+/g, ''), 'hex');
 
 const DOWN = initialState(T0);
-const UP: SupervisorState = { ...DOWN, run: { phase: 'up', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: READY } };
+const UP: SupervisorState = { ...DOWN, run: attempt({ phase: 'running', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: READY }) };
 const SWEEP = { target: { tree: null, session: true, spare: null, tagged: 'all' as const, pids: [] }, killAtMono: null, signalled: [], killed: false };
 
 describe('statusOf: the state name in status.json', () => {
@@ -20,12 +22,12 @@ describe('statusOf: the state name in status.json', () => {
     ['down', 'nothing runs and no restart is armed', DOWN],
     ['backoff', 'nothing runs and the restart timer is armed', { ...DOWN, timers: { restart: T0.mono + 700 } }],
     ['down', 'nothing runs and only other timers are armed', { ...DOWN, timers: { kill: T0.mono + 700, window: T0.mono + 60_000 } }],
-    ['starting', 'a spawn was asked for', { ...DOWN, run: { phase: 'spawning' } }],
+    ['starting', 'a spawn was asked for', { ...DOWN, run: spawningAttempt() }],
     ['up', 'the service runs', UP],
-    ['starting', 'the service runs and is not ready yet', { ...UP, run: { phase: 'up', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: null } }],
+    ['starting', 'the service runs and is not ready yet', { ...UP, run: attempt({ phase: 'running', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: null }) }],
     ['failed', 'start_retries gave up', { ...DOWN, want: 'down', failed: true }],
     ['paused', 'the service runs and is paused', { ...UP, paused: true }],
-    ['stopping', 'the stop signal was sent', { ...UP, run: { phase: 'stopping', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: READY, reason: 'down' } }],
+    ['stopping', 'the stop signal was sent', { ...UP, run: attempt({ phase: 'stopping', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: READY, stopReason: 'down' }) }],
     ['stopping', 'the service is down and a sweep runs before the exit', { ...DOWN, want: 'down', sweep: { ...SWEEP, then: 'exit' } }],
     ['exited', 'supervise ended with 0', { ...DOWN, ended: { code: 0 } }],
     ['fatal', 'supervise gave up (exit code 1)', { ...DOWN, ended: { code: 1 } }],
@@ -47,12 +49,12 @@ describe('statusOf: the 20 status bytes', () => {
     ['a paused flag without a service is byte 12 = 0 and pid 0', { ...DOWN, paused: true }, '40 00 00 00 65 53 f1 0a  00 4c 4b 40  00 75 6f 00  00 00 00 00'],
     [
       'a stopping service still shows its pid',
-      { ...UP, want: 'down', run: { phase: 'stopping', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: READY, reason: 'down' } },
+      { ...UP, want: 'down', run: attempt({ phase: 'stopping', pid: 4242, startedAtWall: T0.wall, adopted: null, ready: READY, stopReason: 'down' }) },
       '40 00 00 00 65 53 f1 0a  00 4c 4b 40  00 64 6f 00  92 10 00 00',
     ],
     [
       'the instant is the last pid change, not the start of the service',
-      { ...UP, pidChangedAtWall: 1_700_000_001_000, run: { phase: 'up', pid: 4242, startedAtWall: 1, adopted: { startTicks: 7 }, ready: READY } },
+      { ...UP, pidChangedAtWall: 1_700_000_001_000, run: attempt({ phase: 'running', pid: 4242, startedAtWall: 1, adopted: { startTicks: 7 }, ready: READY }) },
       '40 00 00 00 65 53 f1 0b  00 00 00 00  00 75 6f 00  92 10 00 00',
     ],
   ];
@@ -110,7 +112,7 @@ describe('statusOf: status.json', () => {
   });
 
   test('an adopted service whose start instant is unknown has started_at null', () => {
-    const { document } = statusOf({ ...UP, run: { phase: 'up', pid: 4242, startedAtWall: null, adopted: { startTicks: 7 }, ready: READY } }, FACTS);
+    const { document } = statusOf({ ...UP, run: attempt({ phase: 'running', pid: 4242, startedAtWall: null, adopted: { startTicks: 7 }, ready: READY }) }, FACTS);
     assert.equal(document.pid, 4242);
     assert.equal(document.started_at, null);
   });

@@ -6,18 +6,30 @@ import type { ControlCommand } from '../../src/control/control-commands.ts';
 import { encodeStatus } from '../../src/status/status-codec.ts';
 import { statusOf } from '../../src/supervisor/status-projection.ts';
 import {
+  armedTimers,
+  dueTimers,
   initialState,
-  nextTimer,
+  nextDeadline,
   pidOf,
+  type AttemptTimerName,
   type BootFacts,
   type Effect,
   type Instant,
   type ProcessTarget,
+  type ServiceTimerName,
   type SupervisorEvent,
   type SupervisorState,
-  type TimerName,
+  type TransitionContext,
 } from '../../src/supervisor/supervisor-state.ts';
-import { ADOPTED_POLL_MS, START_THROTTLE_MS, SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
+import { transition } from '../../src/supervisor/transition.ts';
+import { SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS } from '../../src/supervisor/stopping.ts';
+import { DEFAULT_TIMING } from '../../src/supervisor/child-world.ts';
+import { isCoredumpSignal } from '../../src/supervisor/exit-facts.ts';
+import { attempt } from '../helpers/attempts.ts';
+
+/** Part one's throttle: restart_delay's default. */
+const START_THROTTLE_MS = DEFAULT_CONFIG.restartDelayMs;
+const ADOPTED_POLL_MS = DEFAULT_TIMING.pollMs;
 
 /** The instant the tests start at; `at(ms)` is `ms` later on both clocks. */
 const T0: Instant = { mono: 50_000, wall: Date.UTC(2026, 10, 21, 15, 41, 0) };
@@ -31,20 +43,29 @@ const STATUS_FACTS = { serviceName: 'redis', command: ['redis-server'], supervis
 const NOTHING_LEFT: BootFacts = { adopt: null, stop: [], staleStarts: [], notes: [] };
 
 function contextWith(config: Partial<ServiceConfig> = {}, hook: TransitionContext['hook'] = null): TransitionContext {
-  return { config: { ...DEFAULT_CONFIG, ...config }, serviceName: 'redis', hook, hookTimeoutMs: HOOK_TIMEOUT_MS };
+  return { config: { ...DEFAULT_CONFIG, ...config }, serviceName: 'redis', hook, timing: { pollMs: ADOPTED_POLL_MS, hookTimeoutMs: HOOK_TIMEOUT_MS } };
 }
 
 const control = (command: ControlCommand): SupervisorEvent => ({ type: 'control', command });
 const exited = (pid: number, code: number | null = 1, signal: NodeJS.Signals | null = null): SupervisorEvent => ({
   type: 'exited',
   pid,
-  code,
-  signal,
-  statusKnown: true,
+  exit: { code, signal, coredump: isCoredumpSignal(signal), statusKnown: true },
 });
 const boot = (leftover: Partial<BootFacts> = {}): SupervisorEvent => ({ type: 'boot', leftover: { ...NOTHING_LEFT, ...leftover } });
 const looked = (...pids: number[]): SupervisorEvent => ({ type: 'looked', pids });
-const timer = (name: TimerName): SupervisorEvent => ({ type: 'timer', name });
+type TimerName = ServiceTimerName | AttemptTimerName;
+const ATTEMPT_TIMERS: readonly string[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'poll'];
+/** A timer by name: the service's own, or one of its attempt's. */
+const timer = (name: TimerName): SupervisorEvent =>
+  ATTEMPT_TIMERS.includes(name) ? { type: 'attemptTimer', copy: 'run', name: name as AttemptTimerName } : { type: 'timer', name: name as ServiceTimerName };
+/** The earliest armed deadline, by name, as the runner arms its one OS timer for it. */
+const nextTimer = (state: SupervisorState): { name: TimerName; at: number } | null => {
+  const earliest = armedTimers(state).sort((a, b) => a.at - b.at)[0];
+  return earliest === undefined ? null : { name: earliest.event.name, at: earliest.at };
+};
+/** Every armed deadline by name, the service's and its attempt's together. */
+const allTimers = (state: SupervisorState): Record<string, number> => Object.fromEntries(armedTimers(state).map(({ event, at }) => [event.name, at]));
 const startIdOf = (pid: number): string => `start-${pid}`;
 
 /** Feeds events to transition() one at a time, keeping the state, as the runner does. */
@@ -67,10 +88,7 @@ class Machine {
    * names are read from the state once, then sent as `timer` events in order.
    */
   fireDue(ms: number): Effect[] {
-    const due = (Object.entries(this.state.timers) as [TimerName, number][])
-      .filter(([, when]) => when <= mono(ms))
-      .sort((a, b) => a[1] - b[1]);
-    return due.flatMap(([name]) => this.send(timer(name), ms));
+    return dueTimers(this.state, mono(ms)).flatMap((event) => this.send(event, ms));
   }
 
   /** Boots (or restarts) and reports the spawn the runner would make; returns the new pid. */
@@ -82,19 +100,19 @@ class Machine {
 
   /** The service exits at `ms`; returns the effects (the restart, when immediate, among them). */
   exitAt(ms: number, code: number | null = 1, signal: NodeJS.Signals | null = null): Effect[] {
-    return this.send(exited(pidOf(this.state.run), code, signal), ms);
+    return this.send(exited(pidOf(this.state), code, signal), ms);
   }
 
   /** Completes a spawn effect returned by an earlier event. */
   spawnedAt(ms: number): number {
     const pid = this.#nextPid;
     this.#nextPid += 1;
-    this.send({ type: 'spawned', pid, startId: startIdOf(pid) }, ms);
+    this.send({ type: 'spawned', copy: 'run', pid, startId: startIdOf(pid) }, ms);
     return pid;
   }
 
   get pid(): number {
-    return pidOf(this.state.run);
+    return pidOf(this.state);
   }
 
   /** What the runner would write now. */
@@ -127,8 +145,8 @@ describe('starting the service', () => {
   test('boot asks for a spawn and records the start instant for the throttle', () => {
     const machine = new Machine(contextWith());
     const effects = machine.send(boot(), 0);
-    assert.deepEqual(effects, [{ type: 'spawn' }]);
-    assert.deepEqual(machine.state.run, { phase: 'spawning' });
+    assert.deepEqual(effects, [{ type: 'spawn', copy: 'run' }]);
+    assert.equal(machine.state.run?.phase, 'spawning');
     assert.equal(machine.status.document.state, 'starting');
     assert.equal(machine.state.lastStartMono, mono(0));
     assert.equal(machine.state.restarts, 0);
@@ -137,11 +155,11 @@ describe('starting the service', () => {
   test('spawned makes the service up with its pid, and the status shows the pid and its instant', () => {
     const machine = new Machine(contextWith());
     machine.send(boot(), 0);
-    const effects = machine.send({ type: 'spawned', pid: 777, startId: 's-777' }, 5);
+    const effects = machine.send({ type: 'spawned', copy: 'run', pid: 777, startId: 's-777' }, 5);
     assert.deepEqual(effects, [{ type: 'serviceRecovered' }]);
     // No readiness source: ready when it runs (Part one's behaviour).
-    assert.deepEqual(machine.state.run, { phase: 'up', pid: 777, startedAtWall: at(5).wall, adopted: null, ready: { atWall: at(5).wall, atMono: mono(5) } });
-    assert.equal(machine.state.startId, 's-777');
+    assert.deepEqual(machine.state.run, attempt({ pid: 777, startId: 's-777', startedAtWall: at(5).wall, ready: { atWall: at(5).wall, atMono: mono(5) } }));
+    assert.equal(machine.state.run?.startId, 's-777');
     assert.equal(machine.state.pidChangedAtWall, at(5).wall);
     const { bytes, document } = machine.status;
     assert.equal(bytes.pid, 777);
@@ -166,7 +184,7 @@ describe('restarting after an exit, with the 1 s start throttle', () => {
     const effects = machine.exitAt(START_THROTTLE_MS, 3);
     assert.ok(hasSpawn(effects));
     assert.deepEqual(logs(effects, 'NOTICE'), ['service exited with code 3!', 'supervise is trying to restart redis...']);
-    assert.deepEqual(machine.state.run, { phase: 'spawning' });
+    assert.equal(machine.state.run?.phase, 'spawning');
     assert.equal(machine.pid, 0);
     assert.equal(machine.status.bytes.pid, 0);
     assert.equal(machine.status.document.since, new Date(at(START_THROTTLE_MS).wall).toISOString());
@@ -193,8 +211,8 @@ describe('restarting after an exit, with the 1 s start throttle', () => {
     assert.deepEqual(machine.send(timer('restart'), START_THROTTLE_MS - 1), []);
     assert.deepEqual(machine.state, early);
     const due = machine.fireDue(START_THROTTLE_MS);
-    assert.deepEqual(due, [{ type: 'spawn' }]);
-    assert.deepEqual(machine.state.run, { phase: 'spawning' });
+    assert.deepEqual(due, [{ type: 'spawn', copy: 'run' }]);
+    assert.equal(machine.state.run?.phase, 'spawning');
     assert.equal(machine.state.timers.restart, undefined);
     assert.equal(machine.state.lastStartMono, mono(START_THROTTLE_MS));
   });
@@ -208,7 +226,7 @@ describe('stopping with d and the kill timer', () => {
       [SERVICE_PID, 'SIGTERM'],
       [SERVICE_PID, 'SIGCONT'],
     ]);
-    assert.equal(machine.state.run.phase, 'stopping');
+    assert.equal(machine.state.run?.phase, 'stopping');
     assert.equal(machine.status.document.state, 'stopping');
     assert.equal(machine.state.want, 'down');
     assert.equal(encodeStatus(machine.status.bytes)[13], 0x64);
@@ -239,7 +257,7 @@ describe('stopping with d and the kill timer', () => {
     const effects = machine.exitAt(300, 0);
     assert.ok(!hasSpawn(effects));
     assert.deepEqual(alarms(effects), []);
-    assert.equal(machine.state.run.phase, 'down');
+    assert.equal(machine.state.run, null);
     assert.equal(machine.status.document.state, 'down');
     assert.equal(machine.pid, 0);
     assert.equal(machine.state.window.exits, 0);
@@ -254,7 +272,7 @@ describe('stopping with d and the kill timer', () => {
     assert.equal(machine.state.timers.kill, mono(12_000), 'what the stopped service left is still due to go');
     assert.ok(hasSpawn(machine.send(control('up'), 2200)));
     const pid = SERVICE_PID + 1;
-    const spawned = machine.send({ type: 'spawned', pid, startId: startIdOf(pid) }, 2200);
+    const spawned = machine.send({ type: 'spawned', copy: 'run', pid, startId: startIdOf(pid) }, 2200);
     // Nothing is killed at the start (its /proc scan would hold the new start up): the deadline
     // stays, as `leftovers`, for what the stopped one left, sparing the new tree and tag.
     assert.deepEqual(kills(spawned), []);
@@ -337,7 +355,7 @@ describe('control letters', () => {
     assert.equal(machine.state.want, 'once');
     const effects = machine.exitAt(5000, 0);
     assert.ok(!hasSpawn(effects));
-    assert.equal(machine.state.run.phase, 'down');
+    assert.equal(machine.state.run, null);
     assert.deepEqual(machine.fireDue(10_000), []);
     assert.equal(encodeStatus(machine.status.bytes)[13], 0);
   });
@@ -517,12 +535,12 @@ describe('SIGTERM to supervise, failed starts and coredumps', () => {
   test('a failed spawn is logged FATAL and treated as an exit: retried after the throttle', () => {
     const machine = new Machine(contextWith());
     machine.send(boot(), 0);
-    const effects = machine.send({ type: 'spawnFailed', reason: 'unable to start nope: ENOENT (no such file)' }, 5);
+    const effects = machine.send({ type: 'spawnFailed', copy: 'run', reason: 'unable to start nope: ENOENT (no such file)' }, 5);
     assert.deepEqual(logs(effects, 'FATAL'), ['unable to start nope: ENOENT (no such file)']);
     assert.ok(!hasSpawn(effects));
     assert.equal(machine.status.document.state, 'backoff');
     assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
-    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn', copy: 'run' }]);
   });
 
   test('an exit by SIGSEGV is recorded as a coredump and logged "with coredump"', () => {
@@ -692,7 +710,7 @@ describe('restart hook (-r, -t)', () => {
     const done = machine.send({ type: 'hookDone' }, 300);
     assert.ok(!hasSpawn(done));
     assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
-    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn', copy: 'run' }]);
   });
 
   test('hookDone after d does not start the service', () => {
@@ -732,7 +750,7 @@ describe('the named timers', () => {
       },
       armedAt: START_THROTTLE_MS,
       does: 'spawns the service',
-      effects: [{ type: 'spawn' }],
+      effects: [{ type: 'spawn', copy: 'run' }],
       againAt: null,
     },
     {
@@ -764,7 +782,7 @@ describe('the named timers', () => {
       after: (machine) => assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 }),
     },
     {
-      name: 'adopted',
+      name: 'poll',
       armedBy: 'boot with a service to adopt',
       arm: () => {
         const machine = new Machine(contextWith());
@@ -807,28 +825,29 @@ describe('the named timers', () => {
   ];
 
   test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
-    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'reloadReady', 'reloadCheck', 'reloadTimeout', 'retireKill', 'leftovers'];
-    const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
+    const partTwo = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'retireKill', 'leftovers'] as const;
+    const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, poll: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
 
   for (const c of CASES) {
     test(`timer ${c.name} is armed by ${c.armedBy}; firing it ${c.does}, and it is then ${c.againAt === null ? 'cleared' : 'armed again'}`, () => {
       const machine = c.arm();
-      assert.deepEqual(machine.state.timers, { [c.name]: mono(c.armedAt) });
+      assert.deepEqual(allTimers(machine.state), { [c.name]: mono(c.armedAt) });
       assert.deepEqual(nextTimer(machine.state), { name: c.name, at: mono(c.armedAt) });
       assert.deepEqual(machine.fireDue(c.armedAt - 1), [], 'nothing fires before it is due');
       assert.deepEqual(machine.fireDue(c.armedAt), c.effects);
-      assert.equal(machine.state.timers[c.name], c.againAt === null ? undefined : mono(c.againAt));
+      assert.equal(allTimers(machine.state)[c.name], c.againAt === null ? undefined : mono(c.againAt));
       c.after?.(machine);
     });
   }
 
-  test('nextTimer gives the earliest armed timer, and null when none is armed', () => {
+  test('nextDeadline gives the earliest armed timer, the attempt\'s included, and null when none is armed', () => {
     const state = initialState(T0);
-    assert.equal(nextTimer(state), null);
-    assert.deepEqual(nextTimer({ ...state, timers: { restart: 500, kill: 300, window: 900, adopted: 301 } }), { name: 'kill', at: 300 });
-    assert.deepEqual(nextTimer({ ...state, timers: { sweep: 7 } }), { name: 'sweep', at: 7 });
+    assert.equal(nextDeadline(state), null);
+    assert.equal(nextDeadline({ ...state, timers: { restart: 500, kill: 300, window: 900 }, run: attempt({ timers: { poll: 301 } }) }), 300);
+    assert.equal(nextDeadline({ ...state, timers: { restart: 500 }, run: attempt({ timers: { poll: 299 } }) }), 299);
+    assert.equal(nextDeadline({ ...state, timers: { sweep: 7 } }), 7);
   });
 
   test('timers all due at one instant each fire once, and each is cleared', () => {
@@ -839,7 +858,7 @@ describe('the named timers', () => {
     machine.exitAt(1500);
     assert.deepEqual(machine.state.timers, { window: mono(7000), restart: mono(2000) });
     const effects = machine.fireDue(8000);
-    assert.deepEqual(effects, [{ type: 'spawn' }]);
+    assert.deepEqual(effects, [{ type: 'spawn', copy: 'run' }]);
     assert.deepEqual(machine.state.window, { exits: 0, coredumps: 0 });
     assert.deepEqual(machine.state.timers, {});
   });
@@ -883,7 +902,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
     ]);
     assert.deepEqual(machine.send(looked(902), 2 * SWEEP_LOOK_MS), []);
     assert.equal(machine.state.timers.sweep, mono(3 * SWEEP_LOOK_MS));
-    assert.deepEqual(machine.send(looked(), 3 * SWEEP_LOOK_MS), [{ type: 'spawn' }]);
+    assert.deepEqual(machine.send(looked(), 3 * SWEEP_LOOK_MS), [{ type: 'spawn', copy: 'run' }]);
     assert.equal(machine.state.sweep, null);
     assert.equal(machine.state.timers.sweep, undefined);
   });
@@ -901,7 +920,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
     const again = machine.send(looked(901), 1000 + SWEEP_LOOK_MS);
     assert.deepEqual(signals(again), [[901, 'SIGKILL']]);
     assert.deepEqual(logs(again, 'WARNING'), []);
-    assert.deepEqual(machine.send(looked(), 1000 + 2 * SWEEP_LOOK_MS), [{ type: 'spawn' }]);
+    assert.deepEqual(machine.send(looked(), 1000 + 2 * SWEEP_LOOK_MS), [{ type: 'spawn', copy: 'run' }]);
   });
 
   test('a sweep gives up a while after SIGKILL, says what could not be stopped, and goes on', () => {
@@ -986,7 +1005,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
     const machine = new Machine(contextWith());
     machine.send(boot({ adopt: ADOPTED, stop: [901], staleStarts: ['stale-start'] }), 0);
     machine.send(looked(901), 0);
-    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 1000);
+    machine.send({ type: 'exited', pid: 999, exit: { code: null, signal: null, coredump: false, statusKnown: false } }, 1000);
     const done = machine.send(looked(), 1000);
     assert.equal(machine.state.want, 'up');
     assert.ok(hasSpawn(done) || machine.state.timers.restart !== undefined, `the service must come back: ${JSON.stringify({ done, state: machine.state })}`);
@@ -1015,8 +1034,11 @@ describe('an adopted service', () => {
       'a note',
       'adopted redis (pid 999), left running by a previous supervise: no second copy is started; its exit status will be unknown',
     ]);
-    assert.deepEqual(machine.state.run, { phase: 'up', pid: 999, startedAtWall: ADOPTED.startedAtWall, adopted: { startTicks: 12_345 }, ready: { atWall: at(0).wall, atMono: mono(0) } });
-    assert.equal(machine.state.startId, 'old-start');
+    assert.deepEqual(
+      machine.state.run,
+      attempt({ pid: 999, startId: 'old-start', startedAtWall: ADOPTED.startedAtWall, adopted: { startTicks: 12_345 }, ready: { atWall: at(0).wall, atMono: mono(0) }, timers: { poll: mono(ADOPTED_POLL_MS) } }),
+    );
+    assert.equal(machine.state.run?.startId, 'old-start');
     assert.equal(machine.state.lastStartMono, mono(0));
     const { bytes, document } = machine.status;
     assert.equal(bytes.pid, 999);
@@ -1032,21 +1054,21 @@ describe('an adopted service', () => {
     machine.send(boot({ adopt: ADOPTED }), 0);
     for (const ms of [1000, 2000, 3000]) {
       assert.deepEqual(machine.fireDue(ms), [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }]);
-      assert.equal(machine.state.timers.adopted, mono(ms + ADOPTED_POLL_MS));
+      assert.equal(machine.state.run?.timers.poll, mono(ms + ADOPTED_POLL_MS));
     }
   });
 
   test('an adopted service found gone is logged with an unknown exit status, its poll stops, and it restarts after the throttle', () => {
     const machine = new Machine(contextWith({ alarmInterval: 60 }));
     machine.send(boot({ adopt: { ...ADOPTED, alarmsSilenced: false } }), 0);
-    const gone = machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 500);
+    const gone = machine.send({ type: 'exited', pid: 999, exit: { code: null, signal: null, coredump: false, statusKnown: false } }, 500);
     assert.ok(logs(gone, 'NOTICE').includes('service exited (exit status unknown: it was adopted, not started, by this supervise)!'));
     assert.deepEqual(alarms(gone), ['exit']);
     assert.ok(!hasSpawn(gone));
-    assert.equal(machine.state.timers.adopted, undefined);
+    assert.equal(machine.state.run?.timers.poll, undefined);
     assert.equal(machine.state.timers.restart, mono(START_THROTTLE_MS));
     assert.equal(machine.state.lastExit?.uptime_s, 60.5);
-    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn' }]);
+    assert.deepEqual(machine.fireDue(START_THROTTLE_MS), [{ type: 'spawn', copy: 'run' }]);
   });
 
   test('d stops an adopted service by its pid, and it is still polled while it stops', () => {
@@ -1057,7 +1079,7 @@ describe('an adopted service', () => {
       [999, 'SIGCONT'],
     ]);
     assert.deepEqual(machine.fireDue(1000), [{ type: 'checkAdopted', pid: 999, startTicks: 12_345 }]);
-    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 1500);
+    machine.send({ type: 'exited', pid: 999, exit: { code: null, signal: null, coredump: false, statusKnown: false } }, 1500);
     assert.deepEqual(machine.state.timers, { kill: mono(10_500) });
   });
 });

@@ -1,0 +1,89 @@
+// Control letters, as steps of transition(): `u` `d` `o` `x`, the signals, pause and continue,
+// alarm silence, `r` (reload the config) and `g` (graceful reload of the service).
+import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
+import { textOf } from '../text/messages.ts';
+import { startCandidate } from './overlap-reload.ts';
+import { startOrWait } from './starting.ts';
+import { armKill, finish, stopService } from './stopping.ts';
+import type { SupervisorState } from './supervisor-state.ts';
+import { emit, log, without, type Turn } from './turn.ts';
+
+export function onControl(s: SupervisorState, command: ControlCommand, turn: Turn): SupervisorState {
+  const pid = s.run?.pid ?? 0;
+  switch (command) {
+    case 'up':
+    case 'once':
+      return wantUp(s, command, turn);
+    case 'down':
+      return wantDown(s, turn);
+    case 'alarm':
+    case 'hangup':
+    case 'kill':
+    case 'terminate':
+    case 'interrupt':
+      if (pid !== 0) emit(turn, { type: 'signal', pid, signal: SIGNAL_OF_COMMAND[command] });
+      return s;
+    case 'pause':
+    case 'continue':
+      if (pid !== 0) emit(turn, { type: 'signal', pid, signal: command === 'pause' ? 'SIGSTOP' : 'SIGCONT' });
+      return { ...s, paused: command === 'pause' };
+    case 'exit':
+      return s.run === null ? finish({ ...s, exitWhenDown: true }, 0, turn) : { ...s, exitWhenDown: true };
+    case 'silence':
+    case 'unsilence':
+      return { ...s, alarmsSilenced: command === 'silence' };
+    case 'graceful':
+      return gracefulReload(s, turn);
+    case 'reload':
+      return reloadConfig(s, turn);
+  }
+}
+
+/**
+ * `u` (or `o`): wanted up (or once). It tries again after start_retries gave up, with the count
+ * reset, and does not wait out a backoff.
+ */
+function wantUp(s: SupervisorState, command: 'up' | 'once', turn: Turn): SupervisorState {
+  const wanted = { ...s, want: command === 'up' ? ('up' as const) : ('once' as const), failed: false, failedStarts: s.failed ? 0 : s.failedStarts };
+  if (s.run !== null || s.exitWhenDown) return wanted;
+  return startOrWait({ ...wanted, timers: without(wanted.timers, 'restart') }, turn, true);
+}
+
+function wantDown(s: SupervisorState, turn: Turn): SupervisorState {
+  if (s.run !== null) return stopService({ ...s, want: 'down' }, 'down', turn);
+  // The service is gone, but what it left (orphaned children in its session) is swept at the
+  // kill deadline, as after a stop of a running service.
+  const cancelled = { ...s, want: 'down' as const, timers: without(s.timers, 'restart') };
+  return { ...cancelled, timers: armKill(cancelled, turn) };
+}
+
+/** `g`: what `reload` says. `signal:NAME` sends NAME to the service; `overlap` starts a candidate. */
+function gracefulReload(s: SupervisorState, turn: Turn): SupervisorState {
+  const run = s.run;
+  const refuse = (why: 'notRunning' | 'busy'): SupervisorState => {
+    const text = textOf({ kind: 'gracefulIgnored', why });
+    log(turn, 'WARNING', text);
+    return { ...s, lastReload: { atWall: turn.now.wall, error: text } };
+  };
+  if (run?.phase !== 'running') return refuse('notRunning');
+  const reload = turn.context.config.reload;
+  if (reload.kind === 'signal') {
+    log(turn, 'NOTICE', textOf({ kind: 'gracefulSignal', signal: reload.signal }));
+    emit(turn, { type: 'signal', pid: run.pid, signal: reload.signal });
+    return { ...s, lastReload: { atWall: turn.now.wall, error: null } };
+  }
+  if (s.reload !== null || run.ready === null) return refuse('busy');
+  return startCandidate(s, turn);
+}
+
+/** `r`: read the config file again (answered by `configLoaded`); with -r there is none. */
+function reloadConfig(s: SupervisorState, turn: Turn): SupervisorState {
+  if (turn.context.hook === null) {
+    emit(turn, { type: 'reloadConfig' });
+    return s;
+  }
+  // status.json says so too, so that `svc reconf` answers at once.
+  const text = textOf({ kind: 'reloadIgnoredWithHook' });
+  log(turn, 'WARNING', text);
+  return { ...s, config: { ...s.config, error: text, attempts: s.config.attempts + 1 } };
+}
