@@ -5,6 +5,7 @@ import { parseArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
 import { USAGE } from './usage.ts';
+import { textOf } from '../text/messages.ts';
 import { VERSION } from '../version.ts';
 import { startSupervise, type StartFailure } from '../supervisor/start-supervise.ts';
 
@@ -17,7 +18,7 @@ const EXIT_OF_FAILURE: Record<StartFailure['kind'], number> = {
 };
 
 // First thing: no SIGUSR1 may open the inspector, no stray signal may end supervise.
-catchStraySignals();
+const straySignals = catchStraySignals();
 // The mark tells other supervisors in /proc that this is one; the service must not inherit it.
 delete process.env[SUPERVISOR_MARK];
 const report = LaunchReport.fromEnvironment();
@@ -55,6 +56,11 @@ async function main(): Promise<number | null> {
     say(code, `${supervision.message}\n`);
     return code;
   }
+  // SIGHUP is ignored (meetbill); TERM and INT bring the service down, then supervise exits 0.
+  process.on('SIGHUP', () => {});
+  process.on('SIGTERM', () => supervision.dispatch({ type: 'terminate', signal: 'SIGTERM' }));
+  process.on('SIGINT', () => supervision.dispatch({ type: 'terminate', signal: 'SIGINT' }));
+  straySignals.reportTo((signal) => supervision.log.warning(textOf({ kind: 'straySignal', signal })));
   const outcome = await supervision.started;
   if (report !== null) say(outcome.ok ? EXIT.ok : EXIT_OF_FAILURE[outcome.kind], outcome.ok ? '' : `${outcome.message}\n`);
   else if (!outcome.ok) process.stderr.write(`${outcome.message}\n`);

@@ -27,11 +27,16 @@ const STRAY_SIGNALS: readonly NodeJS.Signals[] = [
 /** At most one WARNING per signal name in this many ms: a signal flood must not flood the log. */
 const QUIET_MS = 1000;
 
-let report: ((signal: NodeJS.Signals) => void) | null = null;
-const early: NodeJS.Signals[] = [];
-const lastLogged = new Map<NodeJS.Signals, number>();
+export interface StraySignals {
+  /** Where the WARNING goes from now on; what arrived before is reported at once. */
+  reportTo(to: (signal: NodeJS.Signals) => void): void;
+}
 
-export function catchStraySignals(): void {
+/** Installs the listeners (first thing at start-up); reports go nowhere until reportTo. */
+export function catchStraySignals(): StraySignals {
+  let report: ((signal: NodeJS.Signals) => void) | null = null;
+  const early: NodeJS.Signals[] = [];
+  const lastLogged = new Map<NodeJS.Signals, number>();
   for (const signal of STRAY_SIGNALS) {
     process.on(signal, () => {
       if (report === null) {
@@ -45,10 +50,10 @@ export function catchStraySignals(): void {
       report(signal);
     });
   }
-}
-
-/** Where the WARNING goes from now on. */
-export function reportStraySignals(to: (signal: NodeJS.Signals) => void): void {
-  report = to;
-  for (const signal of early.splice(0)) to(signal);
+  return {
+    reportTo(to) {
+      report = to;
+      for (const signal of early.splice(0)) to(signal);
+    },
+  };
 }
