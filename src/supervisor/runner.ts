@@ -142,58 +142,37 @@ export class Runner {
   }
 
   #perform(effect: Effect): void {
-    const { world } = this.options;
-    switch (effect.type) {
-      case 'spawn':
-        this.#startsPending += 1;
-        setImmediate(() => this.#start(effect.copy));
-        return;
-      case 'signal':
-        world.signal(effect.pid, effect.signal);
-        return;
-      case 'kill':
-        this.#kill(effect);
-        return;
-      case 'look':
-        this.#answer({ type: 'looked', pids: world.find(effect.target) });
-        return;
-      case 'checkAdopted':
-        if (!world.stillRunning(effect.pid, effect.startTicks)) this.#answer({ type: 'exited', pid: effect.pid, exit: { code: null, signal: null, coredump: false, statusKnown: false } });
-        return;
-      case 'log':
-        this.#log(effect);
-        return;
-      case 'alarm':
-        this.options.alarms.raise(effect.facts, this.#context.config);
-        return;
-      case 'serviceRecovered':
-        this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config);
-        return;
-      case 'runHook':
-        if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, effect.count, () => this.dispatch({ type: 'hookDone' }));
-        return;
-      case 'killHook':
-        this.#hooks.kill(this.#context.timing.hookTimeoutMs);
-        return;
-      case 'reloadConfig':
-        this.#reloadConfig();
-        return;
-      case 'readPidFile': {
-        const read = world.readPidFile(this.#context.config.pidFile);
-        this.#answer(read.ok ? { type: 'pidFileRead', pid: read.pid, startTicks: read.startTicks } : { type: 'pidFileMissing', problem: read.problem, retry: read.retry });
-        return;
-      }
-      case 'findDaemon':
-        this.#answer({ type: 'daemonLeft', pids: world.find({ tree: null, session: false, spare: null, tagged: { only: [effect.startId] }, pids: [] }) });
-        return;
-      case 'probe':
-        void this.#probe(effect.purpose, effect.pid, effect.spec);
-        return;
-      case 'exit':
-        this.#exit(effect.code);
-        return;
-    }
+    (this.#performers[effect.type] as (effect: Effect) => void)(effect);
   }
+
+  /** How each effect is performed; those with an answer queue it as an event. */
+  readonly #performers: { [T in Effect['type']]: (effect: Extract<Effect, { type: T }>) => void } = {
+    spawn: ({ copy }) => {
+      this.#startsPending += 1;
+      setImmediate(() => this.#start(copy));
+    },
+    signal: ({ pid, signal }) => void this.#world.signal(pid, signal),
+    kill: (effect) => this.#kill(effect),
+    look: ({ target }) => this.#answer({ type: 'looked', pids: this.#world.find(target) }),
+    checkAdopted: ({ pid, startTicks }) => {
+      if (!this.#world.stillRunning(pid, startTicks)) this.#answer({ type: 'exited', pid, exit: { code: null, signal: null, coredump: false, statusKnown: false } });
+    },
+    log: (effect) => this.#log(effect),
+    alarm: ({ facts }) => this.options.alarms.raise(facts, this.#context.config),
+    serviceRecovered: () => this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config),
+    runHook: ({ count }) => {
+      if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, count, () => this.dispatch({ type: 'hookDone' }));
+    },
+    killHook: () => this.#hooks.kill(this.#context.timing.hookTimeoutMs),
+    reloadConfig: () => this.#reloadConfig(),
+    readPidFile: () => {
+      const read = this.#world.readPidFile(this.#context.config.pidFile);
+      this.#answer(read.ok ? { type: 'pidFileRead', pid: read.pid, startTicks: read.startTicks } : { type: 'pidFileMissing', problem: read.problem, retry: read.retry });
+    },
+    findDaemon: ({ startId }) => this.#answer({ type: 'daemonLeft', pids: this.#world.find({ tree: null, session: false, spare: null, tagged: { only: [startId] }, pids: [] }) }),
+    probe: ({ purpose, pid, spec }) => void this.#probe(purpose, pid, spec),
+    exit: ({ code }) => this.#exit(code),
+  };
 
   #log({ level, text }: Extract<Effect, { type: 'log' }>): void {
     if (level === 'NOTICE') this.options.log.notice(text);
@@ -202,8 +181,8 @@ export class Runner {
   }
 
   #kill(effect: Extract<Effect, { type: 'kill' }>): void {
-    const pids = this.options.world.find(effect.target);
-    for (const pid of pids) this.options.world.signal(pid, 'SIGKILL');
+    const pids = this.#world.find(effect.target);
+    for (const pid of pids) this.#world.signal(pid, 'SIGKILL');
     if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterS: this.#context.config.killTimeout }));
   }
 

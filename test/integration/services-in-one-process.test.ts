@@ -1,0 +1,66 @@
+// Several services supervised by one process, each with its whole wiring: one of them flooding
+// (50 MB/s of output under capping, garbage on its control FIFO) or crash-looping does not hold
+// up the others: their control letters are answered and their restarts come on time. The bounds
+// are generous for a loaded machine; npm run stress measures the same with twenty services.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { track } from '../helpers/processes.ts';
+import { controlLatency, servicesInProcess } from '../helpers/services-in-process.ts';
+import { waitFor } from '../helpers/wait-for.ts';
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const SERVICE = path.join(FIXTURES, 'service.mjs');
+const FLOOD = path.join(FIXTURES, 'flood.mjs');
+
+const CONFIG = `[global]
+kill_timeout : 1
+[flooded]
+log_max_bytes : 4194304
+log_backups : 1
+[crashing]
+restart_delay : 250ms
+`;
+
+describe('services in one process', () => {
+  it('a flooded service holds up neither the control letters of another nor the restarts of a third', async (t) => {
+    const host = servicesInProcess(t, CONFIG, {
+      flooded: [process.execPath, FLOOD, '50000000', '4'],
+      calm: [process.execPath, SERVICE, 'forever'],
+      crashing: ['false'],
+    });
+    const flooded = host.services.get('flooded');
+    const calm = host.services.get('calm');
+    const crashing = host.services.get('crashing');
+    assert.ok(flooded && calm && crashing);
+    await waitFor('the three services to run', () => flooded.document()?.pid && calm.document()?.state === 'up' && crashing.document() !== null);
+    // Garbage on the flooded service's control FIFO, beside its output.
+    const garbage = spawn('sh', ['-c', `head -c 20000000 /dev/urandom | tr -d 'udoxpcahktisnrg' > ${path.join(flooded.dir, 'control')}`], { stdio: 'ignore' });
+    track(garbage.pid);
+    t.after(() => garbage.kill('SIGKILL'));
+
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
+    t.after(() => loop.disable());
+    const restartsBefore = crashing.document()?.restarts ?? 0;
+    const began = performance.now();
+    const latencies: number[] = [];
+    for (let round = 0; round < 10; round += 1) {
+      latencies.push(await controlLatency(calm, 'd'));
+      latencies.push(await controlLatency(calm, 'u'));
+    }
+    await waitFor('3 s of the crash loop', () => performance.now() - began >= 3000, { timeoutMs: 20_000 });
+    const restarts = (crashing.document()?.restarts ?? 0) - restartsBefore;
+    const seconds = (performance.now() - began) / 1000;
+    const sorted = [...latencies].sort((a, b) => a - b);
+    const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
+    const max = sorted.at(-1) ?? 0;
+    t.diagnostic(`control of calm: median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms over ${latencies.length} letters; crashing restarted ${restarts} times in ${seconds.toFixed(1)} s (restart_delay 250ms)`);
+    t.diagnostic(`latencies: ${latencies.map((l) => l.toFixed(0)).join(' ')}; event loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
+    assert.ok(max < 2000, `a control letter of calm waited ${max.toFixed(0)} ms behind the flood`);
+    // One restart each 250 ms at most: on time means well over half of what the delay allows.
+    assert.ok(restarts >= Math.floor((seconds * 1000) / 250 / 2), `crashing restarted only ${restarts} times in ${seconds.toFixed(1)} s`);
+  });
+});
