@@ -44,7 +44,14 @@ export function servicesInProcess(t: TestContext, config: string, commands: Reco
         dir,
         supervision: started,
         document: () => readDocument(dir),
-        send: (letters) => fs.writeFileSync(path.join(dir, 'control'), letters, { flag: fs.constants.O_WRONLY | fs.constants.O_NONBLOCK }),
+        send: (letters) => {
+          const fd = fs.openSync(path.join(dir, 'control'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+          try {
+            fs.writeSync(fd, letters);
+          } finally {
+            fs.closeSync(fd);
+          }
+        },
       });
     }
   } finally {
