@@ -1,8 +1,10 @@
-// Bundles the commands into dist/ with esbuild. supervise is one CommonJS file (no ESM loader at
+// Bundles the commands into dist/ with esbuild, and compiles the keeper (src/keeper/keeper.c, the
+// one C program: what Node cannot do for `supervise --host`) into dist/supervise-keeper. supervise is one CommonJS file (no ESM loader at
 // start: about 7 ms less per start, and a host starts dozens of supervisors); what only an alarm
 // needs is a second bundle, dist/alarm.cjs, loaded on the first alarm; nodemailer stays in
 // node_modules and is loaded only when a mail is sent. svc is one ESM file.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 const common = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none', logLevel: 'warning' };
@@ -38,6 +40,20 @@ const builtinDefaultImports = {
 // Outputs of earlier layouts of this script.
 for (const stale of ['dist/chunks', 'dist/supervise.js']) fs.rmSync(stale, { recursive: true, force: true });
 
+/** The keeper, with the machine's C compiler ($CC, else cc): a few hundred lines, no library but libc. */
+function compileKeeper() {
+  const compiler = process.env.CC || 'cc';
+  fs.mkdirSync('dist', { recursive: true });
+  try {
+    execFileSync(compiler, ['-O2', '-Wall', '-Wextra', '-Werror', '-o', 'dist/supervise-keeper.tmp', 'src/keeper/keeper.c'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (error) {
+    console.error(`build: unable to compile src/keeper/keeper.c with ${compiler}: ${error.message}\nbuild: a C compiler is needed (Debian: apt-get install gcc; or set CC)`);
+    process.exit(1);
+  }
+  fs.renameSync('dist/supervise-keeper.tmp', 'dist/supervise-keeper');
+}
+
+compileKeeper();
 await Promise.all([
   build({
     ...common,
