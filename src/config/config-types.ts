@@ -6,13 +6,13 @@ export type StartTimeoutAction = 'restart' | 'stop' | 'ready';
 /** What to do with a service found unhealthy (SPEC §15). */
 export type HealthAction = 'restart' | 'alarm' | 'stop';
 import { DEFAULT_RELOAD, NO_CHANGE_TARGETS, type ChangeTargets, type ReloadAction } from '../policy/policy-values.ts';
+import { DEFAULT_SUCCESS_EXITS, type RestartMode, type SuccessExits } from '../policy/restart-policy.ts';
 import type { Requirement } from '../host/requirements.ts';
 
 /** Where a host sends a service's output (SPEC §22): its own files, or the host's stdout/stderr. */
 export type LogDestination = 'files' | 'stdout';
 /** How lines sent to the host's stdout are written: `NAME | line`, or one JSON object per line. */
 export type LogFormat = 'text' | 'json';
-import { DEFAULT_SUCCESS_EXITS, type RestartMode, type SuccessExits } from '../policy/restart-policy.ts';
 
 export interface ServiceConfig {
   /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */

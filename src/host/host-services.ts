@@ -55,6 +55,7 @@ export function defineServices(sections: readonly ConfigSection[], mainFile: str
   // A later section of a name that defines it again is refused; leaving it out of resolution keeps
   // the resolver from saying the same thing a second time in the service's own log.
   const redefinitions = new Set(sections.filter((section) => firstOf.get(section.name) !== section && hasCommand(section)));
+  const redefinedNames = new Set([...redefinitions].map((section) => section.name));
   const serviceNames = new Set([...firstOf.values()].filter((section) => section.name !== 'global' && hasCommand(section)).map((section) => section.name));
   const firstGlobal = firstOf.get('global');
   const resolvable = sections
@@ -64,7 +65,7 @@ export function defineServices(sections: readonly ConfigSection[], mainFile: str
 
   for (const section of sections) {
     if (section.name === 'global') continue;
-    const refuse = (entry: { line: number; fileName: string } | undefined, what: string): void => {
+    const refuse = (entry: Placed | undefined, what: string): void => {
       const at = entry ?? { line: section.line, fileName: fileOf(section) };
       refused.push({ name: section.name, fileName: fileOf(section), line: section.line, reason: `${at.fileName}:${at.line}: [${section.name}] refused: ${what}` });
     };
@@ -82,7 +83,7 @@ export function defineServices(sections: readonly ConfigSection[], mainFile: str
     }
     if (first !== section) continue;
     if (!hasCommand(section)) {
-      if (!sections.some((other) => other.name === section.name && hasCommand(other))) {
+      if (!redefinedNames.has(section.name)) {
         warnings.push({
           text: `${fileOf(section)}:${section.line}: [${section.name}] has no command key: not a service of this host (its keys only count for a per-service supervise of that name)`,
         });
