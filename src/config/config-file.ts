@@ -16,27 +16,45 @@ export type ReadConfigResult =
 
 /** `ok: false` when the file cannot be read or is binary; what is inside a text file only ever gives warnings. */
 export function readConfigFile(filePath: string, serviceName: string): ReadConfigResult {
+  const read = readConfigText(filePath);
+  if (!read.ok) return read;
+  return { ok: true, ...parseConfigText(read.text, filePath, serviceName) };
+}
+
+export type ReadConfigTextResult = { ok: true; text: string } | { ok: false; reason: string };
+
+/**
+ * The text of a config file, or why it cannot be one: unreadable, not a regular file, binary, or
+ * (when `maxBytes` is given) larger than that, refused before it is read.
+ */
+export function readConfigText(filePath: string, maxBytes = Infinity): ReadConfigTextResult {
   let text: string;
   try {
-    text = readRegularFile(filePath);
+    text = readRegularFile(filePath, maxBytes);
   } catch (error) {
     return { ok: false, reason: `unable to read ${filePath}: ${describeReadError(error)}` };
   }
   // A file with NUL bytes is not a config file someone wrote (a binary copied over it): reading
   // it as one would silently drop every alarm, so it is treated like an unreadable file.
   if (text.includes('\0')) return { ok: false, reason: `unable to read ${filePath}: not a text file (it contains NUL bytes)` };
-  return { ok: true, ...parseConfigText(text, filePath, serviceName) };
+  return { ok: true, text };
 }
 
 export function parseConfigText(text: string, fileName: string, serviceName: string): LoadedConfig {
+  const scanned = readConfigSections(text, fileName);
+  const resolved = resolveServiceConfig(scanned.sections, serviceName, fileName);
+  return { config: resolved.config, warnings: [...scanned.warnings, ...resolved.warnings] };
+}
+
+/** The sections of a config file in file order, values decoded, and the lines that could not be read. */
+export function readConfigSections(text: string, fileName: string): { sections: ConfigSection[]; warnings: ConfigWarning[] } {
   const scanned = scanConfigLines(text, fileName);
   const sections: ConfigSection[] = scanned.sections.map((section) => ({
     name: section.name,
     line: section.line,
     entries: section.entries.map((entry) => ({ key: entry.key, line: entry.line, value: decodeValue(entry.rawValue) })),
   }));
-  const resolved = resolveServiceConfig(sections, serviceName, fileName);
-  return { config: resolved.config, warnings: [...scanned.warnings, ...resolved.warnings] };
+  return { sections, warnings: scanned.warnings };
 }
 
 /**
@@ -51,15 +69,17 @@ function decodeValue(rawValue: string): string {
   return JSON.stringify(decoded);
 }
 
-class NotRegularFileError extends Error {}
+// A file refused for what it is (not a regular file, too large) rather than by an OS error: its message is the cause.
+class RefusedFileError extends Error {}
 
-function readRegularFile(filePath: string): string {
+function readRegularFile(filePath: string, maxBytes: number): string {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
   const fd = fs.openSync(filePath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const stat = fs.fstatSync(fd);
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!stat.isFile()) throw new NotRegularFileError('not a regular file');
+    if (!stat.isFile()) throw new RefusedFileError('not a regular file');
+    if (stat.size > maxBytes) throw new RefusedFileError(`larger than ${maxBytes} bytes (${stat.size})`);
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -67,5 +87,5 @@ function readRegularFile(filePath: string): string {
 }
 
 function describeReadError(error: unknown): string {
-  return error instanceof NotRegularFileError ? error.message : describeOsError(error);
+  return error instanceof RefusedFileError ? error.message : describeOsError(error);
 }

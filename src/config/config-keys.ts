@@ -3,6 +3,7 @@
 // so adding a key here is enough for it to be parsed, validated and logged.
 import { parseCheckSpec, type CheckSpec } from '../health/check-spec.ts';
 import { programProblem } from '../health/find-program.ts';
+import { HOST_KEYS } from '../host/host-config-keys.ts';
 import { POLICY_KEYS } from '../policy/policy-config-keys.ts';
 import type { ServiceConfig } from './config-types.ts';
 import {
@@ -120,8 +121,15 @@ export interface ParsedKey<F extends keyof ServiceConfig> {
   name: string;
   kind: 'parsed';
   field: F;
-  parse: (text: string) => (ParsedValue<ServiceConfig[F]> & { note?: string }) | { ok: false; expected: string };
+  parse: (text: string, source: ValueSource) => (ParsedValue<ServiceConfig[F]> & { note?: string }) | { ok: false; expected: string };
   describe: (value: ServiceConfig[F]) => string;
+  /** A host key (SPEC §20): it counts in [global] only; in another section it is a WARNING and ignored. */
+  onlyInGlobal?: boolean;
+}
+
+/** Where a value was read, for values that mean something relative to their file (a relative path). */
+export interface ValueSource {
+  fileName: string;
 }
 
 export type AnyParsedKey = { [F in keyof ServiceConfig]: ParsedKey<F> }[keyof ServiceConfig];
@@ -295,6 +303,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'health_retries', kind: 'integer', field: 'healthRetries', min: 1, max: Number.MAX_SAFE_INTEGER, unit: 'failed probes' },
   { name: 'health_action', kind: 'choice', field: 'healthAction', choices: ['restart', 'alarm', 'stop'] },
   ...POLICY_KEYS,
+  ...HOST_KEYS,
 ];
 
 export function configKeyNamed(name: string): ConfigKey | undefined {
@@ -378,10 +387,11 @@ export function parseInto(
   key: AnyParsedKey,
   text: string,
   config: ServiceConfig,
+  source: ValueSource,
 ): { ok: true; note?: string } | { ok: false; expected: string } {
   // Each member of the union pairs its parser with its field; TypeScript cannot follow that
   // pairing through a union, so the one assignment goes through a widened view.
-  const parsed = (key.parse as (text: string) => ReturnType<AnyParsedKey['parse']>)(text);
+  const parsed = (key.parse as (text: string, source: ValueSource) => ReturnType<AnyParsedKey['parse']>)(text, source);
   if (!parsed.ok) return parsed;
   (config as unknown as Record<string, unknown>)[key.field] = parsed.value;
   return parsed.note === undefined ? { ok: true } : { ok: true, note: parsed.note };

@@ -29,6 +29,14 @@ export interface ConfigSection {
   name: string;
   line: number;
   entries: ConfigEntry[];
+  /** The file it was read from, when sections of several files are resolved together (a host's includes). */
+  fileName?: string;
+}
+
+/** Where a line is: in its section's own file, else in the file being resolved. */
+interface Place {
+  fileName: string;
+  line: number;
 }
 
 /** The section read first, and the one whose keys are laid over it (its lists appended). */
@@ -57,7 +65,7 @@ export function resolveServiceConfig(
   const config: ServiceConfig = { ...DEFAULT_CONFIG, alarmMail: [], alarmGsm: [] };
   const warnings: ConfigWarning[] = [];
   // Line that last set each field: for "keeping …" wording and for the alarms-off warning.
-  const setAt = new Map<keyof ServiceConfig, number>();
+  const setAt = new Map<keyof ServiceConfig, Place>();
   const { base, overlay } = chooseSections(sections, serviceName);
   warnings.push(...repeatedSectionWarnings(sections, serviceName, fileName));
   // Key warnings come only from the sections this service uses: one file serves many services,
@@ -80,10 +88,13 @@ function repeatedSectionWarnings(sections: readonly ConfigSection[], serviceName
   for (const name of new Set(['global', serviceName])) {
     const [first, ...later] = sections.filter((section) => section.name === name);
     if (first === undefined) continue;
+    const firstFile = first.fileName ?? fileName;
     for (const section of later) {
       const keys = section.entries.length === 0 ? 'it has no keys' : `its ${section.entries.length} key(s) are ignored`;
+      const sectionFile = section.fileName ?? fileName;
+      const firstAt = sectionFile === firstFile ? `line ${first.line}` : `${firstFile}:${first.line}`;
       warnings.push({
-        text: `${fileName}:${section.line}: [${name}] appears again (first at line ${first.line}): only the first counts, ${keys}; merge them into one section`,
+        text: `${sectionFile}:${section.line}: [${name}] appears again (first at ${firstAt}): only the first counts, ${keys}; merge them into one section`,
       });
     }
   }
@@ -93,12 +104,13 @@ function repeatedSectionWarnings(sections: readonly ConfigSection[], serviceName
 interface ApplyContext {
   fileName: string;
   warnings: ConfigWarning[];
-  setAt: Map<keyof ServiceConfig, number>;
+  setAt: Map<keyof ServiceConfig, Place>;
   isOverlay: boolean;
 }
 
 function applySection(config: ServiceConfig, section: ConfigSection, context: ApplyContext): void {
-  const { fileName, warnings, setAt, isOverlay } = context;
+  const { warnings, setAt, isOverlay } = context;
+  const fileName = section.fileName ?? context.fileName;
   const seenHere = new Map<string, number>();
   for (const entry of section.entries) {
     const where = `${fileName}:${entry.line}`;
@@ -110,6 +122,10 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
     // Empty means "not set here": the default in a base section, the [global] value in an
     // overlay (meetbill's `alarm_interval :` under [someOtherModuleName] keeps global's 60).
     if (entry.value === '') continue;
+    if (key.kind === 'parsed' && key.onlyInGlobal && section.name !== 'global') {
+      warnings.push({ text: `${where}: ${key.name} only counts in [global] (ignored here)` });
+      continue;
+    }
 
     // A bad line changes nothing: the key keeps the value it would have had without that line.
     const keeping = (): string => {
@@ -190,7 +206,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
         if (!accept(parseCheck(entry.value), (spec) => (config[key.field] = spec))) continue;
         break;
       case 'parsed': {
-        const parsed = parseInto(key, entry.value, config);
+        const parsed = parseInto(key, entry.value, config, { fileName });
         if (!parsed.ok) {
           refuse(parsed.expected);
           continue;
@@ -206,7 +222,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
       });
     }
     seenHere.set(key.name, entry.line);
-    setAt.set(key.field, entry.line);
+    setAt.set(key.field, { fileName, line: entry.line });
   }
 }
 
@@ -224,19 +240,20 @@ const NEEDS_INTERVAL: readonly (keyof ServiceConfig)[] = [
 // Said out loud so that nobody believes a service is covered by alarms or limits when it is not.
 function alarmsOffWarning(
   config: ServiceConfig,
-  setAt: Map<keyof ServiceConfig, number>,
+  setAt: Map<keyof ServiceConfig, Place>,
   fileName: string,
 ): ConfigWarning | undefined {
   if (config.alarmInterval > 0) return undefined;
   const idle = CONFIG_KEYS.filter((key) => NEEDS_INTERVAL.includes(key.field) && isInEffect(config[key.field]))
-    .map((key) => ({ name: key.name, line: setAt.get(key.field) ?? 0 }))
-    .sort((a, b) => a.line - b.line);
+    .map((key) => ({ name: key.name, ...(setAt.get(key.field) ?? { fileName, line: 0 }) }))
+    // Lines of the file being resolved first, then those of other files (a host's includes).
+    .sort((a, b) => Number(a.fileName !== fileName) - Number(b.fileName !== fileName) || a.line - b.line);
   const [first] = idle;
   if (!first) return undefined;
-  const names =
-    idle.length === 1 ? `${first.name} is` : `${idle.map(({ name, line }) => `${name} (line ${line})`).join(', ')} are`;
+  const at = (place: Place): string => (place.fileName === first.fileName ? `line ${place.line}` : `${place.fileName}:${place.line}`);
+  const names = idle.length === 1 ? `${first.name} is` : `${idle.map((item) => `${item.name} (${at(item)})`).join(', ')} are`;
   return {
-    text: `${fileName}:${first.line}: ${names} set but alarm_interval is 0: alarms and restart limits are off`,
+    text: `${first.fileName}:${first.line}: ${names} set but alarm_interval is 0: alarms and restart limits are off`,
   };
 }
 

@@ -7,6 +7,12 @@ export type StartTimeoutAction = 'restart' | 'stop' | 'ready';
 export type HealthAction = 'restart' | 'alarm' | 'stop';
 import { DEFAULT_RELOAD, NO_CHANGE_TARGETS, type ChangeTargets, type ReloadAction } from '../policy/policy-values.ts';
 import { DEFAULT_SUCCESS_EXITS, type RestartMode, type SuccessExits } from '../policy/restart-policy.ts';
+import type { Requirement } from '../host/requirements.ts';
+
+/** Where a host sends a service's output (SPEC §22): its own files, or the host's stdout/stderr. */
+export type LogDestination = 'files' | 'stdout';
+/** How lines sent to the host's stdout are written: `NAME | line`, or one JSON object per line. */
+export type LogFormat = 'text' | 'json';
 
 export interface ServiceConfig {
   /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */
@@ -108,6 +114,24 @@ export interface ServiceConfig {
   changeSettleMs: number;
   /** Pid file of a service that daemonizes itself; empty = none. */
   pidFile: string;
+  /** The service's command in a host file, split like `-f` when run; empty = none. A per-service supervise runs -f's. */
+  command: string;
+  /** What must hold before the service starts (SPEC §21); relative paths already resolved. */
+  requires: readonly Requirement[];
+  /** Milliseconds of waiting for `requires` before alarm event requires-timeout; 0 = wait forever, no alarm. */
+  requiresTimeoutMs: number;
+  /** `yes`: stop the service while a requirement no longer holds, and start it again when it does. */
+  requiresStop: boolean;
+  /** `yes`: when this service gives up or fails for good, the host stops the others and exits with its code. */
+  essential: boolean;
+  logTo: LogDestination;
+  logFormat: LogFormat;
+  /** Host key, [global] only: glob patterns of more host files, as written (relative to the host file's directory). */
+  includePatterns: readonly string[];
+  /** Host key, [global] only: `unix:PATH` or `HOST:PORT` of the HTTP API, as written; empty = no API. */
+  apiListen: string;
+  /** Host key, [global] only: the file holding the API's bearer token, as written; empty = writes refused. */
+  apiTokenFile: string;
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
@@ -163,6 +187,16 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   restartOnChange: NO_CHANGE_TARGETS,
   changeSettleMs: 2000,
   pidFile: '',
+  command: '',
+  requires: [],
+  requiresTimeoutMs: 0,
+  requiresStop: false,
+  essential: false,
+  logTo: 'files',
+  logFormat: 'text',
+  includePatterns: [],
+  apiListen: '',
+  apiTokenFile: '',
 });
 
 /** A problem found while reading the file: logged as a WARNING, never fatal. */

@@ -67,6 +67,16 @@ describe('describeConfig', () => {
       'restart_on_change: no',
       'change_settle: 2s',
       'pid_file: (none: the service runs in the foreground)',
+      'command: (none)',
+      'requires: (none)',
+      'requires_timeout: 0 (wait forever)',
+      'requires_stop: no',
+      'essential: no',
+      'log_to: files',
+      'log_format: text',
+      'include: (none)',
+      'api_listen: (off)',
+      'api_token_file: (none)',
     ]);
   });
 
