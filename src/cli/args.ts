@@ -12,8 +12,16 @@ export interface SuperviseOptions {
   foreground: boolean;
 }
 
+/** `supervise --host -F FILE -p ROOT`: every service of FILE, each in ROOT/NAME. */
+export interface HostOptions {
+  root: string;
+  file: string;
+  foreground: boolean;
+}
+
 export type CliRequest =
   | { kind: 'run'; options: SuperviseOptions }
+  | { kind: 'host'; options: HostOptions }
   | { kind: 'help' }
   | { kind: 'version' }
   | { kind: 'usageError'; message: string };
@@ -31,6 +39,7 @@ interface Scan {
   values: Map<string, string>;
   switches: Set<string>;
   foreground: boolean;
+  host: boolean;
   positional: string[];
   /** -u's directory; null without -u. Every word after it is the command, untouched. */
   uDir: string | null;
@@ -39,7 +48,7 @@ interface Scan {
 }
 
 function scan(argv: readonly string[]): Scan {
-  const s: Scan = { values: new Map(), switches: new Set(), foreground: false, positional: [], uDir: null, uCommand: [], error: null };
+  const s: Scan = { values: new Map(), switches: new Set(), foreground: false, host: false, positional: [], uDir: null, uCommand: [], error: null };
   const fail = (message: string): void => {
     s.error ??= message;
   };
@@ -51,6 +60,7 @@ function scan(argv: readonly string[]): Scan {
     }
     if (word.startsWith('--')) {
       if (word === '--foreground') s.foreground = true;
+      else if (word === '--host') s.host = true;
       else fail(`unknown option '${word}'`);
       continue;
     }
@@ -94,6 +104,7 @@ export function parseArgs(argv: readonly string[]): CliRequest {
   if (s.error !== null) return usageError(s.error);
   if (s.switches.has('h')) return { kind: 'help' };
   if (s.switches.has('v')) return { kind: 'version' };
+  if (s.host) return hostRequest(s);
   const o = { p: s.values.get('p'), f: s.values.get('f'), F: s.values.get('F'), r: s.values.get('r'), t: s.values.get('t') };
   const { uDir, uCommand, positional } = s;
 
@@ -134,6 +145,17 @@ export function parseArgs(argv: readonly string[]): CliRequest {
       foreground: s.foreground,
     },
   };
+}
+
+/** --host takes -p ROOT and -F FILE; the commands are in FILE, so -f, -u, -r, -t and words are refused. */
+function hostRequest(s: Scan): CliRequest {
+  const misplaced = ['f', 'r', 't'].find((flag) => s.values.has(flag));
+  if (misplaced !== undefined) return usageError(`--host takes the commands from the file (-F): -${misplaced} does not go with it`);
+  if (s.uDir !== null) return usageError('--host takes the root directory with -p ROOT, not -u');
+  if (s.positional.length > 0) return usageError(`--host takes the commands from the file (-F), found "${s.positional[0]}"`);
+  const root = s.values.get('p');
+  if (root === undefined || root.trim() === '') return usageError('--host needs the root directory of its services (-p ROOT)');
+  return { kind: 'host', options: { root, file: s.values.get('F') ?? 'supervise.conf', foreground: s.foreground } };
 }
 
 function usageError(message: string): CliRequest {

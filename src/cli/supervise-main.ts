@@ -6,6 +6,7 @@ import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
 import { USAGE } from './usage.ts';
 import { textOf } from '../text/messages.ts';
+import { runHost } from './host-run.ts';
 import { VERSION } from '../version.ts';
 import { startSupervise, type StartFailure } from '../supervisor/start-supervise.ts';
 
@@ -42,6 +43,7 @@ async function main(): Promise<number | null> {
       say(EXIT.usage, `supervise: usage error: ${request.message}\n\n${USAGE}`);
       return EXIT.usage;
     case 'run':
+    case 'host':
       break;
   }
   const { options } = request;
@@ -50,7 +52,8 @@ async function main(): Promise<number | null> {
     say(code, text);
     return code;
   }
-  const supervision = startSupervise(options);
+  if (request.kind === 'host') return runHost(request.options, say, straySignals);
+  const supervision = startSupervise(request.options);
   if (!('started' in supervision)) {
     const code = EXIT_OF_FAILURE[supervision.kind];
     say(code, `${supervision.message}\n`);

@@ -1,6 +1,7 @@
 // The usage text, printed by -h (stdout) and after a usage error (stderr).
 export const USAGE = `Usage: supervise -p STATUS_DIR -f "COMMAND ARGS..." [-F CONF_PATH] [-r RESTART_SH] [-t SECONDS] [--foreground]
    or: supervise [-F CONF_PATH] [-r RESTART_SH] [-t SECONDS] [--foreground] -u STATUS_DIR COMMAND [ARGS...]
+   or: supervise --host -F FILE -p ROOT [--foreground]
    or: supervise -v | -h
 
 Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by convention).
@@ -12,6 +13,8 @@ Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by
   -F PATH       config file (default: supervise.conf in the current directory)
   -r PATH       run "PATH N" after every exit (N counts exits); the config file is not read
   -t N          with -r: reset N's count when N seconds passed since the previous exit
+  --host        supervise every service of FILE (a section with a command key each),
+                each in ROOT/NAME, in this one process (see docs/host.md)
   --foreground  do not daemonize (systemd Type=simple, containers)
   -v            print the version and exit
   -h            print this help and exit

@@ -24,20 +24,21 @@ export function boot(s: SupervisorState, leftover: BootFacts, turn: Turn): Super
 /** The service a dead supervise left: watched, not started again. */
 function adopt(s: SupervisorState, found: NonNullable<BootFacts['adopt']>, turn: Turn): SupervisorState {
   const { now, context } = turn;
-  log(turn, 'NOTICE', textOf({ kind: 'adopted', service: context.serviceName, pid: found.pid }));
+  log(turn, 'NOTICE', textOf({ kind: 'adopted', service: context.serviceName, pid: found.pid, heard: found.watched === true }));
   const attempt: Attempt = {
     phase: 'running',
     pid: found.pid,
     startId: found.startId,
     startedAtWall: found.startedAtWall,
-    adopted: { startTicks: found.startTicks },
+    // Watched through its keeper, it is heard like a child; otherwise polled.
+    adopted: found.watched === true ? null : { startTicks: found.startTicks },
     // Ready: it was running before this supervise came, and nothing would say so again.
     ready: { atWall: now.wall, atMono: now.mono },
     health: freshHealth(context.config),
     stopReason: null,
     statusText: null,
     lastReadyError: null,
-    timers: { ...readyTimers(context.config, now, 0), poll: now.mono + context.timing.pollMs },
+    timers: { ...readyTimers(context.config, now, 0), ...(found.watched === true ? {} : { poll: now.mono + context.timing.pollMs }) },
   };
   // Not a pid change: the status keeps the instant the previous supervise recorded, and the
   // flags it recorded (paused, alarms silenced) still describe the process.

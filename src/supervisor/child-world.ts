@@ -18,6 +18,9 @@ export const DEFAULT_TIMING: Timing = {
 };
 
 export function childWorld(statusDir: string, timing: Timing = DEFAULT_TIMING): ServiceWorld {
+  // The service stays in supervise's session when supervise leads one (the launcher's setsid).
+  const leader = readProcess(process.pid)?.session === process.pid;
+  const scope = { sessions: leader ? [process.pid] : [], exclude: [process.pid] };
   return {
     now: () => ({ mono: monotonicMs(), wall: Date.now() }),
     timing,
@@ -30,7 +33,7 @@ export function childWorld(statusDir: string, timing: Timing = DEFAULT_TIMING): 
       }, notify);
     },
     signal: signalProcess,
-    find: (target) => findProcesses(target, statusDir, process.pid),
+    find: (target) => findProcesses(target, statusDir, scope),
     stillRunning,
     readPidFile: (file) => daemonOf(file, statusDir),
   };

@@ -87,3 +87,17 @@ function reloadConfig(s: SupervisorState, turn: Turn): SupervisorState {
   log(turn, 'WARNING', text);
   return { ...s, config: { ...s.config, error: text, attempts: s.config.attempts + 1 } };
 }
+
+/**
+ * A restart asked for (a host's reload of a changed service, `svc --host restart`): not a
+ * failure. A ready service with `reload : overlap` is replaced by a candidate; a running one is
+ * stopped and started again; one that is down starts at once; one being stopped comes back.
+ */
+export function restartService(s: SupervisorState, turn: Turn): SupervisorState {
+  const wanted = { ...s, want: 'up' as const, failed: false, failedStarts: s.failed ? 0 : s.failedStarts };
+  const run = s.run;
+  if (run === null) return s.exitWhenDown ? wanted : startOrWait({ ...wanted, timers: without(wanted.timers, 'restart') }, turn, true);
+  if (run.phase !== 'running') return wanted;
+  if (turn.context.config.reload.kind === 'overlap' && run.ready !== null && s.reload === null) return startCandidate(wanted, turn);
+  return stopService(wanted, 'replace', turn);
+}

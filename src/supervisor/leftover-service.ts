@@ -28,6 +28,8 @@ export interface FoundService {
   alarmsSilenced: boolean;
   /** The start id it carries, null for an untagged one. */
   startId: string | null;
+  /** The keeper that still waits for it (a host's service), or null. */
+  keeperPid?: number | null;
 }
 
 export interface Leftover {
@@ -41,7 +43,10 @@ export interface Leftover {
   notes: string[];
 }
 
-export function findLeftover(paths: StatusPaths, command: readonly string[], tagged: readonly TaggedProcess[]): Leftover {
+export function findLeftover(paths: StatusPaths, command: readonly string[], found: readonly TaggedProcess[]): Leftover {
+  // Keepers (a host's) are never the service, and never stopped: each ends with its service.
+  const keepers = found.filter((p) => p.keeper);
+  const tagged = found.filter((p) => !p.keeper);
   const status = readStatusBytes(paths);
   const document = readDocument(paths);
   const notes: string[] = [];
@@ -78,6 +83,10 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], tag
   if (adopt !== null) stop.delete(adopt.pid);
   const keptStarts = new Set(tagged.filter((p) => keep.has(p.pid)).map((p) => p.startId));
   const staleStarts = new Set(tagged.filter((p) => stop.has(p.pid) && !keptStarts.has(p.startId)).map((p) => p.startId));
+  if (adopt !== null) {
+    const parent = tagged.find((p) => p.pid === adopt?.pid)?.ppid ?? readProcess(adopt.pid)?.ppid;
+    adopt = { ...adopt, keeperPid: keepers.find((k) => k.pid === parent)?.pid ?? null };
+  }
   return { adopt, stop: [...stop], staleStarts: [...staleStarts], notes };
 }
 

@@ -61,27 +61,35 @@ function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
   return members;
 }
 
+/** Where a service's processes live besides its tree and tag, and what is never one of them. */
+export interface ServiceScope {
+  /** The sessions of the service (`session` in a target): supervise's own, or its keepers'. */
+  sessions: readonly number[];
+  /** Never signalled: supervise itself, the keepers. */
+  exclude: readonly number[];
+}
+
 /**
- * The live processes of `target` (see ProcessTarget): the tree below a pid, the rest of
- * supervise's session (only when supervise leads it), the tagged processes of `statusDir`, and
- * given pids while they live; never supervise itself, never the spared tree.
+ * The live processes of `target` (see ProcessTarget): the tree below a pid, the rest of the
+ * service's sessions, the tagged processes of `statusDir` (never a keeper), and given pids while
+ * they live; never what the scope excludes, never the spared tree.
  */
-export function findProcesses(target: ProcessTarget, statusDir: string, supervisorPid: number): number[] {
+export function findProcesses(target: ProcessTarget, statusDir: string, scope: ServiceScope): number[] {
   const processes = listProcesses().filter((p) => p.state !== 'Z');
   const members = target.tree === null ? new Set<number>() : subtree(target.tree, processes);
-  if (target.session && processes.some((p) => p.pid === supervisorPid && p.session === supervisorPid)) {
-    for (const p of processes) if (p.session === supervisorPid) members.add(p.pid);
+  if (target.session && scope.sessions.length > 0) {
+    for (const p of processes) if (scope.sessions.includes(p.session)) members.add(p.pid);
   }
   const { tagged } = target;
   if (tagged !== 'none') {
     for (const p of scanProc(statusDir).tagged) {
       const included = tagged === 'all' || ('except' in tagged ? p.startId !== tagged.except : tagged.only.includes(p.startId));
-      if (included) members.add(p.pid);
+      if (included && !p.keeper) members.add(p.pid);
     }
   }
   const alive = new Set(processes.map((p) => p.pid));
   for (const pid of target.pids) if (alive.has(pid)) members.add(pid);
   if (target.spare !== null) for (const pid of subtree(target.spare, processes)) members.delete(pid);
-  members.delete(supervisorPid);
+  for (const pid of scope.exclude) members.delete(pid);
   return [...members].filter((pid) => alive.has(pid));
 }

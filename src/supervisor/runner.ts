@@ -10,7 +10,7 @@
 import type { ServiceConfig } from '../config/config-types.ts';
 import type { CheckSpec } from '../health/check-spec.ts';
 import type { Log } from '../logs/log.ts';
-import { encodeStatus, encodeStatusDocument } from '../status/status-codec.ts';
+import { encodeStatus, encodeStatusDocument, type StatusDocument } from '../status/status-codec.ts';
 import type { StatusWriter } from '../status/status-writer.ts';
 import { textOf } from '../text/messages.ts';
 import type { AlarmDispatcher } from './alarm-dispatcher.ts';
@@ -47,6 +47,8 @@ export interface RunnerOptions {
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
   onExit: (code: number) => void;
+  /** Told of every status.json written (a host follows its services this way). */
+  onStatus?: (document: StatusDocument) => void;
 }
 
 export class Runner {
@@ -61,6 +63,8 @@ export class Runner {
   #timerAt: number | null = null;
   readonly #observers: ServiceObservers;
   readonly #hooks: HookRunner;
+  /** The service's command: the next start runs it (a host's reload may change it). */
+  #command: readonly string[];
   /** Starts asked for and not yet begun (they begin from the event loop). */
   #startsPending = 0;
   /** Starts made, for each start's id. */
@@ -80,6 +84,7 @@ export class Runner {
     this.#state = initialState(now);
     this.#context = { config: options.config, serviceName: options.serviceName, hook: options.hook, timing: options.world.timing };
     this.#hooks = new HookRunner(options.log);
+    this.#command = options.command;
     this.#observers = new ServiceObservers(options.statusDir, options.config, options.command, options.log, (event) => this.dispatch(event));
   }
 
@@ -91,11 +96,25 @@ export class Runner {
     return this.#context.config;
   }
 
+  get command(): readonly string[] {
+    return this.#command;
+  }
+
+  /** A new config and command (a host's reload): in force for the next start and every next step. */
+  reconfigure(config: ServiceConfig, command: readonly string[]): void {
+    this.#context = { ...this.#context, config };
+    this.#command = command;
+    this.#observers.configure(config, this.options.env, command);
+  }
+
   /** Starts supervising: adopts or clears what a dead supervise left, then starts the service. */
   boot(leftover: BootFacts): void {
     this.#observers.configure(this.#context.config, this.options.env);
-    if (leftover.adopt !== null) this.#observers.adopted();
-    this.dispatch({ type: 'boot', leftover });
+    const found = leftover.adopt;
+    if (found !== null) this.#observers.adopted();
+    const keeperPid = found?.keeperPid ?? null;
+    const watched = found !== null && keeperPid !== null && this.#world.watchAdopted?.(found.pid, keeperPid, { onExit: (pid, exit) => this.dispatch({ type: 'exited', pid, exit }) }) === true;
+    this.dispatch({ type: 'boot', leftover: watched && found !== null ? { ...leftover, adopt: { ...found, watched } } : leftover });
     const pid = this.#state.run?.pid ?? 0;
     if (pid !== 0) this.#tellStartOutcome({ pid });
   }
@@ -212,7 +231,7 @@ export class Runner {
       this.dispatch({ type: 'spawnFailed', copy, reason });
     };
     this.#starts += 1;
-    const startId = newStartId(this.options.command, this.#starts);
+    const startId = newStartId(this.#command, this.#starts);
     const plan = this.#plan(tagOf(this.options.statusDir, startId));
     if (!plan.ok) return failed(plan.reason);
     let notifyEnd: ReturnType<ServiceObservers['beforeSpawn']>;
@@ -229,6 +248,7 @@ export class Runner {
       },
       onExit: (pid, exit) => this.dispatch({ type: 'exited', pid, exit }),
       onSpawnError: failed,
+      onOrphaned: (pid, startTicks) => this.dispatch({ type: 'orphaned', pid, startTicks }),
     }, notifyEnd === null ? null : { at, fd: notifyEnd.fd });
     // The service holds its own copy now; supervise keeps only its reading end.
     notifyEnd?.close();
@@ -239,7 +259,7 @@ export class Runner {
     const notifyFd = this.#context.config.notifyFd;
     const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tag };
     if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
-    return planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.world.runWorld);
+    return planRun(this.#context.config, this.#command, this.options.env, extraEnv, this.options.world.runWorld);
   }
 
   /**
@@ -260,10 +280,10 @@ export class Runner {
    */
   #asTheService(spec: CheckSpec): { wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } {
     if (spec.kind !== 'exec') return {};
-    const run = planRun(this.#context.config, this.options.command, this.options.env, { SUPERVISE_SERVICE: this.options.serviceName }, this.options.world.runWorld);
+    const run = planRun(this.#context.config, this.#command, this.options.env, { SUPERVISE_SERVICE: this.options.serviceName }, this.options.world.runWorld);
     if (!run.ok) return { env: this.options.env };
     const { argv, env, cwd } = run.plan;
-    return { wrapper: argv.slice(0, argv.length - this.options.command.length), env, cwd };
+    return { wrapper: argv.slice(0, argv.length - this.#command.length), env, cwd };
   }
 
   #tellStartOutcome(outcome: { pid: number } | { reason: string }): void {
@@ -285,7 +305,7 @@ export class Runner {
   #writeStatus(always: boolean): void {
     const { bytes, document } = statusOf(this.#state, {
       serviceName: this.options.serviceName,
-      command: this.options.command,
+      command: this.#command,
       supervisorPid: this.options.supervisorPid,
       version: this.options.version,
       monoToWall: (mono) => mono + this.#wallOffset,
@@ -295,6 +315,7 @@ export class Runner {
     if (!always && encoded === this.#written) return;
     this.#written = encoded;
     this.options.statusWriter.write(bytes, document);
+    this.options.onStatus?.(document);
   }
 
   /** One OS timer, for the earliest deadline; when it fires, every due timer is an event. */

@@ -20,17 +20,18 @@ export class ServiceObservers {
   constructor(
     private readonly statusDir: string,
     config: ServiceConfig,
-    private readonly command: readonly string[],
+    private command: readonly string[],
     private readonly log: Log,
     private readonly dispatch: (event: SupervisorEvent) => void,
   ) {
     this.#config = config;
   }
 
-  /** Starts (or, after `r`, restarts) the watches the config asks for. */
-  configure(config: ServiceConfig, env: NodeJS.ProcessEnv): void {
+  /** Starts (or, after `r` or a host's reload, restarts) the watches the config asks for. */
+  configure(config: ServiceConfig, env: NodeJS.ProcessEnv, command: readonly string[] = this.command): void {
     const before = this.#config;
     this.#config = config;
+    this.command = command;
     if (config.notifyFd < 3) this.#closeNotify();
     if (config.watchdogFile !== before.watchdogFile || this.#watchdogFile === null) this.#watchWatchdogFile(config.watchdogFile);
     this.#watchChanges(config, env);

@@ -1,7 +1,7 @@
 // Starts the service: argv without a shell, stdout/stderr appended to __stdout/__stderr by the
 // service itself, stdin on /dev/null, in the supervisor's session (meetbill's svc uses pgrep -s),
 // with the run environment of run-environment.ts (argv, env, cwd, umask, stderr).
-import { spawn, type StdioOptions } from 'node:child_process';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import fs from 'node:fs';
 import type { RunPlan } from './run-environment.ts';
 import type { ServiceOutput } from './service-world.ts';
@@ -21,10 +21,39 @@ export interface ServiceHandlers {
  * to give the service at a number of its own (the notify fd).
  */
 export function spawnService(run: RunPlan, output: ServiceOutput, handlers: ServiceHandlers, extra: { at: number; fd: number } | null = null): void {
-  const [program, ...args] = run.argv as [string, ...string[]];
+  const program = run.argv[0] as string;
+  let child: ChildProcess;
+  try {
+    child = spawnWithPlan(run.argv, run, output, extra);
+  } catch (error) {
+    queueMicrotask(() => handlers.onSpawnError(spawnFailure(program, error as NodeJS.ErrnoException)));
+    return;
+  }
+  const pid = child.pid;
+  if (pid === undefined) {
+    child.once('error', (error: NodeJS.ErrnoException) => handlers.onSpawnError(spawnFailure(program, error)));
+    return;
+  }
+  child.once('exit', (code, signal) => handlers.onExit(pid, code, signal));
+  handlers.onSpawned(pid);
+}
+
+/**
+ * Spawns `argv` as the run plan says (environment, directory, umask), stdin on /dev/null,
+ * stdout and stderr appended to the service's output files (opened here, never through a link,
+ * never a FIFO, and not kept: the child holds its own copies), `extra` at a number of its own.
+ * Throws when an output file cannot be opened or the spawn itself fails at once.
+ */
+export function spawnWithPlan(
+  argv: readonly string[],
+  run: Pick<RunPlan, 'env' | 'cwd' | 'umask' | 'redirectStderr'>,
+  output: ServiceOutput,
+  extra: { at: number; fd: number } | null,
+  options: { detached?: boolean; env?: NodeJS.ProcessEnv } = {},
+): ChildProcess {
+  const [program, ...args] = argv as [string, ...string[]];
   let outFd: number | null = null;
   let errFd: number | null = null;
-  let started: number | null = null;
   try {
     outFd = openOutput(output.stdout);
     // redirect_stderr: the very same descriptor, so interleaved lines keep their order.
@@ -35,22 +64,12 @@ export function spawnService(run: RunPlan, output: ServiceOutput, handlers: Serv
       while (stdio.length < extra.at) stdio.push('ignore');
       stdio[extra.at] = extra.fd;
     }
-    const child = withUmask(run.umask, () => spawn(program, args, { stdio: stdio as StdioOptions, env: run.env, cwd: run.cwd }));
-    const pid = child.pid;
-    if (pid === undefined) {
-      child.once('error', (error: NodeJS.ErrnoException) => handlers.onSpawnError(spawnFailure(program, error)));
-      return;
-    }
-    child.once('exit', (code, signal) => handlers.onExit(pid, code, signal));
-    started = pid;
-  } catch (error) {
-    queueMicrotask(() => handlers.onSpawnError(spawnFailure(program, error as NodeJS.ErrnoException)));
+    const spawnOptions = { stdio: stdio as StdioOptions, env: options.env ?? run.env, cwd: run.cwd, detached: options.detached ?? false };
+    return withUmask(run.umask, () => spawn(program, args, spawnOptions));
   } finally {
-    // The child holds its own copies; the supervisor keeps no descriptor on the output files.
     if (outFd !== null) fs.closeSync(outFd);
     if (errFd !== null) fs.closeSync(errFd);
   }
-  if (started !== null) handlers.onSpawned(started);
 }
 
 /**

@@ -11,6 +11,7 @@ import type { FileLog } from '../logs/file-log.ts';
 import { OutputCap } from '../logs/output-cap.ts';
 import { describeOsError } from '../os-error.ts';
 import type { HookSettings } from '../policy/hook-policy.ts';
+import type { StatusDocument } from '../status/status-codec.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
 import { StatusWriter } from '../status/status-writer.ts';
 import { fatal, textOf } from '../text/messages.ts';
@@ -55,6 +56,8 @@ export interface ServiceSetup {
   supervisorPid: number;
   /** Reads the config file again for `r`: the new config (logged), or why it could not be read. */
   readConfig: () => { config: ServiceConfig } | { error: string };
+  /** Told of every status.json written. */
+  onStatus?: (document: StatusDocument) => void;
 }
 
 export class ServiceSupervision {
@@ -63,7 +66,7 @@ export class ServiceSupervision {
   readonly started: Promise<StartOutcome>;
   /** Resolves with how the supervision ended: 0 after a stop or `x`, 1 after giving up. */
   readonly finished: Promise<number>;
-  readonly #setup: ServiceSetup;
+  #setup: ServiceSetup;
   readonly #outputCap: OutputCap;
   #okFd: number | null = null;
   #control: ControlReader | null = null;
@@ -93,6 +96,7 @@ export class ServiceSupervision {
       alarms: new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson)),
       version: VERSION,
       reloadConfig: () => this.#reloadConfig(),
+      onStatus: setup.onStatus,
       onStartOutcome: (outcome) => tellStarted(this.#startOutcome(outcome)),
       onExit: (code) => {
         this.#release(code);
@@ -139,6 +143,14 @@ export class ServiceSupervision {
 
   get log(): FileLog {
     return this.#setup.log;
+  }
+
+  /** A new config and command (a host's reload): in force from now on, and for the next start. */
+  reconfigure(config: ServiceConfig, command: readonly string[]): void {
+    this.#setup = { ...this.#setup, config, command };
+    this.#setup.log.maxBytes = config.superviseLogMaxBytes;
+    this.#outputCap.configure(config.logMaxBytes, config.logBackups);
+    this.runner.reconfigure(config, command);
   }
 
   #reloadConfig(): { config: ServiceConfig } | { error: string } {

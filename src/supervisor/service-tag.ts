@@ -22,7 +22,12 @@ export interface TaggedProcess {
   startTicks: number;
   /** The SUPERVISE_START of the start it descends from. */
   startId: string;
+  /** A keeper of `supervise --host` (it carries its service's tag, and SUPERVISE_KEEPER). */
+  keeper: boolean;
 }
+
+/** In a keeper's environment only (the service does not get it): how a scan tells the two apart. */
+export const KEEPER_MARK = 'SUPERVISE_KEEPER';
 
 /**
  * The id of a start: which argv it ran (a short digest, so that a later supervise can tell
@@ -69,16 +74,21 @@ export interface ProcScan {
  * as good as the user's own processes).
  */
 export function scanProc(statusDir: string): ProcScan {
-  const dirNeedle = Buffer.from(`\0${TAG_DIR}=${statusDir}\0`);
+  return scanProcMany([statusDir]).get(statusDir) as ProcScan;
+}
+
+/** The same walk for many status directories at once (a host's): what scanProc finds for each. */
+export function scanProcMany(statusDirs: readonly string[]): Map<string, ProcScan> {
+  const scans = new Map<string, ProcScan>(statusDirs.map((dir) => [dir, { tagged: [], supervisors: [] }]));
   const markNeedle = Buffer.from(`\0${SUPERVISOR_MARK}=`);
-  const tagged: TaggedProcess[] = [];
-  const supervisors: ProcScan['supervisors'] = [];
+  const dirNeedle = Buffer.from(`\0${TAG_DIR}=`);
+  const keeperNeedle = Buffer.from(`\0${KEEPER_MARK}=`);
   const scratch = { buffer: Buffer.allocUnsafe(ENVIRON_START_BYTES) };
   let names: string[];
   try {
     names = fs.readdirSync('/proc');
   } catch {
-    return { tagged, supervisors };
+    return scans;
   }
   for (const name of names) {
     const code = name.charCodeAt(0);
@@ -87,21 +97,30 @@ export function scanProc(statusDir: string): ProcScan {
     if (pid === process.pid) continue;
     const environ = readEnviron(name, scratch);
     if (environ === null || environ.length <= 2) continue;
-    if (environ.includes(markNeedle)) {
-      // The mark holds the status directory as the supervisor was given it (bin/supervise sets
-      // it): only one whose directory resolves to ours, or an unknown one, is worth a look at its
-      // descriptors (one readlink of its cwd instead of every descriptor of every supervisor).
-      const given = valueOf(environ, SUPERVISOR_MARK);
-      if (given === null || given === '' || given === '1') supervisors.push({ pid, sameDir: false });
-      else if (servesDir(pid, given, statusDir)) supervisors.push({ pid, sameDir: true });
-    }
+    if (environ.includes(markNeedle)) noteSupervisor(pid, valueOf(environ, SUPERVISOR_MARK), scans);
     if (!environ.includes(dirNeedle)) continue;
+    const scan = scans.get(valueOf(environ, TAG_DIR) ?? '');
     const startId = valueOf(environ, TAG_START);
+    if (scan === undefined || startId === null) continue;
     const info = readProcess(pid);
-    if (info === null || info.state === 'Z' || startId === null) continue;
-    tagged.push({ pid, ppid: info.ppid, startTicks: info.startTicks, startId });
+    if (info === null || info.state === 'Z') continue;
+    scan.tagged.push({ pid, ppid: info.ppid, startTicks: info.startTicks, startId, keeper: environ.includes(keeperNeedle) });
   }
-  return { tagged, supervisors };
+  return scans;
+}
+
+/**
+ * The mark holds the status directory as the supervisor was given it (bin/supervise sets it):
+ * only one whose directory resolves to one of ours, or an unknown one, is worth a look at its
+ * descriptors (one readlink of its cwd instead of every descriptor of every supervisor).
+ */
+function noteSupervisor(pid: number, given: string | null, scans: Map<string, ProcScan>): void {
+  if (given === null || given === '' || given === '1') {
+    for (const scan of scans.values()) scan.supervisors.push({ pid, sameDir: false });
+    return;
+  }
+  const served = servedDir(pid, given);
+  for (const [dir, scan] of scans) if (served === null || served === dir) scan.supervisors.push({ pid, sameDir: true });
 }
 
 /** Big enough for most environments; a bigger one doubles the buffer. */
@@ -153,13 +172,13 @@ function valueOf(environ: Buffer, name: string): string | null {
   return environ.subarray(from, environ.indexOf(0, from)).toString();
 }
 
-/** Whether a supervisor given `given` (relative to its cwd) serves `statusDir`; true when unsure. */
-function servesDir(pid: number, given: string, statusDir: string): boolean {
-  if (path.isAbsolute(given)) return path.resolve(given) === statusDir;
+/** The directory a supervisor given `given` (relative to its cwd) serves; null when unsure. */
+function servedDir(pid: number, given: string): string | null {
+  if (path.isAbsolute(given)) return path.resolve(given);
   try {
-    return path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), given) === statusDir;
+    return path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), given);
   } catch {
-    return true;
+    return null;
   }
 }
 

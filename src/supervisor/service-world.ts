@@ -14,6 +14,8 @@ export interface SpawnHandlers {
   onSpawned(pid: number): void;
   onExit(pid: number, exit: ExitStatus): void;
   onSpawnError(reason: string): void;
+  /** The service runs on but its end cannot be heard any more (its keeper was killed): poll it. */
+  onOrphaned?(pid: number, startTicks: number): void;
 }
 
 export type PidFileAnswer = { ok: true; pid: number; startTicks: number } | { ok: false; problem: string; retry: boolean };
@@ -37,4 +39,9 @@ export interface ServiceWorld {
   stillRunning(pid: number, startTicks: number): boolean;
   /** The daemon a forking service wrote in its pid file, checked to be this service's. */
   readPidFile(file: string): PidFileAnswer;
+  /**
+   * A service a dead supervisor left, found with the keeper that still waits for it: whether its
+   * end will be heard (through onExit) rather than polled for. Absent where there are no keepers.
+   */
+  watchAdopted?(servicePid: number, keeperPid: number, handlers: Pick<SpawnHandlers, 'onExit'>): boolean;
 }

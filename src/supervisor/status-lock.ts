@@ -50,6 +50,22 @@ export function acquireStatusLock(lockPath: string): StatusLock {
   }
 }
 
+/** Opens `lock` for a hold taken elsewhere (the keeper's prepare, for many directories at once). */
+export function openLock(lockPath: string): number {
+  return openLockFile(lockPath, OPEN_FLAGS);
+}
+
+/**
+ * The hold of `lockPath` through `fd`, already flock'ed by someone else on our open file; null
+ * when `lock` was replaced between the open and the flock (then take it with acquireStatusLock).
+ */
+export function holdLocked(lockPath: string, fd: number): StatusLock | null {
+  if (!sameFile(fd, lockPath)) return null;
+  recordHolder(fd);
+  fs.rmSync(`${lockPath}.d`, { recursive: true, force: true });
+  return holdOf(lockPath, fd);
+}
+
 function holdOf(lockPath: string, firstFd: number): StatusLock {
   let fd = firstFd;
   return {

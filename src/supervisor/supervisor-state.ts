@@ -118,7 +118,19 @@ export interface SupervisorState {
 
 /** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
 export interface BootFacts {
-  adopt: { pid: number; startTicks: number; startedAtWall: number; pidChangedAtWall: number; paused: boolean; alarmsSilenced: boolean; startId: string | null } | null;
+  adopt: {
+    pid: number;
+    startTicks: number;
+    startedAtWall: number;
+    pidChangedAtWall: number;
+    paused: boolean;
+    alarmsSilenced: boolean;
+    startId: string | null;
+    /** The keeper that still waits for it (a host's service), or null. */
+    keeperPid?: number | null;
+    /** Its end will be heard from its keeper: no polling. */
+    watched?: boolean;
+  } | null;
   /** Processes to stop before anything starts. */
   stop: readonly number[];
   /** Their start ids: what they fork meanwhile carries one of them. */
@@ -140,8 +152,10 @@ export type SupervisorEvent =
   | { type: 'spawned'; copy: Copy; pid: number; startId: string }
   | { type: 'spawnFailed'; copy: Copy; reason: string }
   | { type: 'exited'; pid: number; exit: ExitStatus }
+  | { type: 'orphaned'; pid: number; startTicks: number } // its end can no longer be heard: poll it
   | { type: 'control'; command: ControlCommand }
   | { type: 'terminate'; signal: 'SIGTERM' | 'SIGINT' }
+  | { type: 'restart' } // asked to run the service again (not a failure): a host's reload, svc --host restart
   | { type: 'hookDone' }
   | { type: 'configLoaded'; error: string | null } // after a reloadConfig effect
   | { type: 'looked'; pids: readonly number[] } // after a look effect: what of the sweep is left

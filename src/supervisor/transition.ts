@@ -9,7 +9,7 @@ import { textOf } from '../text/messages.ts';
 import type { AttemptTimerName } from './attempt.ts';
 import { serviceEnded } from './attempt-ended.ts';
 import { boot } from './boot.ts';
-import { onControl } from './control-steps.ts';
+import { onControl, restartService } from './control-steps.ts';
 import { daemonFromPidFile, daemonLeft, pidFileMissing, readPidFileAgain } from './forking-service.ts';
 import { candidateExited, candidateFailed, candidateProbed, candidateSpawned, candidateTimer } from './overlap-reload.ts';
 import { healthProbed, heartbeat, onNotify, startTimedOut, watchdogFired } from './running.ts';
@@ -45,11 +45,19 @@ function step(s: SupervisorState, event: Exclude<SupervisorEvent, { type: 'timer
       return serviceEnded(s, { code: null, signal: null, coredump: false, statusKnown: true }, turn);
     case 'exited':
       return exited(s, event.pid, event.exit, turn);
+    case 'orphaned': {
+      const run = s.run;
+      if (run === null || run.phase === 'spawning' || run.pid !== event.pid) return s;
+      log(turn, 'WARNING', textOf({ kind: 'orphaned', pid: event.pid }));
+      return { ...s, run: { ...run, adopted: { startTicks: event.startTicks }, timers: { ...run.timers, poll: turn.now.mono + turn.context.timing.pollMs } } };
+    }
     case 'control':
       return onControl(s, event.command, turn);
     case 'terminate':
       log(turn, 'NOTICE', textOf({ kind: 'terminating', signal: event.signal }));
       return stopService({ ...s, want: 'down', exitWhenDown: true }, 'terminate', turn);
+    case 'restart':
+      return restartService(s, turn);
     case 'hookDone':
       return hookDone(s, turn);
     case 'configLoaded':

@@ -46,7 +46,7 @@ export function outputFailure(filePath: string, error: unknown): string {
 }
 
 export type Fact =
-  | { kind: 'adopted'; service: string; pid: number }
+  | { kind: 'adopted'; service: string; pid: number; heard: boolean }
   | { kind: 'stoppingLeftovers'; pids: readonly number[]; service: string | null }
   | { kind: 'killed'; pids: readonly number[]; why: 'stop-timeout' | 'left-by-stopped'; afterS: number }
   | { kind: 'sweepGaveUp'; pids: readonly number[] }
@@ -74,7 +74,8 @@ export type Fact =
   | { kind: 'gracefulSignal'; signal: string }
   | { kind: 'reloadIgnoredWithHook' }
   | { kind: 'terminating'; signal: string }
-  | { kind: 'configKept'; error: string };
+  | { kind: 'configKept'; error: string }
+  | { kind: 'orphaned'; pid: number };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -106,7 +107,7 @@ const HEALTH_ACTION: Record<'restart' | 'alarm' | 'stop', string> = {
 export function textOf(fact: Fact): string {
   switch (fact.kind) {
     case 'adopted':
-      return `adopted ${fact.service} (pid ${fact.pid}), left running by a previous supervise: no second copy is started; its exit status will be unknown`;
+      return `adopted ${fact.service} (pid ${fact.pid}), left running by a previous supervise: no second copy is started; ${fact.heard ? 'its keeper will tell its exit status' : 'its exit status will be unknown'}`;
     case 'stoppingLeftovers':
       return `stopping ${fact.pids.length} process(es) a previous supervise of this directory left running (${fact.pids.join(' ')})${fact.service === null ? '' : ` before starting ${fact.service}`}`;
     case 'killed': {
@@ -166,5 +167,7 @@ export function textOf(fact: Fact): string {
       return `received ${fact.signal}: stopping the service and exiting`;
     case 'configKept':
       return `${fact.error}; the old configuration is kept`;
+    case 'orphaned':
+      return `the keeper of the service (pid ${fact.pid}) is gone, the service runs on: it is watched by polling from now on, its exit status will be unknown`;
   }
 }
