@@ -52,7 +52,7 @@ export function readConfigSections(text: string, fileName: string): { sections: 
   const sections: ConfigSection[] = scanned.sections.map((section) => ({
     name: section.name,
     line: section.line,
-    entries: section.entries.map((entry) => ({ key: entry.key, line: entry.line, value: decodeValue(entry.rawValue) })),
+    entries: section.entries.map((entry) => ({ key: entry.key, line: entry.line, value: COMMAND_LINE_KEYS.has(entry.key) ? decodeCommandLine(entry.rawValue) : decodeValue(entry.rawValue) })),
   }));
   return { sections, warnings: scanned.warnings };
 }
@@ -61,6 +61,35 @@ export function readConfigSections(text: string, fileName: string): { sections: 
  * One value at a time under a fixed key, so ini never sees our section names (it would nest
  * `[redis.v2]` and reorder `[8080]`) nor our key names.
  */
+/** Keys whose value is a command line, split later like -f (quotes kept for the split). */
+const COMMAND_LINE_KEYS: ReadonlySet<string> = new Set(['command']);
+
+/**
+ * A command line as written: `sh -c "a; b"` keeps its `;`, which ini would take for the start
+ * of a comment. A comment starts only at a `#` or `;` after a blank, outside quotes (as in
+ * Supervisor's files and in a shell). A value quoted as a whole (`"sh -c 'a; b'"`, the way an
+ * ini value escapes its `;`) loses that one pair of quotes.
+ */
+export function decodeCommandLine(rawValue: string): string {
+  let quote: string | null = null;
+  let end = rawValue.length;
+  for (let i = 0; i < rawValue.length; i += 1) {
+    const char = rawValue[i] as string;
+    if (quote !== null) {
+      if (char === '\\' && quote === '"') i += 1;
+      else if (char === quote) quote = null;
+    } else if (char === '"' || char === "'") {
+      quote = char;
+    } else if ((char === '#' || char === ';') && (i === 0 || /[ \t]/.test(rawValue[i - 1] as string))) {
+      end = i;
+      break;
+    }
+  }
+  const value = rawValue.slice(0, end).trim();
+  const whole = /^"([^"]*)"$/.exec(value) ?? /^'([^']*)'$/.exec(value);
+  return whole === null ? value : (whole[1] as string);
+}
+
 function decodeValue(rawValue: string): string {
   const decoded: unknown = ini.decode(`v=${rawValue}`)['v'];
   if (typeof decoded === 'string') return decoded;

@@ -1,0 +1,114 @@
+// The end-to-end harness of `supervise --host`: a temporary directory with a host file, the
+// built bin/supervise run as a user runs it, readers of each service's status and of the host's
+// own status, and a clean-up that kills, by pid, the host, every keeper and every service it
+// started (by their tags and command lines), even when the test fails.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { decodeHostStatus, type HostStatusDocument } from '../../src/host/host-status.ts';
+import { isDead, processesMentioning, readDocument, readStatus, run, SUPERVISE, taggedWith, type RunResult } from './harness.ts';
+import { makeTempDir, removeTempDir } from './temp-dir.ts';
+import { waitFor } from './wait-for.ts';
+
+export interface HostBox {
+  /** The temporary directory, the host's cwd. */
+  root: string;
+  /** ROOT: the services' directories are ROOT/NAME. */
+  services: string;
+  conf: string;
+  env: NodeJS.ProcessEnv;
+  dir(name: string): string;
+  writeConf(text: string): void;
+}
+
+export function hostBox(t: TestContext, conf: string, env: NodeJS.ProcessEnv = {}): HostBox {
+  const root = makeTempDir('supervise-host-');
+  const services = path.join(root, 'status');
+  const confPath = path.join(root, 'host.conf');
+  fs.writeFileSync(confPath, conf);
+  t.after(async () => {
+    killHostTree(root, services);
+    await waitFor('the processes of the host to be gone', () => processesMentioning(root).every(isDead), { timeoutMs: 10_000 }).catch(() => undefined);
+    removeTempDir(root);
+  });
+  return {
+    root,
+    services,
+    conf: confPath,
+    env: { ...process.env, ...env },
+    dir: (name) => path.join(services, name),
+    writeConf: (text) => fs.writeFileSync(confPath, text),
+  };
+}
+
+/** The host first (so that nothing restarts), then keepers and services by tag and command line. */
+function killHostTree(root: string, services: string): void {
+  const host = readHostStatus(services)?.host_pid;
+  if (host !== undefined) kill(host);
+  const holder = Number.parseInt(readTextOr(path.join(services, '.host', 'lock')), 10);
+  if (Number.isInteger(holder) && holder > 0 && holder !== process.pid) kill(holder);
+  const pids = new Set(processesMentioning(root));
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(services);
+  } catch {
+    // never made
+  }
+  for (const name of names) {
+    if (name.startsWith('.')) continue;
+    for (const pid of taggedWith(path.join(services, name))) pids.add(pid);
+    const pid = readStatus(path.join(services, name))?.pid ?? 0;
+    if (pid !== 0) pids.add(pid);
+  }
+  pids.delete(process.pid);
+  for (const pid of pids) kill(pid);
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+function readTextOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** `supervise --host -F host.conf -p ROOT`, daemonized, as a user (or cron) runs it. */
+export function startHost(box: HostBox, extra: string[] = []): Promise<RunResult> {
+  return run(SUPERVISE, ['--host', '-F', box.conf, '-p', box.services, ...extra], { cwd: box.root, env: box.env });
+}
+
+export function readHostStatus(services: string): HostStatusDocument | null {
+  return decodeHostStatus(readTextOr(path.join(services, '.host', 'status.json')));
+}
+
+/** Waits until every named service runs (a pid in status, state up). */
+export async function waitForServices(box: HostBox, names: readonly string[], timeoutMs = 15_000): Promise<Map<string, number>> {
+  const pids = new Map<string, number>();
+  await waitFor(`${names.join(', ')} to be up`, () => {
+    for (const name of names) {
+      const document = readDocument(box.dir(name));
+      if (document?.state !== 'up' || document.pid === null) return false;
+      pids.set(name, document.pid);
+    }
+    return true;
+  }, { timeoutMs });
+  return pids;
+}
+
+/** Sends a line to the host's control FIFO, as svc --host does. */
+export function sendHostCommand(box: HostBox, line: string): void {
+  const fd = fs.openSync(path.join(box.services, '.host', 'control'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  try {
+    fs.writeSync(fd, `${line}\n`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
