@@ -47,7 +47,7 @@ for page in "$pkg"/man/*.[0-9]; do
   section=${page##*.}
   gzip -9n -c "$page" >"$stage/usr/share/man/man$section/$(basename "$page").gz"
 done
-cp "$pkg/packaging/supervise@.service" "$stage/usr/lib/systemd/system/"
+cp "$pkg/packaging/supervise@.service" "$pkg/packaging/supervise-host.service" "$stage/usr/lib/systemd/system/"
 cp "$pkg/packaging/svc.bash-completion" "$stage/usr/share/bash-completion/completions/svc"
 cp -R "$pkg/docs" "$doc/"
 cp "$pkg/README.md" "$doc/"
