@@ -7,9 +7,10 @@ import { mailExitLine as describeExit, mailUptime as describeUptime } from '../t
  * `exit`: the service exited (first counted exit of a window); `giveup`: limits reached,
  * supervise quits. Part two (SPEC §14–§16): `start-timeout` (not ready within start_timeout),
  * `failed` (start_retries failed starts in a row), `watchdog` (no heartbeat in time),
- * `unhealthy` / `recovered` (a health-check streak begins / ends), `reload-failed`.
+ * `unhealthy` / `recovered` (a health-check streak begins / ends), `reload-failed`; Part three:
+ * `requires-timeout` (its requirements did not hold within requires_timeout).
  */
-export type AlarmEvent = 'exit' | 'giveup' | 'start-timeout' | 'failed' | 'watchdog' | 'unhealthy' | 'recovered' | 'reload-failed';
+export type AlarmEvent = 'exit' | 'giveup' | 'start-timeout' | 'failed' | 'watchdog' | 'unhealthy' | 'recovered' | 'reload-failed' | 'requires-timeout';
 
 /** What the first line says after `Service NAME` for the Part two events. */
 const EVENT_WORDS: Record<Exclude<AlarmEvent, 'exit' | 'giveup'>, string> = {
@@ -19,6 +20,7 @@ const EVENT_WORDS: Record<Exclude<AlarmEvent, 'exit' | 'giveup'>, string> = {
   unhealthy: 'is unhealthy',
   recovered: 'is healthy again',
   'reload-failed': 'could not be reloaded',
+  'requires-timeout': 'is still waiting for what it requires',
 };
 
 export interface ExitFacts {

@@ -23,6 +23,7 @@ export const ALERTS: Readonly<Record<AlertEvent, { alertname: string; severity: 
   unhealthy: { alertname: 'SuperviseUnhealthy', severity: 'warning' },
   watchdog: { alertname: 'SuperviseWatchdog', severity: 'warning' },
   'reload-failed': { alertname: 'SuperviseReloadFailed', severity: 'warning' },
+  'requires-timeout': { alertname: 'SuperviseRequirementsTimeout', severity: 'warning' },
 };
 
 /** One element of the JSON array Alertmanager's `POST /api/v2/alerts` takes. */

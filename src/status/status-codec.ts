@@ -5,6 +5,7 @@ export const STATUS_SIZE = 20;
 
 /** What the supervisor's service is doing, as status.json names it. */
 export type ServiceState =
+  | 'waiting' // wanted up, not started: what it requires does not hold yet
   | 'starting' // started, not ready yet (SPEC §14)
   | 'up' // the service runs and is ready
   | 'down' // not running and not wanted
@@ -121,6 +122,8 @@ export interface StatusDocument {
   restart_delay_s?: number | null;
   /** How the last graceful reload (`g`, `svc reload`) ended: when, and why it failed (null: it did not). */
   last_reload?: { at: string; error: string | null } | null;
+  /** While `waiting`: what it requires and does not hold yet, such as `db (ready)` (absent before 1.2). */
+  waiting_for?: string[] | null;
   version: string;
 }
 

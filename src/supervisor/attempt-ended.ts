@@ -57,6 +57,7 @@ function causeOf(attempt: Attempt): { reason: LastExitReason; cause: ExitCause }
     case 'stop-action':
       return { reason: 'stop', cause: 'stop' };
     case 'replace':
+    case 'requirement':
       return { reason: 'stop', cause: 'replace' };
     case 'watchdog':
     case 'unhealthy':

@@ -37,10 +37,11 @@ export interface AdoptedIdentity {
 /**
  * Why supervise is stopping an attempt. `down`, `terminate` and `stop-action` (a start_timeout
  * or health action of `stop`) are stops people asked for: never failures, never restarted.
- * `replace` (a change on disk) is restarted but no failure. `watchdog`, `unhealthy` and
+ * `replace` (a change on disk) and `requirement` (what it requires stopped holding, with
+ * requires_stop) are started again, and are no failures. `watchdog`, `unhealthy` and
  * `start-timeout` are faults supervise saw: failures, restarted by the policy.
  */
-export type StopReason = 'down' | 'terminate' | 'stop-action' | 'replace' | 'watchdog' | 'unhealthy' | 'start-timeout';
+export type StopReason = 'down' | 'terminate' | 'stop-action' | 'replace' | 'requirement' | 'watchdog' | 'unhealthy' | 'start-timeout';
 
 export interface Attempt {
   /** `spawning`: asked for, no pid yet; `running`; `stopping`: the stop signal went out. */

@@ -9,7 +9,7 @@ import { stopService } from './stopping.ts';
 import type { NotifyMessage, SupervisorState } from './supervisor-state.ts';
 import { emit, log, type Turn } from './turn.ts';
 
-type PartTwoEvent = 'watchdog' | 'unhealthy' | 'recovered' | 'start-timeout' | 'failed';
+type PartTwoEvent = 'watchdog' | 'unhealthy' | 'recovered' | 'start-timeout' | 'failed' | 'requires-timeout';
 
 /** Alarm facts for an event of the running service. */
 export function eventFacts(s: SupervisorState, event: PartTwoEvent, detail: string, turn: Turn): Omit<AlarmFacts, 'host' | 'stderrTail'> {

@@ -8,6 +8,7 @@ import type { ServiceConfig } from '../config/config-types.ts';
 import { NotifyChannel, type ServiceEnd } from '../health/notify-channel.ts';
 import type { Log } from '../logs/log.ts';
 import { ChangeWatcher, watchedPathsFor } from '../policy/change-watcher.ts';
+import { RequirementWatch } from './requirement-watch.ts';
 import type { SupervisorEvent } from './supervisor-state.ts';
 
 export class ServiceObservers {
@@ -15,6 +16,7 @@ export class ServiceObservers {
   #watchdogFile: fs.FSWatcher | null = null;
   #watchdogMtime = 0;
   #changes: ChangeWatcher | null = null;
+  #requirements: RequirementWatch | null = null;
   #config: ServiceConfig;
 
   constructor(
@@ -35,6 +37,18 @@ export class ServiceObservers {
     if (config.notifyFd < 3) this.#closeNotify();
     if (config.watchdogFile !== before.watchdogFile || this.#watchdogFile === null) this.#watchWatchdogFile(config.watchdogFile);
     this.#watchChanges(config, env);
+    this.#watchRequirements(config);
+  }
+
+  /** What `requires` names, followed by inotify; none: the requirements hold. */
+  #watchRequirements(config: ServiceConfig): void {
+    this.#requirements?.close();
+    this.#requirements = null;
+    if (config.requires.length === 0) {
+      this.dispatch({ type: 'requirements', held: true, waitingFor: [] });
+      return;
+    }
+    this.#requirements = new RequirementWatch(this.statusDir, config.requires, (state) => this.dispatch({ type: 'requirements', ...state }));
   }
 
   /**
@@ -62,6 +76,8 @@ export class ServiceObservers {
     this.#watchdogFile = null;
     this.#changes?.close();
     this.#changes = null;
+    this.#requirements?.close();
+    this.#requirements = null;
   }
 
   #channel(): NotifyChannel {

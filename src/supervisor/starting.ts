@@ -16,12 +16,24 @@ import { emit, log, without, type Turn } from './turn.ts';
  */
 export function startOrWait(s: SupervisorState, turn: Turn, atOnce = false): SupervisorState {
   if (s.run !== null || s.hook.running || s.sweep !== null) return s;
+  if (!s.requirements.held) return waitForRequirements(s, turn);
   const { now } = turn;
   const dueAt = s.lastStartMono === null ? now.mono : s.lastStartMono + restartDelayOf(s, turn.context.config, atOnce);
   if (dueAt > now.mono) return { ...s, timers: { ...s.timers, restart: dueAt } };
   emit(turn, { type: 'spawn', copy: 'run' });
   const restarts = s.lastStartMono === null ? s.restarts : s.restarts + 1;
   return { ...s, run: spawningAttempt(), timers: without(s.timers, 'restart'), lastStartMono: now.mono, restarts };
+}
+
+/**
+ * Not started: what it requires does not hold (state `waiting`). The `requirements` event starts
+ * it once it does; requires_timeout, once per wait, is alarmed meanwhile.
+ */
+function waitForRequirements(s: SupervisorState, turn: Turn): SupervisorState {
+  const timeoutMs = turn.context.config.requiresTimeoutMs;
+  const timers = without(s.timers, 'restart');
+  if (timeoutMs > 0 && !s.requirements.alarmed && timers.requiresTimeout === undefined) timers.requiresTimeout = turn.now.mono + timeoutMs;
+  return { ...s, timers };
 }
 
 /** The delay before the next start: restart_delay, with backoff unless `atOnce`. */

@@ -56,6 +56,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       next_start_at: nextStart === undefined ? null : new Date(Math.round(facts.monoToWall(nextStart))).toISOString(),
       restart_delay_s: nextStart === undefined ? null : facts.restartDelayMs / 1000,
       last_reload: s.lastReload === null ? null : { at: new Date(s.lastReload.atWall).toISOString(), error: s.lastReload.error },
+      waiting_for: s.requirements.held ? null : [...s.requirements.waitingFor],
       version: facts.version,
     },
   };
@@ -69,6 +70,7 @@ function stateName(s: SupervisorState): ServiceState {
   const run = s.run;
   if (run === null) {
     if (s.failed) return 'failed';
+    if (s.want === 'up' && !s.requirements.held && !s.exitWhenDown) return 'waiting';
     return s.timers.restart !== undefined ? 'backoff' : 'down';
   }
   switch (run.phase) {

@@ -16,6 +16,7 @@ import type { LogLevel } from '../logs/log.ts';
 import type { BackoffState } from '../policy/backoff.ts';
 import type { HookSettings } from '../policy/hook-policy.ts';
 import type { RestartWindow } from '../policy/limits.ts';
+import { NO_REQUIREMENTS, type RequirementsState } from '../policy/requirement-check.ts';
 import type { LastExit, Want } from '../status/status-codec.ts';
 import type { Attempt, AttemptTimerName, Copy, StopReason } from './attempt.ts';
 
@@ -43,8 +44,9 @@ export type LastExitReason = 'exit' | 'watchdog' | 'unhealthy' | 'start-timeout'
  * - retireKill: SIGKILL for the copies an overlapping reload is stopping
  * - leftovers: a stop's SIGKILL deadline, kept past a new start for what the stopped service
  *   left, sparing the new start's processes
+ * - requiresTimeout: waiting this long for `requires` is alarmed (and the wait goes on)
  */
-export type ServiceTimerName = 'restart' | 'kill' | 'window' | 'hook' | 'sweep' | 'change' | 'pidFile' | 'retireKill' | 'leftovers';
+export type ServiceTimerName = 'restart' | 'kill' | 'window' | 'hook' | 'sweep' | 'change' | 'pidFile' | 'retireKill' | 'leftovers' | 'requiresTimeout';
 export type ServiceTimers = Partial<Record<ServiceTimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
@@ -114,6 +116,8 @@ export interface SupervisorState {
   forking: { untilMono: number } | null;
   /** How the last graceful reload (`g`) ended, for `svc reload`; null before the first. */
   lastReload: { atWall: number; error: string | null } | null;
+  /** Whether what `requires` names holds (a service is started only then), and whether this wait was alarmed. */
+  requirements: RequirementsState & { alarmed: boolean };
 }
 
 /** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
@@ -156,6 +160,7 @@ export type SupervisorEvent =
   | { type: 'control'; command: ControlCommand }
   | { type: 'terminate'; signal: 'SIGTERM' | 'SIGINT' }
   | { type: 'restart' } // asked to run the service again (not a failure): a host's reload, svc --host restart
+  | { type: 'requirements'; held: boolean; waitingFor: readonly string[] } // what `requires` names changed
   | { type: 'hookDone' }
   | { type: 'configLoaded'; error: string | null } // after a reloadConfig effect
   | { type: 'looked'; pids: readonly number[] } // after a look effect: what of the sweep is left
@@ -237,6 +242,7 @@ export function initialState(now: Instant): SupervisorState {
     changed: null,
     forking: null,
     lastReload: null,
+    requirements: { ...NO_REQUIREMENTS, alarmed: false },
   };
 }
 

@@ -15,6 +15,7 @@ import { candidateExited, candidateFailed, candidateProbed, candidateSpawned, ca
 import { healthProbed, heartbeat, onNotify, startTimedOut, watchdogFired } from './running.ts';
 import { markReady, readyProbed, spawned, startOrWait } from './starting.ts';
 import { looked, stopService } from './stopping.ts';
+import { requirementsChanged, requiresTimedOut } from './waiting.ts';
 import type { Effect, Instant, ServiceTimerName, SupervisorEvent, SupervisorState, TransitionContext } from './supervisor-state.ts';
 import { emit, log, without, type Turn } from './turn.ts';
 
@@ -58,6 +59,8 @@ function step(s: SupervisorState, event: Exclude<SupervisorEvent, { type: 'timer
       return stopService({ ...s, want: 'down', exitWhenDown: true }, 'terminate', turn);
     case 'restart':
       return restartService(s, turn);
+    case 'requirements':
+      return requirementsChanged(s, event.held, event.waitingFor, turn);
     case 'hookDone':
       return hookDone(s, turn);
     case 'configLoaded':
@@ -170,6 +173,7 @@ const ON_TIMER: Record<ServiceTimerName, Step> = {
     return s;
   },
   pidFile: (s, turn) => readPidFileAgain(s, turn),
+  requiresTimeout: (s, turn) => requiresTimedOut(s, turn),
   change: (s, turn) => {
     const paths = s.changed?.paths ?? [];
     const settled = { ...s, changed: null };

@@ -75,7 +75,9 @@ export type Fact =
   | { kind: 'reloadIgnoredWithHook' }
   | { kind: 'terminating'; signal: string }
   | { kind: 'configKept'; error: string }
-  | { kind: 'orphaned'; pid: number };
+  | { kind: 'orphaned'; pid: number }
+  | { kind: 'requirementLost'; waitingFor: readonly string[] }
+  | { kind: 'requiresTimedOut'; afterMs: number; waitingFor: readonly string[] };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -167,6 +169,10 @@ export function textOf(fact: Fact): string {
       return `received ${fact.signal}: stopping the service and exiting`;
     case 'configKept':
       return `${fact.error}; the old configuration is kept`;
+    case 'requirementLost':
+      return `what the service requires no longer holds (${fact.waitingFor.join(', ')}): stopping it until it holds again (requires_stop)`;
+    case 'requiresTimedOut':
+      return `still waiting after ${duration(fact.afterMs)} for ${fact.waitingFor.join(', ')} (requires_timeout): the service is not started until they hold`;
     case 'orphaned':
       return `the keeper of the service (pid ${fact.pid}) is gone, the service runs on: it is watched by polling from now on, its exit status will be unknown`;
   }

@@ -98,6 +98,7 @@ describe('statusOf: status.json', () => {
       next_start_at: null,
       restart_delay_s: null,
       last_reload: null,
+      waiting_for: null,
       version: '9.9.9',
     });
   });

@@ -825,7 +825,7 @@ describe('the named timers', () => {
   ];
 
   test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
-    const partTwo = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'retireKill', 'leftovers'] as const;
+    const partTwo = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'retireKill', 'leftovers', 'requiresTimeout'] as const;
     const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, poll: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
