@@ -10,12 +10,16 @@ import type { SupervisorState } from './supervisor-state.ts';
 import { emit, log, without, type Turn } from './turn.ts';
 
 export function requirementsChanged(s: SupervisorState, held: boolean, waitingFor: readonly string[], turn: Turn): SupervisorState {
+  // Only a change acts: the first check (before boot, or after `r`) says what holds, and boot
+  // or the next start reads it.
+  const changed = held !== s.requirements.held;
   const next: SupervisorState = {
     ...s,
     requirements: { held, waitingFor, alarmed: held ? false : s.requirements.alarmed },
     timers: held ? without(s.timers, 'requiresTimeout') : s.timers,
   };
   const run = next.run;
+  if (!changed) return next;
   if (held) {
     if (run === null && next.want === 'up' && !next.exitWhenDown && !next.failed) return startOrWait(next, turn);
     return next;
