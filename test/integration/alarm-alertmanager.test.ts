@@ -109,6 +109,7 @@ describe('alarm_alertmanager', () => {
         unhealthy: 'SuperviseUnhealthy/warning',
         watchdog: 'SuperviseWatchdog/warning',
         'reload-failed': 'SuperviseReloadFailed/warning',
+        'requires-timeout': 'SuperviseRequirementsTimeout/warning',
       },
     );
   });
