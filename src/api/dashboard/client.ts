@@ -9,7 +9,7 @@ const HOUR_MS = 3_600_000;
 /** Exits in the last ten minutes that make a service "flapping". */
 const FLAP_WINDOW_MS = 600_000;
 const FLAP_EXITS = 3;
-const TIMELINE_WIDTH = 300;
+const TIMELINE_WIDTH = 240;
 const TIMELINE_HEIGHT = 22;
 const TOKEN_KEY = 'supervise-api-token';
 const SVG = 'http://www.w3.org/2000/svg';
