@@ -14,6 +14,7 @@ import { loadDashboardPage, type DashboardPage } from './dashboard-page.ts';
 import { EventStream } from './event-stream.ts';
 import type { HostView } from './host-view.ts';
 import { listenOn } from './listen-address.ts';
+import { TurnTaking } from './turn-taking.ts';
 
 export interface ApiServer {
   /** `http://127.0.0.1:8080` (the port the kernel chose for port 0) or `unix:/path`. */
@@ -34,6 +35,9 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/** API work done in one turn of the event loop, at most (turn-taking.ts). */
+const SLICE_MS = 2;
+
 /** Node checks its own request timeouts on an interval; ours are per connection (connection-deadlines.ts). */
 const NEVER_MS = 0x7fffffff;
 
@@ -45,23 +49,36 @@ export async function startApi(view: HostView, options: ApiOptions, log: Log): P
   const deadlines = new ConnectionDeadlines(bounds.headersMs, bounds.requestMs);
   const events = new EventStream(view, bounds, (why) => log.warning(`API: ${why}`));
   const checkHost = 'host' in options.listen && isLoopback(options.listen.host);
+  const turns = new TurnTaking(SLICE_MS);
 
   const server = http.createServer(
     { maxHeaderSize: bounds.headerBytes, headersTimeout: 0, requestTimeout: 0, connectionsCheckingInterval: NEVER_MS },
     (request, response) => {
       deadlines.awaitAnswer(request.socket);
       response.on('finish', () => deadlines.awaitHeaders(request.socket));
-      answer(request, response).catch((error: unknown) => {
-        log.warning(`API: ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
-        if (!response.headersSent) send(response, errorReply(500, 'the host could not answer; see supervise.log'));
-        else response.destroy();
-      });
+      // The body is read (and dropped) as it comes; the answer waits for its turn.
+      void bodyWithinBounds(request, bounds.bodyBytes).then((withinBounds) =>
+        turns.enqueue(() => {
+          try {
+            answer(request, response, withinBounds);
+          } catch (error) {
+            failed(request, response, error);
+          }
+        }),
+      );
     },
   );
   server.maxConnections = bounds.connections;
   server.on('connection', (socket: net.Socket) => deadlines.connected(socket));
 
-  async function answer(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  function failed(request: http.IncomingMessage, response: http.ServerResponse, error: unknown): void {
+    log.warning(`API: ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`);
+    if (!response.headersSent) send(response, errorReply(500, 'the host could not answer; see supervise.log'));
+    else response.destroy();
+  }
+
+  /** Synchronous to the end, but for a write, which waits for the host's answer. */
+  function answer(request: http.IncomingMessage, response: http.ServerResponse, withinBounds: boolean): void {
     const method = request.method ?? 'GET';
     if (checkHost && !isLoopback(hostName(request.headers.host))) {
       // A browser sent here by DNS rebinding names the attacker's host: refuse it before anything else.
@@ -80,7 +97,7 @@ export async function startApi(view: HostView, options: ApiOptions, log: Log): P
     }
     const params = decodeParams(found.params);
     if (params === null) return send(response, errorReply(400, 'a path segment is not valid percent-encoding'));
-    if (!(await bodyWithinBounds(request, bounds.bodyBytes))) {
+    if (!withinBounds) {
       response.shouldKeepAlive = false;
       return send(response, errorReply(413, `request bodies are limited to ${bounds.bodyBytes} bytes`));
     }
@@ -88,7 +105,12 @@ export async function startApi(view: HostView, options: ApiOptions, log: Log): P
     if (route.write && !authorises(tokens, request.headers.authorization)) return send(response, forbidden(tokens));
     if (route.handle === 'dashboard') return send(response, dashboardReply(page));
     if (route.handle === 'events') return openEvents(request, response);
-    return send(response, await route.handle(view, { params }));
+    const reply = route.handle(view, { params });
+    if (!(reply instanceof Promise)) return send(response, reply);
+    reply.then(
+      (late) => send(response, late),
+      (error: unknown) => failed(request, response, error),
+    );
   }
 
   function openEvents(request: http.IncomingMessage, response: http.ServerResponse): void {

@@ -84,7 +84,7 @@ async function startRealHost(t: TestContext): Promise<RealHost> {
     track(document.supervisor_pid);
     pids[name] = track(document.pid as number) as number;
   }
-  host = new DirectoryHost(status, NAMES);
+  host = new DirectoryHost(Object.fromEntries(NAMES.map((name) => [name, path.join(status, name)])));
   const token = crypto.randomBytes(32).toString('hex');
   const tokenFile = path.join(root, 'api.token');
   fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });

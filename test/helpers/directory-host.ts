@@ -15,11 +15,12 @@ export class DirectoryHost implements HostView {
   readonly #listeners = new Set<(event: HostEvent) => void>();
   readonly #watchers: fs.FSWatcher[] = [];
 
-  constructor(
-    readonly root: string,
-    readonly names: readonly string[],
-  ) {
-    for (const name of names) {
+  readonly names: readonly string[];
+
+  /** `dirs`: each service's status directory by name (ROOT/NAME under a host). */
+  constructor(private readonly dirs: Readonly<Record<string, string>>) {
+    this.names = Object.keys(dirs).sort();
+    for (const name of this.names) {
       this.#look(name);
       // status.json is replaced by rename: the directory's watch sees it arrive.
       const watcher = fs.watch(this.directory(name), (_event, file) => {
@@ -75,7 +76,7 @@ export class DirectoryHost implements HostView {
   }
 
   directory(name: string): string {
-    return path.join(this.root, name);
+    return this.dirs[name] ?? path.join('/nonexistent', name);
   }
 
   #look(name: string): void {
