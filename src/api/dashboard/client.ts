@@ -111,8 +111,10 @@ function makeRow(name: string): HTMLTableRowElement {
     if (field === 'name') cell.className = 'name';
     if (['pid', 'uptime', 'restarts'].includes(field)) cell.className = 'num';
   }
-  const actions = cell(row, 'actions');
+  // The buttons sit in a box of their own: a table cell laid out as flex would leave the row.
+  const actions = document.createElement('div');
   actions.className = 'actions';
+  cell(row, 'actions').append(actions);
   for (const [action, label] of [['start', 'Start'], ['stop', 'Stop'], ['restart', 'Restart'], ['alarm', '']] as const) {
     const button = document.createElement('button');
     button.type = 'button';
