@@ -84,12 +84,10 @@ export async function startApi(view: HostView, options: ApiOptions, log: Log): P
       // A browser sent here by DNS rebinding names the attacker's host: refuse it before anything else.
       return send(response, errorReply(421, 'this API listens on loopback and answers only requests for a loopback host name'));
     }
-    let pathname: string;
-    try {
-      pathname = new URL(request.url ?? '/', 'http://api.invalid').pathname;
-    } catch {
-      return send(response, errorReply(400, 'the request target is not a URL path'));
-    }
+    // Origin form only (`/path?query`): an absolute URL or `*` names no resource here.
+    const target = request.url ?? '';
+    if (!target.startsWith('/')) return send(response, errorReply(400, 'the request target is not a path'));
+    const pathname = target.replace(/[?#].*$/s, '');
     const found = findRoute(method, pathname);
     if (!('route' in found)) {
       if (found.methods.length > 0) return send(response, errorReply(405, `${method} is not allowed here`, { Allow: [...new Set(found.methods)].join(', ') }));
@@ -150,15 +148,14 @@ export async function startApi(view: HostView, options: ApiOptions, log: Log): P
 }
 
 function send(response: http.ServerResponse, reply: Reply): void {
-  const body = Buffer.from(reply.body);
   response.writeHead(reply.status, {
     ...COMMON_HEADERS,
     ...reply.headers,
     'Content-Type': reply.contentType,
-    'Content-Length': String(body.length),
+    'Content-Length': String(Buffer.byteLength(reply.body)),
     ...(response.shouldKeepAlive ? {} : { Connection: 'close' }),
   });
-  response.end(body);
+  response.end(reply.body);
 }
 
 function forbidden(tokens: TokenState): Reply {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { request } from '../helpers/api-client.ts';
+import { closedByServer, rawConnection, request } from '../helpers/api-client.ts';
 import { startRig } from '../helpers/api-rig.ts';
 import { parseExposition } from '../helpers/prometheus-text-parser.ts';
 
@@ -119,6 +119,18 @@ describe('the API read endpoints', () => {
     const get = await request(api.address, 'GET', '/v1/services/api/stop');
     assert.equal(get.status, 405);
     assert.equal(get.headers.allow, 'POST');
+  });
+
+  test('a request target that is not a path (absolute form, *) is 400; a query is ignored', async (t) => {
+    const { api } = await startRig(t);
+    for (const target of ['http://127.0.0.1/v1/services', '*']) {
+      const socket = await rawConnection(api.address);
+      const closed = closedByServer(socket);
+      socket.end(`OPTIONS ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      assert.match(await closed, /^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*"error": "the request target is not a path"/, target);
+    }
+    assert.equal((await request(api.address, 'GET', '/v1/services?x=1#y')).status, 200);
+    assert.equal((await request(api.address, 'GET', '//v1/services')).status, 404);
   });
 
   test('a service name is percent-decoded, and bad percent-encoding is 400', async (t) => {
