@@ -13,7 +13,7 @@ export class DirectoryHost implements HostView {
   readonly #documents = new Map<string, { text: string; document: StatusDocument }>();
   readonly #timelines = new Map<string, TimelineEntry[]>();
   readonly #listeners = new Set<(event: HostEvent) => void>();
-  readonly #watchers: fs.FSWatcher[] = [];
+  readonly #watchers: { close(): void }[] = [];
 
   readonly names: readonly string[];
 
@@ -22,11 +22,7 @@ export class DirectoryHost implements HostView {
     this.names = Object.keys(dirs).sort();
     for (const name of this.names) {
       this.#look(name);
-      // status.json is replaced by rename: the directory's watch sees it arrive.
-      const watcher = fs.watch(this.directory(name), (_event, file) => {
-        if (file === 'status.json') this.#look(name);
-      });
-      this.#watchers.push(watcher);
+      this.#watchers.push(this.#watch(name));
     }
   }
 
@@ -77,6 +73,23 @@ export class DirectoryHost implements HostView {
 
   directory(name: string): string {
     return this.dirs[name] ?? path.join('/nonexistent', name);
+  }
+
+  /**
+   * status.json is replaced by rename: the directory's watch sees it arrive. inotify instances
+   * are counted per user machine-wide (128 by default), and a machine running many suites as root
+   * can run out: then the directory is looked at every 50 ms instead.
+   */
+  #watch(name: string): { close(): void } {
+    try {
+      return fs.watch(this.directory(name), (_event, file) => {
+        if (file === 'status.json') this.#look(name);
+      });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EMFILE') throw error;
+      const timer = setInterval(() => this.#look(name), 50);
+      return { close: () => clearInterval(timer) };
+    }
   }
 
   #look(name: string): void {
