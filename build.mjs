@@ -37,6 +37,32 @@ const builtinDefaultImports = {
   },
 };
 
+/**
+ * The API's dashboard (src/api/dashboard/): its script bundled and inlined into the page, so that
+ * dist/dashboard.html is one self-contained file (no CDN, works offline) the host serves at `/`.
+ */
+async function buildDashboard() {
+  const result = await build({
+    entryPoints: ['src/api/dashboard/client.ts'],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    minify: true,
+    write: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  const script = result.outputFiles[0].text.trim();
+  // The page's one <script> element must end where the server's CSP hash says it ends.
+  if (/<\/script/i.test(script)) throw new Error('the dashboard script contains "</script": it cannot be inlined');
+  const page = fs.readFileSync('src/api/dashboard/page.html', 'utf8');
+  const marker = '<!-- client script -->';
+  if (!page.includes(marker)) throw new Error(`src/api/dashboard/page.html has no ${marker} line`);
+  fs.mkdirSync('dist', { recursive: true });
+  fs.writeFileSync('dist/dashboard.html', page.replace(marker, () => `<script>${script}</script>`));
+}
+
 // Outputs of earlier layouts of this script.
 for (const stale of ['dist/chunks', 'dist/supervise.js']) fs.rmSync(stale, { recursive: true, force: true });
 
@@ -70,6 +96,7 @@ await Promise.all([
     format: 'cjs',
     external: ['nodemailer'],
   }),
+  buildDashboard(),
   fs.existsSync('src/cli/svc-main.ts') &&
     build({
       ...common,
