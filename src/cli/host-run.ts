@@ -18,7 +18,8 @@ function keeperPath(): string {
  * no-op, exit 0, so that cron can start it every minute). Resolves with the exit status.
  */
 export async function runHost(options: HostOptions, say: (code: number, text: string) => void, straySignals: StraySignals): Promise<number> {
-  const started = startHost({ root: options.root, file: options.file, keeperPath: keeperPath(), timing: DEFAULT_TIMING, env: process.env });
+  const dist = path.dirname(path.resolve(process.argv[1] ?? '.'));
+  const started = startHost({ root: options.root, file: options.file, keeperPath: keeperPath(), dashboardFile: path.join(dist, 'dashboard.html'), timing: DEFAULT_TIMING, env: process.env });
   if (!('host' in started)) {
     if (started.kind === 'held') {
       say(EXIT.ok, '');

@@ -13,6 +13,8 @@ export interface HostStatusDocument {
   /** Successful loads of the file: 1 at start, one more for each reload that applied. */
   generation: number;
   last_reload: { at: string; error: string | null } | null;
+  /** Where the HTTP API listens (`http://127.0.0.1:8080`, `unix:/run/supervise/api.sock`); null: off. */
+  api: string | null;
   /** The last command svc --host sent, by the id svc gave it, and how it ended. */
   last_command: { id: string; text: string; done: boolean; error: string | null } | null;
   services: { name: string; state: 'supervised' | 'ended' | 'unavailable'; reason: string | null; requires: string }[];
@@ -21,7 +23,7 @@ export interface HostStatusDocument {
 
 export function hostStatusOf(
   host: Host,
-  facts: { pid: number; version: string; root: string; file: string; startedAtWall: number; lastCommand: HostStatusDocument['last_command'] },
+  facts: { pid: number; version: string; root: string; file: string; startedAtWall: number; lastCommand: HostStatusDocument['last_command']; apiAddress: string | null },
 ): HostStatusDocument {
   const requires = (list: readonly Requirement[]): string => formatRequirements(list);
   return {
@@ -32,6 +34,7 @@ export function hostStatusOf(
     started_at: new Date(facts.startedAtWall).toISOString(),
     generation: host.generation,
     last_reload: host.lastReload === null ? null : { at: new Date(host.lastReload.atWall).toISOString(), error: host.lastReload.error },
+    api: facts.apiAddress,
     last_command: facts.lastCommand,
     services: host.entries
       .map((entry) => ({ name: entry.name, state: entry.state, reason: entry.reason, requires: requires(entry.service.config.requires) }))

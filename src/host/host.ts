@@ -6,7 +6,7 @@ import { describeConfig } from '../config/describe-config.ts';
 import type { FileLog } from '../logs/file-log.ts';
 import type { StatusDocument } from '../status/status-codec.ts';
 import { findLeftover } from '../supervisor/leftover-service.ts';
-import { ServiceSupervision } from '../supervisor/service-supervision.ts';
+import { ServiceSupervision, type ServiceSetup } from '../supervisor/service-supervision.ts';
 import type { Timing } from '../supervisor/supervisor-state.ts';
 import { formatCycle, orderServices } from './dependency-graph.ts';
 import { readHostFile, type HostFile, type HostService } from './host-file.ts';
@@ -44,7 +44,12 @@ export interface HostEntry {
 }
 
 /** What the host tells its followers (its status file, the API's event stream). */
-export type HostChange = { type: 'status'; entry: HostEntry } | { type: 'entries' };
+export type HostChange =
+  | { type: 'status'; entry: HostEntry }
+  | { type: 'alarm'; entry: HostEntry; facts: NonNullable<Parameters<NonNullable<ServiceSetup['onAlarm']>>[0]> }
+  | { type: 'entries' }
+  /** The file was read again and applied (its host settings may have changed). */
+  | { type: 'reloaded' };
 
 export class Host {
   readonly #options: HostOptions;
@@ -124,6 +129,7 @@ export class Host {
     for (const service of plan.restart) this.#restart(service);
     this.#supervise(plan.start);
     this.#changed();
+    for (const listener of this.#listeners) listener({ type: 'reloaded' });
     return { error: null };
   }
 
@@ -183,6 +189,10 @@ export class Host {
       supervisorPid,
       readConfig: () => this.#readServiceConfig(service.name, log),
       onStatus: (document) => this.#statusOf(service.name, document),
+      onAlarm: (facts) => {
+        const entry = this.#entries.get(service.name);
+        if (entry !== undefined) for (const listener of this.#listeners) listener({ type: 'alarm', entry, facts });
+      },
     });
     const entry: HostEntry = { name: service.name, service, supervision, world, state: 'supervised', reason: null, document: null };
     this.#entries.set(service.name, entry);

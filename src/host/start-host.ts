@@ -20,12 +20,15 @@ import { MAX_COMMAND_LINE, parseHostCommand, runHostCommand } from './host-comma
 import { readHostFile } from './host-file.ts';
 import { hostPaths, type HostPaths } from './host-paths.ts';
 import { hostStatusOf, type HostStatusDocument } from './host-status.ts';
+import { HostApi } from './host-api.ts';
 import { cycleProblem, Host } from './host.ts';
 
 export interface HostStartOptions {
   root: string;
   file: string;
   keeperPath: string;
+  /** The dashboard page the API serves (dist/dashboard.html). */
+  dashboardFile: string;
   timing: Timing;
   env: NodeJS.ProcessEnv;
 }
@@ -92,10 +95,11 @@ function loggedFailure(log: FileLog, reason: string): StartFailure {
 function runHost(options: HostStartOptions, paths: HostPaths, lock: StatusLock, log: FileLog, file: Extract<ReturnType<typeof readHostFile>, { ok: true }>): StartFailure | RunningHost {
   const startedAtWall = Date.now();
   let lastCommand: HostStatusDocument['last_command'] = null;
+  let apiAddress: string | null = null;
   let host: Host | null = null;
   const writeStatus = (): void => {
     if (host === null) return;
-    const document = hostStatusOf(host, { pid: process.pid, version: VERSION, root: paths.root, file: options.file, startedAtWall, lastCommand });
+    const document = hostStatusOf(host, { pid: process.pid, version: VERSION, root: paths.root, file: options.file, startedAtWall, lastCommand, apiAddress });
     try {
       replaceFile(paths.statusJsonNew, paths.statusJson, `${JSON.stringify(document, null, 2)}\n`);
     } catch (error) {
@@ -134,11 +138,25 @@ function runHost(options: HostStartOptions, paths: HostPaths, lock: StatusLock, 
   log.notice(`supervise ${VERSION} (pid ${process.pid}) hosts ${file.services.length} service(s) of ${options.file} in ${paths.root}`);
   running.start();
   writeStatus();
+  let stopped = false;
+  const api = new HostApi(running, {
+    root: paths.root,
+    dashboardFile: options.dashboardFile,
+    log,
+    alive: () => !stopped,
+    onAddress: (address) => {
+      apiAddress = address;
+      writeStatus();
+    },
+  });
+  api.apply(file.host);
   let tellFinished: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (tellFinished = resolve));
   let stopping: Promise<number> | null = null;
   const stop = (): Promise<number> => {
-    stopping ??= running.stopAll().then(() => {
+    stopped = true;
+    stopping ??= running.stopAll().then(async () => {
+      await api.close();
       control.close();
       fs.closeSync(okFd);
       fs.rmSync(path.join(paths.dir, 'ok'), { force: true });

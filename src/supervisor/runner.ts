@@ -49,6 +49,8 @@ export interface RunnerOptions {
   onExit: (code: number) => void;
   /** Told of every status.json written (a host follows its services this way). */
   onStatus?: (document: StatusDocument) => void;
+  /** Told of every alarm raised (a host's event stream). */
+  onAlarm?: (facts: Extract<Effect, { type: 'alarm' }>['facts']) => void;
 }
 
 export class Runner {
@@ -177,7 +179,10 @@ export class Runner {
       if (!this.#world.stillRunning(pid, startTicks)) this.#answer({ type: 'exited', pid, exit: { code: null, signal: null, coredump: false, statusKnown: false } });
     },
     log: (effect) => this.#log(effect),
-    alarm: ({ facts }) => this.options.alarms.raise(facts, this.#context.config),
+    alarm: ({ facts }) => {
+      this.options.alarms.raise(facts, this.#context.config);
+      this.options.onAlarm?.(facts);
+    },
     serviceRecovered: () => this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config),
     runHook: ({ count }) => {
       if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, count, () => this.dispatch({ type: 'hookDone' }));

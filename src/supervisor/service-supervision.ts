@@ -18,7 +18,7 @@ import { fatal, textOf } from '../text/messages.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher, alertsLeftOpen } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
-import { Runner } from './runner.ts';
+import { Runner, type RunnerOptions } from './runner.ts';
 import type { ServiceWorld } from './service-world.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
 import type { StatusLock } from './status-lock.ts';
@@ -58,6 +58,8 @@ export interface ServiceSetup {
   readConfig: () => { config: ServiceConfig } | { error: string };
   /** Told of every status.json written. */
   onStatus?: (document: StatusDocument) => void;
+  /** Told of every alarm raised. */
+  onAlarm?: RunnerOptions['onAlarm'];
 }
 
 export class ServiceSupervision {
@@ -97,6 +99,7 @@ export class ServiceSupervision {
       version: VERSION,
       reloadConfig: () => this.#reloadConfig(),
       onStatus: setup.onStatus,
+      onAlarm: setup.onAlarm,
       onStartOutcome: (outcome) => tellStarted(this.#startOutcome(outcome)),
       onExit: (code) => {
         this.#release(code);

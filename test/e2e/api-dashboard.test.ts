@@ -1,21 +1,19 @@
-// The dashboard (SPEC §23) in a real headless browser, for a host of three real services (the
-// built supervise, one per directory, until supervise --host is there): rows, a crash seen live
-// without a reload, actions once a token is entered; and the secrets of their configuration never
-// in any answer of the API.
+// The dashboard in a real headless browser, for a host of three real services (the built
+// `supervise --host` with api_listen): rows, a crash seen live without a reload, actions once a
+// token is entered; and the secrets of their configuration never in any answer of the API.
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { startApi, type ApiServer } from '../../src/api/api-server.ts';
-import { MemoryLog } from '../../src/logs/log.ts';
 import { EventListener, request } from '../helpers/api-client.ts';
-import { DASHBOARD_FILE, startRig } from '../helpers/api-rig.ts';
+import { startRig } from '../helpers/api-rig.ts';
 import { MemoryHost, statusDocument } from '../helpers/memory-host.ts';
 import type { TimelineEntry } from '../../src/api/host-view.ts';
 import { launchChromium, skipUnlessChromium } from '../helpers/chromium.ts';
-import { DirectoryHost } from '../helpers/directory-host.ts';
-import { NODE, SERVICE, SUPERVISE, isAlive, makeTempDir, readDocument, removeTempDir, run, track, waitFor, waitForDocument } from '../helpers/harness.ts';
+import { NODE, SERVICE, isAlive, makeTempDir, readDocument, removeTempDir, track, waitFor } from '../helpers/harness.ts';
+import { hostBox, readHostStatus, startHost, waitForServices } from '../helpers/host-harness.ts';
+import os from 'node:os';
 
 const NAMES = ['db', 'web', 'worker'] as const;
 /** What the services' configuration holds and no answer may ever show. */
@@ -28,68 +26,38 @@ const SECRETS = {
 
 interface RealHost {
   root: string;
-  host: DirectoryHost;
-  api: ApiServer;
+  api: { address: string };
   token: string;
   pids: Record<string, number>;
 }
 
-/** Three real services, each under its own supervise, and the API over them on loopback. */
+/** Three real services under the built `supervise --host`, its API on loopback (a port the kernel picks). */
 async function startRealHost(t: TestContext): Promise<RealHost> {
-  const root = makeTempDir('supervise-dashboard-');
-  const status = path.join(root, 'status');
-  const envFile = path.join(root, 'secret.env');
+  const envFile = path.join(os.tmpdir(), `supervise-secret-${crypto.randomBytes(4).toString('hex')}.env`);
+  const token = crypto.randomBytes(32).toString('hex');
+  const box = hostBox(t, '', { SERVICE_LOG: '/dev/null', SUPERVISE_HOST_SECRET: SECRETS.hostEnvironment });
+  t.after(() => fs.rmSync(envFile, { force: true }));
   fs.writeFileSync(envFile, `DB_PASSWORD=${SECRETS.envFile}\n`, { mode: 0o600 });
-  const conf = path.join(root, 'supervise.conf');
-  fs.writeFileSync(
-    conf,
+  const tokenFile = path.join(box.root, 'api.token');
+  fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
+  box.writeConf(
     [
       '[global]',
       'kill_timeout : 1',
+      'api_listen : 127.0.0.1:0',
+      `api_token_file : ${tokenFile}`,
       `environment : API_KEY=${SECRETS.environment}`,
       `env_file : ${envFile}`,
       `alarm_webhook : http://hook:${SECRETS.alarmUrl}@127.0.0.1:9/alarm`,
+      ...NAMES.flatMap((name) => [`[${name}]`, `command : ${NODE} ${SERVICE} forever`]),
       '',
     ].join('\n'),
   );
-  const env = { ...process.env, SERVICE_LOG: path.join(root, 'service.log'), SUPERVISE_HOST_SECRET: SECRETS.hostEnvironment };
-  process.env.SUPERVISE_HOST_SECRET = SECRETS.hostEnvironment;
-  const pids: Record<string, number> = {};
-  let host: DirectoryHost | null = null;
-  let api: ApiServer | null = null;
-  t.after(async () => {
-    delete process.env.SUPERVISE_HOST_SECRET;
-    await api?.close();
-    host?.close();
-    // The supervisors first (so nothing restarts), then every service pid they had.
-    for (const name of NAMES) {
-      const document = readDocument(path.join(status, name));
-      for (const pid of [document?.supervisor_pid, document?.pid, pids[name]]) {
-        if (pid) {
-          try {
-            process.kill(pid, 'SIGKILL');
-          } catch {
-            // gone
-          }
-        }
-      }
-    }
-    removeTempDir(root);
-  });
-  for (const name of NAMES) {
-    const dir = path.join(status, name);
-    const started = await run(SUPERVISE, ['-F', conf, '-u', dir, NODE, SERVICE, 'forever'], { cwd: root, env });
-    assert.equal(started.code, 0, `supervise for ${name}: ${started.stderr}`);
-    const document = await waitForDocument(dir, `${name} up`, (d) => d.state === 'up' && d.pid !== null, 15_000);
-    track(document.supervisor_pid);
-    pids[name] = track(document.pid as number) as number;
-  }
-  host = new DirectoryHost(Object.fromEntries(NAMES.map((name) => [name, path.join(status, name)])));
-  const token = crypto.randomBytes(32).toString('hex');
-  const tokenFile = path.join(root, 'api.token');
-  fs.writeFileSync(tokenFile, `${token}\n`, { mode: 0o600 });
-  api = await startApi(host, { listen: { host: '127.0.0.1', port: 0 }, tokenFile, dashboardFile: DASHBOARD_FILE }, new MemoryLog());
-  return { root, host, api, token, pids };
+  const started = await startHost(box);
+  assert.equal(started.code, 0, started.stderr);
+  const pids = Object.fromEntries(await waitForServices(box, NAMES));
+  const address = await waitFor('the API address in the host status', () => readHostStatus(box.services)?.api ?? null);
+  return { root: box.root, api: { address }, token, pids };
 }
 
 describe('the dashboard in a real browser', { skip: skipUnlessChromium() }, () => {
