@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { msBetween, msSince, readExecStamp, readFixtureLog, stampKill } from './native.mjs';
-import { contextSwitchesByThread, executable, isRunning, memoryKiB, processTree, signalIf, sleep, waitFor } from './proc.mjs';
+import { contextSwitchesByThread, executable, isRunning, memoryKiB, parentOf, processTree, signalIf, sleep, waitFor } from './proc.mjs';
 
 /** Every set not yet stopped, so that an exit by error or signal still stops them all. */
 const live = new Set();
@@ -79,9 +79,19 @@ class ServiceSet {
     return executable(pid) === this.helpers.fixture;
   }
 
-  /** The supervisor side: the root processes and all their descendants, less the services themselves. */
+  /**
+   * The supervisor side: the root processes and all their descendants, less the services
+   * themselves; and the parent of every running service (a host's keeper stays the parent of
+   * its service when the host that started it is killed, and the next host does not start it again).
+   */
   supervisorPids() {
-    return processTree(this.roots()).filter((pid) => !this.isFixture(pid));
+    const side = new Set(processTree(this.roots()).filter((pid) => !this.isFixture(pid)));
+    for (const name of this.names) {
+      const pid = this.currentPid(name);
+      const parent = pid && isRunning(pid) ? parentOf(pid) : null;
+      if (parent && parent > 1 && parent !== process.pid && !this.isFixture(parent)) side.add(parent);
+    }
+    return [...side];
   }
 
   /** Synchronous last resort: the adapter's own (pm2 kill), then SIGKILL to the supervisor side and every service pid logged. */
@@ -108,6 +118,10 @@ const maxNs = (values) => values.reduce((last, value) => (value > last ? value :
 async function startAll(set) {
   const { adapter, names } = set;
   adapter.prepare(set);
+  // runsvdir does not read a scan directory modified within the current second (it may be half
+  // made) and looks again a second later; a host's service directories are older than that.
+  // Every kind waits the same: until the clock's second has turned.
+  await sleep(1_000 - (Date.now() % 1_000) + 20);
   const launched = await adapter.launch(set);
   set.rootPids = launched.rootPids;
   const firsts = await waitFor(() => {
