@@ -246,9 +246,10 @@ function laneScript(commands, lanes) {
   for (let lane = 0; lane < lanes; lane++) {
     const mine = commands.filter((_, i) => i % lanes === lane);
     if (!mine.length) continue;
-    lines.push(`( rc=0; ${mine.map((words) => `${words.map(quote).join(' ')} || rc=1;`).join(' ')} exit $rc ) &`);
+    lines.push(`( rc=0; ${mine.map((words) => `${words.map(quote).join(' ')} || rc=1;`).join(' ')} exit $rc ) &`, `lane${lane}=$!`);
   }
-  lines.push('for job in $(jobs -p); do wait "$job" || status=1; done', 'exit $status');
+  for (let lane = 0; lane < Math.min(lanes, commands.length); lane++) lines.push(`wait "$lane${lane}" || status=1`);
+  lines.push('exit $status');
   return `${lines.join('\n')}\n`;
 }
 
