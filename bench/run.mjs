@@ -2,7 +2,7 @@
 // one table of medians, min–max and our ratio to each peer; `--suite many`: N services under
 // supervise (per service and as a host), Supervisor, pm2, runsvdir and s6-svscan, one table per N.
 // Method: docs/performance.md.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,7 @@ import { killAllSets, manySuite } from './lib/many.mjs';
 import { hostAdapter, hostAvailable, perServiceAdapter, pm2Adapter, runsvdirAdapter, s6svscanAdapter, supervisordAdapter } from './lib/many-peers.mjs';
 import { fmt, MANY_ALL, manyTable, manyVerdicts, summarizeMany, summary as summaryOf, updateManyDoc } from './lib/many-report.mjs';
 import { healthCheckCost, readyLatency } from './lib/part-two.mjs';
-import { buildHelpers } from './lib/native.mjs';
+import { buildHelpers, readExecStamp, readFixtureLog } from './lib/native.mjs';
 import { anomalyNotes, floorNotes, partTwoNotes, refusedNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
 import { bareNodeAdapter, killEverything, makeDirs, oursAdapter, peerAdapter } from './lib/supervisors.mjs';
 
@@ -400,14 +400,22 @@ async function runMany(opts, { log, cacheDir, workDir, helpers, emptyConfig, env
   let floorMs = null;
   let perService20 = null;
   if (ours && wanted('supervise')) {
-    log('bench: Node floor, and PSS of 20 per-service supervise at once …');
-    floorMs = nodeFloor({ ...ctx, options: { ...ctx.options, trials: 10 } }, oursNode ?? process.execPath).ms;
-    extra.nodeFloorMs = summaryOf(floorMs).median;
+    // Node starts, spawns the fixture, exits: 2 trials after each per-service start trial at N = 1.
+    let floorTrial = 0;
+    ctx.nodeFloorTrial = () => {
+      const { helpers: { stamp, fixture } } = ctx;
+      const file = join(workDir, 'logs', `many-node-floor-${++floorTrial}`);
+      execFileSync(stamp, ['exec', `${file}.stamp`, oursNode ?? process.execPath, join(repoRoot, 'bench', 'node-floor.mjs'), fixture, `${file}.log`], { stdio: 'ignore', timeout: 30_000 });
+      return Number(readFixtureLog(`${file}.log`)[0].ns - readExecStamp(`${file}.stamp`)) / 1e6;
+    };
+    log('bench: PSS of 20 per-service supervise at once …');
     perService20 = (await memoryMany([ours], ctx)).supervise;
     if (perService20.error) log(`bench: PSS of 20: ${perService20.error}`);
     else extra.pss20 = perService20.pssKiB.reduce((sum, kib) => sum + kib, 0) / perService20.pssKiB.length * 1024 / 1e6;
   }
   const byCount = await manySuite(adapters, ctx, log);
+  floorMs = byCount[1]?.supervise?.nodeFloor ?? null;
+  if (floorMs?.length) extra.nodeFloorMs = summaryOf(floorMs).median;
   const minutes = (Date.now() - began) / 60_000;
 
   const leftovers = cleanup();
@@ -417,7 +425,7 @@ async function runMany(opts, { log, cacheDir, workDir, helpers, emptyConfig, env
   const notes = [
     `${m.startTrialsText} start-all/stop-all trials; ${m.trials} trials of kill -9 and of stop, ${m.addTrials} of add; memory read ${m.settleMs / 1000} s after the last set started, all sets running; idle window ${m.idleSeconds} s${m.idleSeconds === 30 ? '' : ' scaled to 30 s'}; cells: median (min–max); MB = 10^6 bytes; the suite took ${minutes.toFixed(1)} min.`,
     ...(busyAtStart ? [busyAtStart] : []),
-    ...(floorMs ? [`Node floor (\`node bench/node-floor.mjs\`: Node starts, spawns the fixture, exits): ${fmtSummary(floorMs)} ms.`] : []),
+    ...(floorMs?.length ? [`Node floor (\`node bench/node-floor.mjs\`: Node starts, spawns the fixture, exits; ${floorMs.length} trials, two after each per-service start trial at N = 1): ${fmtSummary(floorMs)} ms.`] : []),
     ...(perService20 && !perService20.error ? [`per-service supervise, 20 at once, 15 s after start: PSS ${(extra.pss20).toFixed(2)} MB each (mean).`] : []),
   ];
   const problems = [];

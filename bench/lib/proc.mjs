@@ -65,7 +65,7 @@ export function pidsUnder(root) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const cwd = link(pid, 'cwd');
-    if (cwd === root || cwd.startsWith(`${root}/`) || cmdline(pid).some((arg) => arg.includes(root))) {
+    if (cwd === root || cwd.startsWith(`${root}/`) || cmdline(pid).some((arg) => arg === root || arg.includes(`${root}/`))) {
       found.push(pid);
     }
   }
