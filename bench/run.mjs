@@ -380,10 +380,14 @@ async function runMany(opts, { log, cacheDir, workDir, helpers, emptyConfig, env
       if (ours) adapters.push(perServiceAdapter({ bin, version: ours.version, node: oursNode, emptyConfig, lanes: env.cpus }));
     } else if (name === 'host') {
       if (!ours) continue;
+      const why = hostAvailable(bin, oursNode ? { ...process.env, SUPERVISE_NODE: oursNode } : process.env);
+      if (why) {
+        missing.host = { short: 'not available', long: why };
+        continue;
+      }
+      // A copy of Node of its own: the host shares no page with the per-service supervisors beside it.
       const hostNode = opts.sharedNode ? null : isolatedNode(cacheDir, log, '-host');
-      const why = hostAvailable(bin, hostNode ? { ...process.env, SUPERVISE_NODE: hostNode } : process.env);
-      if (why) missing.host = { short: 'not available', long: why };
-      else adapters.push(hostAdapter({ bin, node: hostNode, version: `${ours.version.replace(/ \(.*/, '')} --host (Node ${process.version}${hostNode ? ', private copy' : ''})` }));
+      adapters.push(hostAdapter({ bin, node: hostNode, version: `${ours.version.replace(/ \(.*/, '')} --host (Node ${process.version}${hostNode ? ', private copy' : ''})` }));
     } else if (peers[name].skip) {
       missing[name] = { short: 'skipped', long: peers[name].skip };
     } else {
