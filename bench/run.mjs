@@ -1,28 +1,40 @@
 // `npm run bench`: supervise and its C peers (daemontools, runit, s6) side by side in one run,
-// one table of medians, min–max and our ratio to each peer. Method: docs/performance.md.
-import { spawnSync } from 'node:child_process';
+// one table of medians, min–max and our ratio to each peer; `--suite many`: N services under
+// supervise (per service and as a host), Supervisor, pm2, runsvdir and s6-svscan, one table per N.
+// Method: docs/performance.md.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { accessSync, chmodSync, constants, copyFileSync, existsSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, homedir, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { crashLoop, control, forkExecFloor, memoryAndIdle, memoryMany, nodeFloor, refusedStart, respawn, scale, startup } from './lib/figures.mjs';
-import { ensurePeers } from './lib/install.mjs';
+import { ensureManyPeers, ensurePeers } from './lib/install.mjs';
+import { killAllSets, manySuite } from './lib/many.mjs';
+import { hostAdapter, hostAvailable, perServiceAdapter, pm2Adapter, runsvdirAdapter, s6svscanAdapter, supervisordAdapter } from './lib/many-peers.mjs';
+import { fmt, MANY_ALL, manyTable, manyVerdicts, summarizeMany, summary as summaryOf, updateManyDoc } from './lib/many-report.mjs';
 import { healthCheckCost, readyLatency } from './lib/part-two.mjs';
-import { buildHelpers } from './lib/native.mjs';
+import { buildHelpers, readExecStamp, readFixtureLog } from './lib/native.mjs';
 import { anomalyNotes, floorNotes, partTwoNotes, refusedNotes, summarize, table, updateDoc, verdicts } from './lib/report.mjs';
 import { bareNodeAdapter, killEverything, makeDirs, oursAdapter, peerAdapter } from './lib/supervisors.mjs';
 
-const USAGE = `usage: node bench/run.mjs [--quick] [--only NAMES] [--figures LETTERS] [--no-install]
-                          [--trials N] [--idle-seconds S] [--instances N] [--scale N] [--update-docs]
+const USAGE = `usage: node bench/run.mjs [--suite one|many] [--quick] [--only NAMES] [--figures LETTERS]
+                          [--counts N,…] [--no-install] [--trials N] [--start-trials N]
+                          [--idle-seconds S] [--instances N] [--scale N] [--update-docs]
                           [--check] [--keep] [--shared-node]
-  --quick          5 trials, 6 crash-loop starts, 5 s idle window (scaled to 30 s), scale 20
+  --suite one      (default) one service under each supervisor: figures a–j
+  --suite many     N services under each supervisor, at each N of --counts (docs/performance.md)
+  --quick          5 trials, 6 crash-loop starts, 5 s idle window (scaled to 30 s), scale 20;
+                   many: N = 1,10, 3 trials, 10 s settle
   --only NAMES     comma-separated subset of: supervise,daemontools,runit,s6
+                   many: supervisord,pm2,runsvdir,s6-svscan,supervise,host
+  --counts N,…     many: the numbers of services (default 1,50,200)
+  --start-trials N many: start-all/stop-all trials at every N (default 5 at 1, 3 up to 50, 2 above)
   --figures L      comma-separated subset of: a,b,c,d,e,f,g,h,i,j (see docs/performance.md);
                    i and j measure supervise alone, so with only them no peer is installed
   --scale N        supervisors of each kind in h (default: $BENCH_SCALE, else 200)
   --no-install     do not apt-get install / unpack missing peers; skip them
   --update-docs    write the table into docs/performance.md
-  --check          exit 1 when supervise misses a target
+  --check          exit 1 when supervise misses a target (many: a goal)
   --keep           keep the temporary work directory (service dirs, fixture logs, stderr)
   --shared-node    run supervise on the bench's own Node binary instead of a private copy
                    (its PSS then counts Node's code pages as shared with the bench)`;
@@ -38,8 +50,11 @@ function options() {
   try {
     parsed = parseArgs({
       options: {
+        suite: { type: 'string', default: 'one' },
         quick: { type: 'boolean', default: false },
         only: { type: 'string' },
+        counts: { type: 'string' },
+        'start-trials': { type: 'string' },
         figures: { type: 'string' },
         'no-install': { type: 'boolean', default: false },
         trials: { type: 'string' },
@@ -81,9 +96,41 @@ function options() {
     return value;
   };
   const quick = parsed.quick;
+  if (!['one', 'many'].includes(parsed.suite)) {
+    console.error(`bench: unknown suite: ${parsed.suite}\n${USAGE}`);
+    process.exit(100);
+  }
+  if (parsed.suite === 'many') {
+    const counts = (parsed.counts ?? (quick ? '1,10' : '1,50,200')).split(',').map((text) => Math.round(count(text.trim())));
+    const startTrials = parsed['start-trials'] ? Math.round(count(parsed['start-trials'])) : null;
+    return {
+      suite: 'many',
+      quick,
+      names: list(parsed.only, MANY_ALL, 'supervisor'),
+      install: !parsed['no-install'],
+      idleSeconds: count(parsed['idle-seconds'], quick ? 5 : 30),
+      settleMs: quick ? 10_000 : 15_000,
+      trials: Math.round(count(parsed.trials, quick ? 3 : 5)),
+      updateDocs: parsed['update-docs'],
+      check: parsed.check,
+      keep: parsed.keep,
+      sharedNode: parsed['shared-node'],
+      many: {
+        counts,
+        // Fewer trials where a start costs most: 200 per-service supervisors take about 20 s to start.
+        startTrials: (n) => startTrials ?? (quick ? (n <= 1 ? 3 : 2) : n <= 1 ? 5 : n <= 50 ? 3 : 2),
+        startTrialsText: startTrials ? String(startTrials) : quick ? '3 at N = 1, 2 above' : '5 at N = 1, 3 up to 50, 2 above',
+        trials: Math.round(count(parsed.trials, quick ? 3 : 5)),
+        addTrials: quick ? 2 : 3,
+        settleMs: quick ? 10_000 : 15_000,
+        idleSeconds: count(parsed['idle-seconds'], quick ? 5 : 30),
+      },
+    };
+  }
   const figures = list(parsed.figures, FIGURES, 'figure');
   const names = list(parsed.only, ALL, 'supervisor');
   return {
+    suite: 'one',
     quick,
     // With only supervise's own figures asked for, the peers are neither installed nor shown.
     names: figures.every((figure) => SUPERVISE_ONLY.includes(figure)) ? names.filter((name) => name === 'supervise') : names,
@@ -182,7 +229,8 @@ async function main() {
   const cleanup = () => {
     if (cleaned) return [];
     cleaned = true;
-    const leftovers = killEverything(workDir);
+    killAllSets();
+    const leftovers = killEverything(workDir, [repoRoot, cacheDir]);
     if (!opts.keep) rmSync(workDir, { recursive: true, force: true });
     return leftovers;
   };
@@ -204,6 +252,10 @@ async function main() {
   log(`bench: work directory ${workDir}, cache ${cacheDir}`);
 
   const helpers = buildHelpers(cacheDir);
+  if (opts.suite === 'many') {
+    await runMany(opts, { log, cacheDir, workDir, helpers, emptyConfig, env, busyAtStart, cleanup });
+    return;
+  }
   const adapters = [];
   const skipped = {};
   let oursNode = null;
@@ -295,6 +347,133 @@ async function main() {
     log('bench: table written to docs/performance.md');
   }
   if (opts.check && Object.values(checks).some((check) => check.pass === false)) process.exitCode = 1;
+}
+
+/** The many-services suite: installs or finds the peers, runs the suite, writes the tables. */
+async function runMany(opts, { log, cacheDir, workDir, helpers, emptyConfig, env, busyAtStart, cleanup }) {
+  const adapters = [];
+  // name → { short: the table's cell, long: why }
+  const missing = {};
+  const wanted = (name) => opts.names.includes(name);
+  const bin = join(repoRoot, 'bin', 'supervise');
+  let oursNode = null;
+  let ours = null;
+  if (wanted('supervise') || wanted('host')) {
+    oursNode = opts.sharedNode ? null : isolatedNode(cacheDir, log);
+    const found = findOurs(emptyConfig, oursNode);
+    if (found.adapter) ours = found.adapter;
+    else for (const name of ['supervise', 'host'].filter(wanted)) missing[name] = { short: 'skipped', long: found.skip };
+  }
+  const peers = ensureManyPeers(opts.names, { cacheDir, install: opts.install, log });
+  const make = {
+    supervisord: (found) => supervisordAdapter(found),
+    pm2: (found) => {
+      // pm2's daemon runs on the Node that runs its CLI: a copy of its own, as supervise has.
+      const node = opts.sharedNode ? process.execPath : isolatedNode(cacheDir, log, '-pm2') ?? process.execPath;
+      return pm2Adapter({ ...found, node, version: `${found.version}, Node ${process.version}${node === process.execPath ? '' : ', private copy'}` });
+    },
+    runsvdir: (found) => runsvdirAdapter(found),
+    's6-svscan': (found) => s6svscanAdapter(found),
+  };
+  for (const name of MANY_ALL.filter(wanted)) {
+    if (name === 'supervise') {
+      if (ours) adapters.push(perServiceAdapter({ bin, version: ours.version, node: oursNode, emptyConfig, lanes: env.cpus }));
+    } else if (name === 'host') {
+      if (!ours) continue;
+      const why = hostAvailable(bin, oursNode ? { ...process.env, SUPERVISE_NODE: oursNode } : process.env);
+      if (why) {
+        missing.host = { short: 'not available', long: why };
+        continue;
+      }
+      // A copy of Node of its own: the host shares no page with the per-service supervisors beside it.
+      const hostNode = opts.sharedNode ? null : isolatedNode(cacheDir, log, '-host');
+      adapters.push(hostAdapter({ bin, node: hostNode, version: `${ours.version.replace(/ \(.*/, '')} --host (Node ${process.version}${hostNode ? ', private copy' : ''})` }));
+    } else if (peers[name].skip) {
+      missing[name] = { short: 'skipped', long: peers[name].skip };
+    } else {
+      adapters.push(make[name](peers[name]));
+    }
+  }
+  for (const adapter of adapters) log(`bench: ${adapter.name}: ${adapter.version}`);
+  for (const [name, why] of Object.entries(missing)) log(`bench: ${why.short.toUpperCase()} ${name}: ${why.long}`);
+  if (!adapters.length) throw new Error('nothing to measure');
+
+  const ctx = { workDir, helpers, options: { ...opts, instances: 20 } };
+  const began = Date.now();
+  const extra = {};
+  let floorMs = null;
+  let perService20 = null;
+  if (ours && wanted('supervise')) {
+    // Node starts, spawns the fixture, exits: 2 trials after each per-service start trial at N = 1.
+    let floorTrial = 0;
+    ctx.nodeFloorTrial = () => {
+      const { helpers: { stamp, fixture } } = ctx;
+      const file = join(workDir, 'logs', `many-node-floor-${++floorTrial}`);
+      execFileSync(stamp, ['exec', `${file}.stamp`, oursNode ?? process.execPath, join(repoRoot, 'bench', 'node-floor.mjs'), fixture, `${file}.log`], { stdio: 'ignore', timeout: 30_000 });
+      return Number(readFixtureLog(`${file}.log`)[0].ns - readExecStamp(`${file}.stamp`)) / 1e6;
+    };
+    log('bench: PSS of 20 per-service supervise at once …');
+    perService20 = (await memoryMany([ours], ctx)).supervise;
+    if (perService20.error) log(`bench: PSS of 20: ${perService20.error}`);
+    else extra.pss20 = perService20.pssKiB.reduce((sum, kib) => sum + kib, 0) / perService20.pssKiB.length * 1024 / 1e6;
+  }
+  const byCount = await manySuite(adapters, ctx, log);
+  floorMs = byCount[1]?.supervise?.nodeFloor ?? null;
+  if (floorMs?.length) extra.nodeFloorMs = summaryOf(floorMs).median;
+  const minutes = (Date.now() - began) / 60_000;
+
+  const leftovers = cleanup();
+  const columns = MANY_ALL.filter(wanted);
+  const summaries = summarizeMany(byCount);
+  const m = opts.many;
+  const notes = [
+    `${m.startTrialsText} start-all/stop-all trials; ${m.trials} trials of kill -9 and of stop, ${m.addTrials} of add; memory read ${m.settleMs / 1000} s after the last set started, all sets running; idle window ${m.idleSeconds} s${m.idleSeconds === 30 ? '' : ' scaled to 30 s'}; cells: median (min–max); MB = 10^6 bytes; the suite took ${minutes.toFixed(1)} min.`,
+    ...(busyAtStart ? [busyAtStart] : []),
+    ...(floorMs?.length ? [`Node floor (\`node bench/node-floor.mjs\`: Node starts, spawns the fixture, exits; ${floorMs.length} trials, two after each per-service start trial at N = 1): ${fmtSummary(floorMs)} ms.`] : []),
+    ...(perService20 && !perService20.error ? [`per-service supervise, 20 at once, 15 s after start: PSS ${(extra.pss20).toFixed(2)} MB each (mean).`] : []),
+  ];
+  const problems = [];
+  for (const [count, byName] of Object.entries(byCount)) {
+    for (const [name, record] of Object.entries(byName)) {
+      for (const text of record.errors) problems.push(`error: N = ${count}, ${name}, ${text}`);
+      for (const text of record.anomalies) problems.push(`anomaly: N = ${count}, ${name}: ${text}`);
+    }
+  }
+  for (const [name, why] of Object.entries(missing)) notes.push(`${name}: ${why.long}`);
+  if (leftovers.length) notes.push(`warning: ${leftovers.length} process(es) of this run outlived their stop and were killed: ${leftovers.join(' ')}`);
+  const tables = m.counts.map((count) => manyTable(count, summaries[count], byCount[count], columns, missing));
+  const goals = manyVerdicts(summaries, m.counts, missing, extra, columns);
+  const versions = adapters.map((adapter) => `${adapter.name}: ${adapter.version}`).join('; ');
+  const block = [
+    `${env.date.slice(0, 10)}, commit ${env.commit}, ${env.cpus} × ${env.cpuModel}, Linux ${env.kernel}, Node ${env.node}${opts.quick ? ', --quick' : ''}.`,
+    `Versions: ${versions}.`,
+    '',
+    tables.join('\n\n'),
+    '',
+    ...notes.map((note) => `- ${note}`),
+    ...problems.map((note) => `- ${note}`),
+    '',
+    'Goals (issue 26):',
+    '',
+    ...goals.map((goal) => `- ${goal}`),
+  ].join('\n');
+  log(`\n${block}\n`);
+  const resultsDir = join(repoRoot, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(join(resultsDir, 'many.json'), `${JSON.stringify({ environment: env, options: { ...opts, many: { ...m, startTrials: undefined } }, missing, extra, byCount, summaries, leftovers }, null, 2)}\n`);
+  writeFileSync(join(resultsDir, 'many.md'), `${block}\n`);
+  log(`bench: raw samples in ${join('bench', 'results', 'many.json')}`);
+  if (opts.updateDocs) {
+    updateManyDoc(join(repoRoot, 'docs', 'performance.md'), block);
+    log('bench: tables written to docs/performance.md');
+  }
+  if (opts.check && goals.some((goal) => goal.includes('**not met**'))) process.exitCode = 1;
+}
+
+/** "median (min–max)" of a list of samples. */
+function fmtSummary(values) {
+  const s = summaryOf(values);
+  return `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`;
 }
 
 main().catch((error) => {

@@ -2,7 +2,13 @@
  * instant an action starts and the instant the fixture sees its effect come from the same clock
  * in two C programs, with no Node event loop in between.
  *
- *   stamp fifo PATH LETTERS      open PATH (O_NONBLOCK), stamp, write LETTERS; prints the ns
+ *   stamp fifo PATH LETTERS [PATH…]
+ *                                open each PATH (O_NONBLOCK), stamp, write LETTERS to each in
+ *                                turn; prints the ns (several paths: `dx` to every supervisor)
+ *   stamp run CMD ARG…           stamp, print the ns, then execvp(CMD) in this same process (a
+ *                                client command whose own start is part of the act measured)
+ *   stamp rename FROM TO         stamp, rename(2) FROM to TO; prints the ns (a service directory
+ *                                moved into a scan directory)
  *   stamp kill PID SIGNUM        stamp, kill(PID, SIGNUM); prints the ns
  *   stamp exec OUTFILE CMD ARG…  writes the ns to OUTFILE, then execvp(CMD) in this same process
  *   stamp spawn CMD ARG…         stamp, fork, execvp(CMD) in the child, wait; prints the ns
@@ -133,12 +139,34 @@ int main(int argc, char **argv) {
     printf("%llu\n", now_ns());
     return 0;
   }
-  if (argc == 4 && !strcmp(argv[1], "fifo")) {
+  if (argc >= 4 && !strcmp(argv[1], "fifo")) {
+    /* argv: fifo PATH LETTERS [PATH...]: every path is opened before the clock is read */
     size_t len = strlen(argv[3]);
-    int fd = open(argv[2], O_WRONLY | O_NONBLOCK | O_CLOEXEC); /* ENXIO, not a hang, if nobody reads */
-    if (fd < 0) return fail("open", argv[2]);
+    int count = argc - 3, i;
+    int *fds = malloc(sizeof *fds * (size_t)count);
+    if (!fds) return fail("allocate", "descriptors");
+    for (i = 0; i < count; i++) {
+      const char *path = i == 0 ? argv[2] : argv[3 + i];
+      fds[i] = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC); /* ENXIO, not a hang, if nobody reads */
+      if (fds[i] < 0) return fail("open", path);
+    }
     at = now_ns();
-    if (write(fd, argv[3], len) != (ssize_t)len) return fail("write to", argv[2]);
+    for (i = 0; i < count; i++) {
+      if (write(fds[i], argv[3], len) != (ssize_t)len) return fail("write to", i == 0 ? argv[2] : argv[3 + i]);
+    }
+    printf("%llu\n", at);
+    return 0;
+  }
+  if (argc >= 3 && !strcmp(argv[1], "run")) {
+    at = now_ns();
+    printf("%llu\n", at);
+    if (fflush(stdout)) return fail("write", "the stamp");
+    execvp(argv[2], argv + 2);
+    return fail("exec", argv[2]);
+  }
+  if (argc == 4 && !strcmp(argv[1], "rename")) {
+    at = now_ns();
+    if (rename(argv[2], argv[3]) < 0) return fail("rename", argv[2]);
     printf("%llu\n", at);
     return 0;
   }
@@ -187,6 +215,6 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc == 4 && !strcmp(argv[1], "watch")) return watch(argv[2], argv[3]);
-  fputs("usage: stamp now | fifo PATH LETTERS | kill PID SIGNUM | exec OUTFILE CMD [ARG...] | spawn CMD [ARG...] | wait CMD [ARG...] | watch DIR FILE\n", stderr);
+  fputs("usage: stamp now | fifo PATH LETTERS [PATH...] | run CMD [ARG...] | rename FROM TO | kill PID SIGNUM | exec OUTFILE CMD [ARG...] | spawn CMD [ARG...] | wait CMD [ARG...] | watch DIR FILE\n", stderr);
   return 100;
 }

@@ -1,8 +1,9 @@
-// Finds the C peers and installs the missing ones from Debian's packages: daemontools and s6 with
-// apt-get; runit only unpacked into the cache (installing it would take over the init system).
+// Finds the peers and installs the missing ones: daemontools and s6 with apt-get; runit and
+// Supervisor only unpacked from Debian's packages into the cache (runit would take over the init
+// system, Supervisor would start a system-wide supervisord); pm2 with npm into the cache.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 const quiet = { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] };
 
@@ -77,31 +78,93 @@ function ensureApt(wanted, install, log) {
   return found;
 }
 
-/** runit's runsv from `apt-get download runit` + `dpkg -x` into CACHE/runit (never installed). */
+/**
+ * Debian package `pkg` unpacked into `root` with `apt-get download` + `dpkg -x` (never installed);
+ * `root/.version` says which version. Returns the version line, or null when it is not there and
+ * could not be unpacked.
+ */
+function unpackDeb(pkg, root, cacheDir, install, log) {
+  const versionFile = join(root, '.version');
+  if (existsSync(versionFile)) return readFileSync(versionFile, 'utf8').trim();
+  if (!install || !canApt(log)) return null;
+  log(`  unpacking ${pkg} into ${root} (apt-get download + dpkg -x; not installed)`);
+  mkdirSync(cacheDir, { recursive: true });
+  const debOf = () => readdirSync(cacheDir).find((name) => name.startsWith(`${pkg}_`) && name.endsWith('.deb'));
+  for (let old = debOf(); old; old = debOf()) rmSync(join(cacheDir, old));
+  const download = aptGet(['download', pkg], log, { cwd: cacheDir });
+  const deb = debOf();
+  if (!deb) {
+    log(`  apt-get download ${pkg} failed: ${lastLine(download.output)}`);
+    return null;
+  }
+  rmSync(root, { recursive: true, force: true });
+  const unpack = run('dpkg', ['-x', join(cacheDir, deb), root]);
+  if (!unpack.ok) {
+    log(`  dpkg -x ${deb} failed: ${lastLine(unpack.output)}`);
+    return null;
+  }
+  const version = execFileSync('dpkg-deb', ['-f', join(cacheDir, deb), 'Version'], quiet).trim();
+  writeFileSync(versionFile, `${pkg} ${version} (unpacked, not installed)\n`);
+  rmSync(join(cacheDir, deb));
+  return readFileSync(versionFile, 'utf8').trim();
+}
+
+/** runit's runsv (and runsvdir, sv beside it) from Debian's package unpacked into CACHE/runit. */
 function ensureRunit(cacheDir, install, log) {
   const root = join(cacheDir, 'runit');
-  const versionFile = join(root, '.version');
   const findRunsv = () => ['usr/bin/runsv', 'sbin/runsv', 'usr/sbin/runsv'].map((path) => join(root, path)).find(existsSync);
-  let runsv = existsSync(versionFile) && findRunsv();
-  if (!runsv && install && canApt(log)) {
-    log(`  unpacking runit into ${root} (apt-get download + dpkg -x; not installed)`);
-    mkdirSync(cacheDir, { recursive: true });
-    for (const old of readdirSync(cacheDir).filter((name) => /^runit_.*\.deb$/.test(name))) rmSync(join(cacheDir, old));
-    const download = aptGet(['download', 'runit'], log, { cwd: cacheDir });
-    const deb = readdirSync(cacheDir).find((name) => /^runit_.*\.deb$/.test(name));
-    if (!deb) {
-      log(`  apt-get download runit failed: ${lastLine(download.output)}`);
-    } else {
-      rmSync(root, { recursive: true, force: true });
-      const unpack = run('dpkg', ['-x', join(cacheDir, deb), root]);
-      if (!unpack.ok) log(`  dpkg -x failed: ${lastLine(unpack.output)}`);
-      const version = execFileSync('dpkg-deb', ['-f', join(cacheDir, deb), 'Version'], quiet).trim();
-      writeFileSync(versionFile, `runit ${version} (unpacked, not installed)\n`);
-      runsv = findRunsv();
-    }
-  }
+  const version = unpackDeb('runit', root, cacheDir, install, log);
+  const runsv = version && findRunsv();
   if (!runsv) return { skip: `runsv not found in ${root}${install ? '' : ' (--no-install)'}: apt-get download runit && dpkg -x runit_*.deb ${root}` };
-  return { bin: runsv, version: readFileSync(versionFile, 'utf8').trim() };
+  return { bin: runsv, version };
+}
+
+/** Supervisor's Python: Debian's own interpreter, which its package is built for, else python3 on PATH. */
+function findPython() {
+  if (existsSync('/usr/bin/python3')) return '/usr/bin/python3';
+  const which = run('sh', ['-c', 'command -v python3']);
+  return which.ok && which.output ? which.output : null;
+}
+
+/**
+ * Supervisor from Debian's package, unpacked into CACHE/supervisor with the one Python module it
+ * needs that the standard library lacks (pkg_resources, from python3-pkg-resources, unpacked
+ * beside it), run by the machine's python3 with PYTHONPATH at both: { python, pythonPath, version }.
+ */
+function ensureSupervisor(cacheDir, install, log) {
+  const python = findPython();
+  if (!python) return { skip: 'no python3 on this machine: apt-get install python3' };
+  const packages = [['supervisor', 'supervisor'], ['python3-pkg-resources', 'python3-pkg-resources']];
+  const versions = [];
+  for (const [pkg, dir] of packages) {
+    const version = unpackDeb(pkg, join(cacheDir, dir), cacheDir, install, log);
+    if (!version) return { skip: `${pkg} not unpacked in ${join(cacheDir, dir)}${install ? '' : ' (--no-install)'}: apt-get download ${pkg} && dpkg -x ${pkg}_*.deb ${join(cacheDir, dir)}` };
+    versions.push(version);
+  }
+  const pythonPath = packages.map(([, dir]) => join(cacheDir, dir, 'usr', 'lib', 'python3', 'dist-packages')).join(':');
+  const probe = run(python, ['-m', 'supervisor.supervisord', '--version'], { env: { ...process.env, PYTHONPATH: pythonPath } });
+  if (!probe.ok) return { skip: `${python} -m supervisor.supervisord --version failed: ${lastLine(probe.output)}` };
+  const pythonVersion = run(python, ['--version']).output.replace(/^Python /, '');
+  return { python, pythonPath, version: `${versions[0]}, ${versions[1]}, Python ${pythonVersion}` };
+}
+
+/** The pm2 release the bench installs: its engines accept Node 18 and later. */
+export const PM2_VERSION = '7.0.4';
+
+/** pm2 installed with npm into CACHE/pm2 (never a dependency of the project): { cli, version }. */
+function ensurePm2(cacheDir, install, log) {
+  const prefix = join(cacheDir, 'pm2');
+  const manifest = join(prefix, 'node_modules', 'pm2', 'package.json');
+  const installed = () => (existsSync(manifest) ? JSON.parse(readFileSync(manifest, 'utf8')).version : null);
+  if (installed() !== PM2_VERSION && install) {
+    log(`  installing pm2@${PM2_VERSION} with npm into ${prefix}`);
+    mkdirSync(prefix, { recursive: true });
+    const npm = run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', '--loglevel=error', `pm2@${PM2_VERSION}`], { timeout: 300_000 });
+    if (!npm.ok) log(`  npm install pm2@${PM2_VERSION} failed: ${lastLine(npm.output)}`);
+  }
+  const version = installed();
+  if (!version) return { skip: `pm2 is not in ${prefix}${install ? '' : ' (--no-install)'}: npm install --prefix ${prefix} pm2@${PM2_VERSION}` };
+  return { cli: join(dirname(manifest), 'bin', 'pm2'), version: `pm2 ${version} (npm, in the bench's cache)` };
 }
 
 /** Finds or installs the peers named in `names`; returns { name: { bin, version } | { skip } }. */
@@ -112,5 +175,26 @@ export function ensurePeers(names, { cacheDir, install, log }) {
   ].filter((peer) => names.includes(peer.name));
   const found = ensureApt(aptPeers, install, log);
   if (names.includes('runit')) found.runit = ensureRunit(cacheDir, install, log);
+  return found;
+}
+
+/**
+ * The peers of the many-services suite: { name: { …paths, version } | { skip } } for runsvdir
+ * (runit, unpacked), s6-svscan (s6, apt), supervisord (Supervisor, unpacked) and pm2 (npm).
+ */
+export function ensureManyPeers(names, { cacheDir, install, log }) {
+  const found = {};
+  if (names.includes('runsvdir')) {
+    const runit = ensureRunit(cacheDir, install, log);
+    const runsvdir = runit.bin && join(dirname(runit.bin), 'runsvdir');
+    found.runsvdir = runit.skip ? runit : existsSync(runsvdir) ? { bin: runsvdir, binDir: dirname(runit.bin), version: runit.version } : { skip: `no runsvdir beside ${runit.bin}` };
+  }
+  if (names.includes('s6-svscan')) {
+    const s6 = ensureApt([{ name: 's6', pkg: 's6', bin: 's6-svscan' }], install, log).s6;
+    const control = s6.bin && dpkgFile('s6', 's6-svscanctl');
+    found['s6-svscan'] = s6.skip ? s6 : control ? { bin: s6.bin, control, version: s6.version } : { skip: 'package s6 has no s6-svscanctl' };
+  }
+  if (names.includes('supervisord')) found.supervisord = ensureSupervisor(cacheDir, install, log);
+  if (names.includes('pm2')) found.pm2 = ensurePm2(cacheDir, install, log);
   return found;
 }

@@ -65,22 +65,72 @@ export function pidsUnder(root) {
     const pid = Number(entry);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     const cwd = link(pid, 'cwd');
-    if (cwd === root || cwd.startsWith(`${root}/`) || cmdline(pid).some((arg) => arg.includes(root))) {
+    if (cwd === root || cwd.startsWith(`${root}/`) || cmdline(pid).some((arg) => arg === root || arg.includes(`${root}/`))) {
       found.push(pid);
     }
   }
   return found;
 }
 
-/** Memory of the whole process (threads share one address space) from /proc/PID/smaps_rollup, in KiB. */
+/**
+ * Memory of the whole process (threads share one address space) from /proc/PID/smaps_rollup, in
+ * KiB; PSS also split into anonymous pages, file-backed pages (code, mapped files) and shared
+ * memory, where the kernel gives the split (5.x and later; 0 otherwise).
+ */
 export function memoryKiB(pid) {
   const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
-  const field = (name) => {
+  const field = (name, required = true) => {
     const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
-    if (!match) throw new Error(`no ${name} in /proc/${pid}/smaps_rollup`);
-    return Number(match[1]);
+    if (!match && required) throw new Error(`no ${name} in /proc/${pid}/smaps_rollup`);
+    return match ? Number(match[1]) : 0;
   };
-  return { rss: field('Rss'), pss: field('Pss'), privateDirty: field('Private_Dirty') };
+  return {
+    rss: field('Rss'),
+    pss: field('Pss'),
+    privateDirty: field('Private_Dirty'),
+    pssAnon: field('Pss_Anon', false),
+    pssFile: field('Pss_File', false),
+    pssShmem: field('Pss_Shmem', false),
+  };
+}
+
+/** Parent pid from /proc/PID/stat, or null when the pid does not exist. */
+export function parentOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+/** Every live process as a map pid → parent pid (zombies included: they still have a parent). */
+export function processTable() {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    const parent = parentOf(pid);
+    if (parent !== null) table.set(pid, parent);
+  }
+  return table;
+}
+
+/** `roots` and every live descendant of them, from one processTable() reading. */
+export function processTree(roots, table = processTable()) {
+  const children = new Map();
+  for (const [pid, parent] of table) {
+    if (!children.has(parent)) children.set(parent, []);
+    children.get(parent).push(pid);
+  }
+  const found = [];
+  const queue = roots.filter((pid) => table.has(pid));
+  while (queue.length) {
+    const pid = queue.shift();
+    found.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return found;
 }
 
 /** VmRSS from /proc/PID/status, in KiB: the resident set as `ps` and `top` show it. */

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, realpathSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { readFixtureLog } from './native.mjs';
-import { cmdline, executable, isRunning, pidsUnder, signalIf, sleep, waitFor } from './proc.mjs';
+import { cmdline, executable, isRunning, parentOf, pidsUnder, signalIf, sleep, waitFor } from './proc.mjs';
 
 /**
  * A peer (daemontools, runit, s6) runs `BIN DIR` in the foreground; DIR/run is a symlink to the
@@ -224,13 +224,24 @@ export class Instance {
 
 /**
  * Stops everything this run started, synchronously (it also runs from process 'exit'): each live
- * instance by its pids, then any process still working under the run's own temporary directory.
+ * instance by its pids, then any process still working under the run's own temporary directory,
+ * and the parent of any such process when its executable lies in `ownDirs` (the repository, the
+ * bench's cache): a keeper whose host was killed names no path of the run, but its service does.
  * Returns the pids found by that final sweep, which a clean run leaves empty.
  */
-export function killEverything(workDir) {
+export function killEverything(workDir, ownDirs = []) {
   for (const instance of live) instance.killSync();
   live.clear();
-  const leftovers = workDir && existsSync(workDir) ? pidsUnder(workDir) : [];
+  const found = new Set(workDir && existsSync(workDir) ? pidsUnder(workDir) : []);
+  const ours = (pid) => {
+    const exe = executable(pid);
+    return ownDirs.some((dir) => exe.startsWith(`${dir}/`));
+  };
+  for (const pid of [...found]) {
+    const parent = parentOf(pid);
+    if (parent && parent > 1 && parent !== process.pid && !found.has(parent) && ours(parent)) found.add(parent);
+  }
+  const leftovers = [...found];
   for (const pid of leftovers) signalIf(pid, 'SIGKILL', () => true);
   return leftovers;
 }
