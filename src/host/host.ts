@@ -14,6 +14,7 @@ import { serviceDirOf } from './host-paths.ts';
 import { planReload } from './host-plan.ts';
 import { keeperWorld, type KeeperWorld } from './keeper-world.ts';
 import { prepareDirectories } from './prepare-directories.ts';
+import { SharedSnapshot } from './shared-snapshot.ts';
 
 export interface HostOptions {
   /** Absolute. */
@@ -59,6 +60,8 @@ export class Host {
   #lastReload: { atWall: number; error: string | null } | null = null;
   #stopping: Promise<void> | null = null;
   readonly #listeners = new Set<(change: HostChange) => void>();
+  /** One look at /proc per turn of the loop for all the services' sweeps. */
+  readonly #snapshots = new SharedSnapshot(() => this.entries.filter((entry) => entry.state === 'supervised').map((entry) => serviceDirOf(this.#options.root, entry.name).dir));
   /** Waits on a service's status: resolved when its document satisfies the test. */
   readonly #waiters = new Set<{ name: string; test: (document: StatusDocument | null, entry: HostEntry) => boolean; done: () => void }>();
 
@@ -174,7 +177,7 @@ export class Host {
     const { paths, lock, log, scan } = prepared;
     const { keeperPath, env, timing, supervisorPid } = this.#options;
     logServiceConfig(log, this.#options.file, service);
-    const world = keeperWorld(keeperPath, paths.dir, timing);
+    const world = keeperWorld(keeperPath, paths.dir, timing, this.#snapshots);
     const supervision = new ServiceSupervision({
       serviceName: service.name,
       dirShown: paths.dir,

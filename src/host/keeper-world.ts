@@ -9,7 +9,8 @@ import type { KeeperReport } from '../keeper/keeper-report.ts';
 import { daemonOf } from '../supervisor/child-world.ts';
 import { isCoredumpSignal } from '../supervisor/exit-facts.ts';
 import { stillRunning } from '../supervisor/leftover-service.ts';
-import { findProcesses, listProcesses, readProcess } from '../supervisor/process-tree.ts';
+import { findProcesses, readProcess } from '../supervisor/process-tree.ts';
+import type { SharedSnapshot } from './shared-snapshot.ts';
 import { systemWorld } from '../supervisor/run-world.ts';
 import { signalProcess, spawnWithPlan } from '../supervisor/service-process.ts';
 import { KEEPER_MARK } from '../supervisor/service-tag.ts';
@@ -37,7 +38,7 @@ export interface KeeperWorld extends ServiceWorld {
   close(): void;
 }
 
-export function keeperWorld(keeperPath: string, statusDir: string, timing: Timing): KeeperWorld {
+export function keeperWorld(keeperPath: string, statusDir: string, timing: Timing, snapshots: SharedSnapshot): KeeperWorld {
   const kept = new Map<number, Kept>();
   /** Sessions of this service's keepers, past ones included while something lives in them. */
   const sessions = new Set<number>();
@@ -83,10 +84,10 @@ export function keeperWorld(keeperPath: string, statusDir: string, timing: Timin
     },
     signal: signalProcess,
     find: (target) => {
-      const keepers = [...kept.keys()];
-      const live = new Set(listProcesses().map((p) => p.session));
+      const snapshot = snapshots.for(statusDir);
+      const live = new Set(snapshot.processes.map((p) => p.session));
       for (const session of sessions) if (!live.has(session)) sessions.delete(session);
-      return findProcesses(target, statusDir, { sessions: [...sessions], exclude: [process.pid, ...keepers] });
+      return findProcesses(target, statusDir, { sessions: [...sessions], exclude: [process.pid, ...kept.keys()] }, snapshot);
     },
     stillRunning,
     readPidFile: (file) => daemonOf(file, statusDir),

@@ -25,7 +25,7 @@ export interface PreparedDirectory {
   scan: ProcScan;
 }
 
-export type Preparation = { ok: true; prepared: PreparedDirectory } | { ok: false; kind: 'statusDir' | 'held' | 'setup'; message: string };
+export type Preparation = { ok: true; prepared: PreparedDirectory; existed?: boolean } | { ok: false; kind: 'statusDir' | 'held' | 'setup'; message: string };
 
 const refusal = (kind: 'statusDir' | 'held' | 'setup', message: string): Preparation => ({ ok: false, kind, message: fatal(message) });
 
@@ -34,6 +34,8 @@ interface Pending {
   paths: StatusPaths;
   lockFd: number;
   fifos: string[];
+  /** It was there before: a supervise may have left processes of it (a new one has none). */
+  existed: boolean;
 }
 
 /** One result per directory, in order. */
@@ -48,6 +50,7 @@ export function prepareDirectories(keeperPath: string, directories: readonly Sta
 /** The directory made and checked, its `lock` opened, and which of its FIFOs are missing. */
 function openDirectory(paths: StatusPaths): Preparation | Pending {
   const dir = paths.dir;
+  const existed = fs.existsSync(dir);
   try {
     makeDirectory(dir, 0o700);
     fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
@@ -63,7 +66,7 @@ function openDirectory(paths: StatusPaths): Preparation | Pending {
     return refusal('setup', `unable to lock ${dir}: ${describeOsError(error)}`);
   }
   try {
-    return { paths, lockFd, fifos: missingFifos([paths.control, paths.ok, path.join(dir, KEEPER_FIFO)]) };
+    return { paths, lockFd, fifos: missingFifos([paths.control, paths.ok, path.join(dir, KEEPER_FIFO)]), existed };
   } catch (error) {
     fs.closeSync(lockFd);
     return refusal('setup', `unable to set up the FIFOs in ${dir}: ${describeOsError(error)}`);
@@ -136,7 +139,7 @@ function holdDirectory(one: Pending, answers: readonly PrepareResult[]): Prepara
     lock.release();
     return refusal('setup', `unable to set up ${dir}: ${describeOsError(error)}`);
   }
-  return { ok: true, prepared: { paths: one.paths, lock, log, scan: { tagged: [], supervisors: [] } } };
+  return { ok: true, prepared: { paths: one.paths, lock, log, scan: { tagged: [], supervisors: [] } }, existed: one.existed };
 }
 
 function holdOrRetake(one: Pending): StatusLock | Error {
@@ -150,13 +153,14 @@ function holdOrRetake(one: Pending): StatusLock | Error {
 }
 
 /**
- * One look at /proc for every directory held: a live supervise of it that flock could not see
- * (its `lock` or the whole directory was removed and made again) refuses it; what a dead one
- * left running is kept for adoption.
+ * One look at /proc for every directory held that was there before: a live supervise of it that
+ * flock could not see (its `lock` or the whole directory was removed and made again) refuses it;
+ * what a dead one left running is kept for adoption. A directory made just now has neither: no
+ * look (a service added by a reload starts without a walk of /proc).
  */
 function lookAtProc(held: readonly Preparation[]): Preparation[] {
-  const dirs = held.flatMap((one) => (one.ok ? [one.prepared.paths.dir] : []));
-  const scans = scanProcMany(dirs);
+  const dirs = held.flatMap((one) => (one.ok && one.existed === true ? [one.prepared.paths.dir] : []));
+  const scans = dirs.length === 0 ? new Map<string, ProcScan>() : scanProcMany(dirs);
   return held.map((one) => {
     if (!one.ok) return one;
     const { paths, lock, log } = one.prepared;

@@ -1,46 +1,8 @@
 // Reads /proc to find a service's whole process tree, so that a stop can reach every process.
-import fs from 'node:fs';
-import { scanProc } from './service-tag.ts';
+import { snapshotProcesses, type ProcessInfo, type ProcSnapshot } from './proc-table.ts';
 import type { ProcessTarget } from './supervisor-state.ts';
 
-export interface ProcessInfo {
-  pid: number;
-  /** `R`, `S`, `T`, `Z` (zombie)… */
-  state: string;
-  ppid: number;
-  session: number;
-  /** Start time in clock ticks since boot: with the pid, identifies one process for its lifetime. */
-  startTicks: number;
-}
-
-/** Parses /proc/PID/stat; null when the process is gone. */
-export function readProcess(pid: number): ProcessInfo | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  // The command name (field 2) is in parentheses and may itself contain blanks and parentheses.
-  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return {
-    pid,
-    state: fields[0] ?? '',
-    ppid: Number(fields[1]),
-    session: Number(fields[3]),
-    startTicks: Number(fields[19]),
-  };
-}
-
-export function listProcesses(): ProcessInfo[] {
-  const all: ProcessInfo[] = [];
-  for (const name of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const info = readProcess(Number(name));
-    if (info !== null) all.push(info);
-  }
-  return all;
-}
+export { readProcess, type ProcessInfo } from './proc-table.ts';
 
 /** Descendants of `root` (and root itself) among `processes`. */
 function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
@@ -74,15 +36,15 @@ export interface ServiceScope {
  * service's sessions, the tagged processes of `statusDir` (never a keeper), and given pids while
  * they live; never what the scope excludes, never the spared tree.
  */
-export function findProcesses(target: ProcessTarget, statusDir: string, scope: ServiceScope): number[] {
-  const processes = listProcesses().filter((p) => p.state !== 'Z');
+export function findProcesses(target: ProcessTarget, statusDir: string, scope: ServiceScope, snapshot: ProcSnapshot = snapshotProcesses(target.tagged === 'none' ? [] : [statusDir])): number[] {
+  const processes = snapshot.processes.filter((p) => p.state !== 'Z');
   const members = target.tree === null ? new Set<number>() : subtree(target.tree, processes);
   if (target.session && scope.sessions.length > 0) {
     for (const p of processes) if (scope.sessions.includes(p.session)) members.add(p.pid);
   }
   const { tagged } = target;
   if (tagged !== 'none') {
-    for (const p of scanProc(statusDir).tagged) {
+    for (const p of snapshot.scans.get(statusDir)?.tagged ?? []) {
       const included = tagged === 'all' || ('except' in tagged ? p.startId !== tagged.except : tagged.only.includes(p.startId));
       if (included && !p.keeper) members.add(p.pid);
     }

@@ -3,31 +3,14 @@
 // another program. Supervise finds its service's processes by reading them back from
 // /proc/PID/environ: for adoption, for the stop sweep, and for what a start left behind.
 import fs from 'node:fs';
-import path from 'node:path';
-import { readProcess } from './process-tree.ts';
+import { snapshotProcesses, TAG_DIR, TAG_START, type ProcScan } from './proc-table.ts';
 
-export const TAG_DIR = 'SUPERVISE_DIR';
-export const TAG_START = 'SUPERVISE_START';
-/**
- * Set by bin/supervise (and by the re-launch without it) in the supervisor's own environment, so
- * that a supervise can tell live supervisors apart in /proc without reading every process's
- * descriptors. Removed from process.env before any service starts.
- */
-export const SUPERVISOR_MARK = 'SUPERVISE_SUPERVISOR';
+export { KEEPER_MARK, scanProc, SUPERVISOR_MARK, TAG_DIR, TAG_START, type ProcScan, type TaggedProcess } from './proc-table.ts';
 
-/** A process that carries the tag of one status directory. */
-export interface TaggedProcess {
-  pid: number;
-  ppid: number;
-  startTicks: number;
-  /** The SUPERVISE_START of the start it descends from. */
-  startId: string;
-  /** A keeper of `supervise --host` (it carries its service's tag, and SUPERVISE_KEEPER). */
-  keeper: boolean;
+/** The walk for many status directories at once (a host's): what scanProc finds for each. */
+export function scanProcMany(statusDirs: readonly string[]): Map<string, ProcScan> {
+  return snapshotProcesses(statusDirs).scans;
 }
-
-/** In a keeper's environment only (the service does not get it): how a scan tells the two apart. */
-export const KEEPER_MARK = 'SUPERVISE_KEEPER';
 
 /**
  * The id of a start: which argv it ran (a short digest, so that a later supervise can tell
@@ -55,131 +38,6 @@ export function startRan(startId: string, command: readonly string[]): boolean {
 
 export function tagOf(statusDir: string, startId: string): Record<string, string> {
   return { [TAG_DIR]: statusDir, [TAG_START]: startId };
-}
-
-export interface ProcScan {
-  /** Live (not zombie) processes tagged with this status directory. */
-  tagged: TaggedProcess[];
-  /**
-   * Processes marked as supervisors, this one excluded, that serve this directory (`sameDir`:
-   * their mark resolves to it) or may (`sameDir` false: a mark without the directory).
-   */
-  supervisors: { pid: number; sameDir: boolean }[];
-}
-
-/**
- * One walk over /proc: the processes tagged with `statusDir`, and the live supervisors. Reads
- * only each process's environment, and /proc/PID/stat of the few tagged ones. Processes of other
- * users are unreadable to a non-root supervise, which then finds only its own (the tag is then
- * as good as the user's own processes).
- */
-export function scanProc(statusDir: string): ProcScan {
-  return scanProcMany([statusDir]).get(statusDir) as ProcScan;
-}
-
-/** The same walk for many status directories at once (a host's): what scanProc finds for each. */
-export function scanProcMany(statusDirs: readonly string[]): Map<string, ProcScan> {
-  const scans = new Map<string, ProcScan>(statusDirs.map((dir) => [dir, { tagged: [], supervisors: [] }]));
-  const markNeedle = Buffer.from(`\0${SUPERVISOR_MARK}=`);
-  const dirNeedle = Buffer.from(`\0${TAG_DIR}=`);
-  const keeperNeedle = Buffer.from(`\0${KEEPER_MARK}=`);
-  const scratch = { buffer: Buffer.allocUnsafe(ENVIRON_START_BYTES) };
-  let names: string[];
-  try {
-    names = fs.readdirSync('/proc');
-  } catch {
-    return scans;
-  }
-  for (const name of names) {
-    const code = name.charCodeAt(0);
-    if (code < 48 || code > 57) continue;
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    const environ = readEnviron(name, scratch);
-    if (environ === null || environ.length <= 2) continue;
-    if (environ.includes(markNeedle)) noteSupervisor(pid, valueOf(environ, SUPERVISOR_MARK), scans);
-    if (!environ.includes(dirNeedle)) continue;
-    const scan = scans.get(valueOf(environ, TAG_DIR) ?? '');
-    const startId = valueOf(environ, TAG_START);
-    if (scan === undefined || startId === null) continue;
-    const info = readProcess(pid);
-    if (info === null || info.state === 'Z') continue;
-    scan.tagged.push({ pid, ppid: info.ppid, startTicks: info.startTicks, startId, keeper: environ.includes(keeperNeedle) });
-  }
-  return scans;
-}
-
-/**
- * The mark holds the status directory as the supervisor was given it (bin/supervise sets it):
- * only one whose directory resolves to one of ours, or an unknown one, is worth a look at its
- * descriptors (one readlink of its cwd instead of every descriptor of every supervisor).
- */
-function noteSupervisor(pid: number, given: string | null, scans: Map<string, ProcScan>): void {
-  if (given === null || given === '' || given === '1') {
-    for (const scan of scans.values()) scan.supervisors.push({ pid, sameDir: false });
-    return;
-  }
-  const served = servedDir(pid, given);
-  for (const [dir, scan] of scans) if (served === null || served === dir) scan.supervisors.push({ pid, sameDir: true });
-}
-
-/** Big enough for most environments; a bigger one doubles the buffer. */
-const ENVIRON_START_BYTES = 16 * 1024;
-
-/**
- * /proc/PID/environ between two NULs (a leading NUL lets every variable, the first one included,
- * be matched as `\0NAME=`), read into the scan's one buffer; null when unreadable or gone. The
- * view is valid until the next read. Why not readFileSync: a /proc file has no size, so it
- * allocates 64 KiB per file plus a copy, kept until a collection; for a scan of a few hundred
- * processes at start-up that is megabytes of malloc'd memory and, in the JavaScript heap, enough
- * garbage to make V8 scavenge (which commits its second young semi-space for good).
- */
-function readEnviron(pid: string, scratch: { buffer: Buffer }): Buffer | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(`/proc/${pid}/environ`, fs.constants.O_RDONLY);
-  } catch {
-    return null;
-  }
-  try {
-    let buffer = scratch.buffer;
-    buffer[0] = 0;
-    let length = 1;
-    for (;;) {
-      if (buffer.length - length < 2) {
-        const bigger = Buffer.allocUnsafe(buffer.length * 2);
-        buffer.copy(bigger, 0, 0, length);
-        scratch.buffer = buffer = bigger;
-      }
-      const count = fs.readSync(fd, buffer, length, buffer.length - length - 1, null);
-      if (count === 0) break;
-      length += count;
-    }
-    buffer[length] = 0;
-    return buffer.subarray(0, length + 1);
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function valueOf(environ: Buffer, name: string): string | null {
-  const needle = Buffer.from(`\0${name}=`);
-  const at = environ.indexOf(needle);
-  if (at < 0) return null;
-  const from = at + needle.length;
-  return environ.subarray(from, environ.indexOf(0, from)).toString();
-}
-
-/** The directory a supervisor given `given` (relative to its cwd) serves; null when unsure. */
-function servedDir(pid: number, given: string): string | null {
-  if (path.isAbsolute(given)) return path.resolve(given);
-  try {
-    return path.resolve(fs.readlinkSync(`/proc/${pid}/cwd`), given);
-  } catch {
-    return null;
-  }
 }
 
 /**
