@@ -339,6 +339,12 @@ describe('graceful reload with overlap (SPEC §16)', () => {
 
     const answers: string[] = [];
     let hammering = true;
+    // Stopped however the test ends: a wait below that times out would otherwise leave the loop
+    // connecting forever (refused at once after the service is stopped: a spinning core, a growing
+    // array, and a test file that never exits, which hangs npm test).
+    t.after(() => {
+      hammering = false;
+    });
     const hammer = (async () => {
       while (hammering) answers.push(await ask(port));
     })();
