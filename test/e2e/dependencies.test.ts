@@ -162,6 +162,35 @@ describe('requires in a host: start order, one-shots, ordered stop', () => {
     assertStartOrder(box);
   });
 
+  it('start on the control FIFO is done when a service waits for a requirement outside the host; what comes after it in the order starts', async (t) => {
+    const box = hostBox(t, '');
+    const elsewhere = path.join(box.root, 'solo', 'db');
+    box.writeConf(`[global]
+kill_timeout : 10
+[web]
+command : ${service(box, 'web', 'forever')}
+requires : ${elsewhere}:ready
+[worker]
+command : ${service(box, 'worker', 'forever')}
+requires : cache
+[cache]
+command : ${service(box, 'cache', 'forever')}
+`);
+    assert.equal((await startHost(box)).code, 0);
+    await upIn(box.dir('worker'), 'worker');
+    sendHostCommand(box, '@s1 stop');
+    await waitFor('stop done', () => readHostStatus(box.services)?.last_command?.id === 's1' && readHostStatus(box.services)?.last_command?.done === true, { timeoutMs: START_MS });
+    sendHostCommand(box, '@s2 start');
+    const done = await waitFor('start done', () => {
+      const command = readHostStatus(box.services)?.last_command;
+      return command?.id === 's2' && command.done ? command : null;
+    }, { timeoutMs: START_MS });
+    assert.equal(done.error, null);
+    await upIn(box.dir('worker'), 'worker again');
+    const web = documentOf(box.dir('web'));
+    assert.deepEqual([web.state, web.want, web.waiting_for], ['waiting', 'up', [`${elsewhere} (ready)`]], 'web waits, wanted up');
+  });
+
   it('db restarts: web with requires_stop is stopped (no failure) and started again once db is ready; web without it runs on', async (t) => {
     const box = hostBox(t, '');
     box.writeConf(`[global]
