@@ -66,11 +66,11 @@ function documentOf(dir: string): StatusDocument {
 
 const upIn = (dir: string, what: string): Promise<StatusDocument> => waitForDocument(dir, `${what} up`, (d) => d.state === 'up' && d.pid !== null, START_MS);
 
-/** The web + database + migration host of the docs, and an independent cache. */
-function webHost(box: HostBox, extra = ''): string {
+/** The web + database + migration host of the docs, and an independent cache; `more` sections added. */
+function webHost(box: HostBox, more = ''): string {
   return `[global]
 kill_timeout : 10
-${extra}
+${more}
 [db]
 command : ${service(box, 'db', 'ready-after', '1000')}
 notify_fd : 3
@@ -87,8 +87,8 @@ command : ${service(box, 'cache', 'forever')}
 }
 
 /** Starts the web host; resolves once web runs and has noted its start (its TERM handler is set). */
-async function startWebHost(box: HostBox): Promise<{ web: number; db: number }> {
-  box.writeConf(webHost(box));
+async function startWebHost(box: HostBox, more = ''): Promise<{ web: number; db: number }> {
+  box.writeConf(webHost(box, more));
   const started = await startHost(box);
   assert.equal(started.code, 0, started.stderr);
   const web = (await upIn(box.dir('web'), 'web')).pid as number;
@@ -135,13 +135,18 @@ describe('requires in a host: start order, one-shots, ordered stop', () => {
     assert.equal(documentOf(box.dir('migrate')).restarts, 0, 'the one-shot ran once');
   });
 
-  it('SIGTERM to the host stops web, and only once it is gone db, each with its own escalation', async (t) => {
+  it('SIGTERM to the host stops web (and a requires_stop dependent), and only once they are gone db, each with its own escalation', async (t) => {
     const box = hostBox(t, '', { TERM_LINGER_MS: '700' });
-    const pids = await startWebHost(box);
+    const bound = `[bound]\ncommand : ${service(box, 'bound', 'forever')}\nrequires : db\nrequires_stop : yes\n`;
+    const pids = await startWebHost(box, bound);
+    const boundPid = (await upIn(box.dir('bound'), 'bound')).pid as number;
+    await waitNoted(box, 'bound', 'start', boundPid);
     const host = readHostStatus(box.services)?.host_pid as number;
     process.kill(host, 'SIGTERM');
-    await waitFor('the host and its services gone', () => isDead(host) && isDead(pids.web) && isDead(pids.db), { timeoutMs: START_MS });
+    await waitFor('the host and its services gone', () => isDead(host) && isDead(pids.web) && isDead(pids.db) && isDead(boundPid), { timeoutMs: START_MS });
     assertStopOrder(box, pids);
+    assert.ok(instant(box, 'bound', 'gone', boundPid) <= instant(box, 'db', 'term', pids.db), 'bound gone before db got TERM');
+    assert.equal(readDocument(box.dir('bound'))?.restarts, 0, 'stopped once, as the host stopped it');
     assert.equal(noted(box).filter((event) => event.name === 'migrate' && event.what === 'term').length, 0, 'the done migration had nothing to stop');
   });
 
