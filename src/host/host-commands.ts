@@ -55,7 +55,9 @@ function orderedLevels(host: Host, names: readonly string[], direction: 'start' 
 }
 
 const isDown = (document: StatusDocument | null): boolean => document === null || (document.pid === null && document.state !== 'starting' && document.state !== 'stopping');
-const isStarted = (document: StatusDocument | null): boolean => document !== null && ['up', 'failed', 'exited', 'fatal'].includes(document.state);
+// Waiting for what it requires is as far as a start goes until that holds (maybe never: a
+// directory outside the host that is down); the next step goes on, or the command never ends.
+const isStarted = (document: StatusDocument | null): boolean => document !== null && ['up', 'waiting', 'failed', 'exited', 'fatal'].includes(document.state);
 
 async function step(host: Host, name: string, verb: 'start' | 'stop' | 'restart'): Promise<void> {
   const entry = host.entries.find((candidate) => candidate.name === name);

@@ -111,7 +111,8 @@ export class Host {
   /** Reads the file again: new services start, removed ones stop, changed ones restart. */
   reload(): { error: string | null } {
     const read = readHostFile(this.#options.file);
-    const error = read.ok ? cycleProblem(read) : `${read.reason}; the services are left as they are`;
+    const problem = read.ok ? cycleProblem(read, this.#options.file) : read.reason;
+    const error = problem === null ? null : `${problem}; the services are left as they are`;
     this.#lastReload = { atWall: Date.now(), error };
     if (error !== null || !read.ok) {
       this.#options.log.warning(`reload: ${error}`);
@@ -286,11 +287,11 @@ export class Host {
   }
 }
 
-/** The cycles of a host file's requirements, as the reason it cannot be applied; null when none. */
-export function cycleProblem(file: HostFile): string | null {
+/** The cycles of a host file's requirements, as the reason it cannot be applied (names included); null when none. */
+export function cycleProblem(file: HostFile, shownPath: string): string | null {
   const order = orderServices(file.services.map((service) => ({ name: service.name, requires: service.config.requires })));
   if (order.cycles.length === 0) return null;
-  return `the requirements of the services form a cycle: ${order.cycles.map(formatCycle).join('; ')}`;
+  return `unable to order the services of ${shownPath}: their requirements form a cycle: ${order.cycles.map(formatCycle).join('; ')}`;
 }
 
 /** A service's warnings and its effective config, in its own supervise.log, as a per-service supervise writes them. */

@@ -67,8 +67,8 @@ export function startHost(options: HostStartOptions): StartFailure | RunningHost
   }
   const file = readHostFile(options.file);
   if (!file.ok) return refuse(loggedFailure(log, file.reason));
-  const cycle = cycleProblem(file);
-  if (cycle !== null) return refuse(loggedFailure(log, `${options.file}: ${cycle}`));
+  const cycle = cycleProblem(file, options.file);
+  if (cycle !== null) return refuse(loggedFailure(log, cycle));
   return runHost(options, paths, lock, log, file);
 }
 

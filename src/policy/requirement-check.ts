@@ -19,12 +19,26 @@ export function conditionHolds(condition: RequireCondition, document: StatusDocu
     case 'started':
       return document.pid !== null;
     case 'ready':
-      return document.pid !== null && document.ready === true;
+      return serving(document);
     case 'healthy':
-      return document.pid !== null && document.ready === true && (document.health === null || document.health === undefined || document.health === 'healthy');
+      return serving(document) && (document.health === null || document.health === undefined || document.health === 'healthy');
     case 'done':
-      return document.pid === null && document.want === 'down' && document.last_exit?.code === 0 && document.last_exit.signal === null;
+      return document.pid === null && document.want === 'down' && endedByItself(document.last_exit) && document.last_exit?.code === 0 && document.last_exit.signal === null;
   }
+}
+
+/**
+ * Ready, and not being stopped: a stopping service keeps `ready` until it is gone, but a database
+ * told to stop serves no more, and what requires it must not start against it (nor, with
+ * requires_stop, outlive it by the whole of its stop).
+ */
+function serving(document: StatusDocument): boolean {
+  return document.pid !== null && document.ready === true && document.state !== 'stopping';
+}
+
+/** An exit of its own: a one-shot stopped half-way by `d` may exit 0 on TERM, and is not done. */
+function endedByItself(exit: StatusDocument['last_exit']): boolean {
+  return exit !== null && (exit.reason === undefined || exit.reason === 'exit');
 }
 
 export function requirementName(requirement: Requirement): string {

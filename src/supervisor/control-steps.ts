@@ -3,7 +3,7 @@
 import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
 import { textOf } from '../text/messages.ts';
 import { startCandidate } from './overlap-reload.ts';
-import { startOrWait } from './starting.ts';
+import { endWait, startOrWait } from './starting.ts';
 import { armKill, finish, stopService } from './stopping.ts';
 import type { SupervisorState } from './supervisor-state.ts';
 import { emit, log, without, type Turn } from './turn.ts';
@@ -53,7 +53,7 @@ function wantDown(s: SupervisorState, turn: Turn): SupervisorState {
   if (s.run !== null) return stopService({ ...s, want: 'down' }, 'down', turn);
   // The service is gone, but what it left (orphaned children in its session) is swept at the
   // kill deadline, as after a stop of a running service.
-  const cancelled = { ...s, want: 'down' as const, timers: without(s.timers, 'restart') };
+  const cancelled = endWait({ ...s, want: 'down' as const, timers: without(s.timers, 'restart') });
   return { ...cancelled, timers: armKill(cancelled, turn) };
 }
 

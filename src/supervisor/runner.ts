@@ -25,6 +25,9 @@ import { statusOf } from './status-projection.ts';
 import { dueTimers, initialState, nextDeadline, type BootFacts, type Effect, type SupervisorEvent, type SupervisorState, type TransitionContext } from './supervisor-state.ts';
 import { transition } from './transition.ts';
 
+/** How the first start went: a pid, why it could not start, or what it waits for before it starts. */
+export type StartOutcomeFact = { pid: number } | { reason: string } | { waiting: readonly string[] };
+
 export interface RunnerOptions {
   serviceName: string;
   /** Absolute path of the status directory: the service's tag (SUPERVISE_DIR). */
@@ -43,8 +46,8 @@ export interface RunnerOptions {
   world: ServiceWorld;
   /** The pid written in status.json as the supervisor's. */
   supervisorPid: number;
-  /** Told once how the first start went. */
-  onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
+  /** Told once how the first start went (or that it waits for what it requires). */
+  onStartOutcome?: (outcome: StartOutcomeFact) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
   onExit: (code: number) => void;
   /** Told of every status.json written (a host follows its services this way). */
@@ -291,7 +294,7 @@ export class Runner {
     return { wrapper: argv.slice(0, argv.length - this.#command.length), env, cwd };
   }
 
-  #tellStartOutcome(outcome: { pid: number } | { reason: string }): void {
+  #tellStartOutcome(outcome: StartOutcomeFact): void {
     const tell = this.options.onStartOutcome;
     this.options.onStartOutcome = undefined;
     tell?.(outcome);
@@ -316,6 +319,9 @@ export class Runner {
       monoToWall: (mono) => mono + this.#wallOffset,
       restartDelayMs: restartDelayOf(this.#state, this.#context.config),
     });
+    // Waiting for what it requires is as far as a start can go for now (maybe for long): the
+    // launcher is told, or `supervise` would not return until the requirements hold.
+    if (document.state === 'waiting') this.#tellStartOutcome({ waiting: document.waiting_for ?? [] });
     const encoded = `${encodeStatus(bytes).toString('latin1')}${encodeStatusDocument(document)}`;
     if (!always && encoded === this.#written) return;
     this.#written = encoded;

@@ -18,7 +18,7 @@ import { fatal, textOf } from '../text/messages.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher, alertsLeftOpen } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
-import { Runner, type RunnerOptions } from './runner.ts';
+import { Runner, type RunnerOptions, type StartOutcomeFact } from './runner.ts';
 import type { ServiceWorld } from './service-world.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
 import type { StatusLock } from './status-lock.ts';
@@ -35,6 +35,7 @@ export interface StartFailure {
   message: string;
 }
 
+/** servicePid is 0 while the service waits for what it requires (`requires`). */
 export type StartOutcome = { ok: true; supervisorPid: number; servicePid: number } | StartFailure;
 
 export const startFailure = (kind: StartFailure['kind'], message: string): StartFailure => ({ ok: false, kind, message: fatal(message) });
@@ -165,9 +166,11 @@ export class ServiceSupervision {
     return next;
   }
 
-  #startOutcome(outcome: { pid: number } | { reason: string }): StartOutcome {
+  #startOutcome(outcome: StartOutcomeFact): StartOutcome {
     const { supervisorPid, dirShown } = this.#setup;
     if ('pid' in outcome) return { ok: true, supervisorPid, servicePid: outcome.pid };
+    // Supervise runs and will start the service once what it requires holds: started, as far as it goes.
+    if ('waiting' in outcome) return { ok: true, supervisorPid, servicePid: 0 };
     return { ok: false, kind: 'serviceStart', message: textOf({ kind: 'startFailedRetrying', reason: outcome.reason, supervisorPid, dir: dirShown }) };
   }
 

@@ -36,6 +36,15 @@ function waitForRequirements(s: SupervisorState, turn: Turn): SupervisorState {
   return { ...s, timers };
 }
 
+/**
+ * The wait is over without a start (`d`, SIGTERM, `x`): its requires_timeout goes with it, and
+ * the next wait (after a `u`) is alarmed on its own.
+ */
+export function endWait(s: SupervisorState): SupervisorState {
+  if (s.timers.requiresTimeout === undefined && !s.requirements.alarmed) return s;
+  return { ...s, timers: without(s.timers, 'requiresTimeout'), requirements: { ...s.requirements, alarmed: false } };
+}
+
 /** The delay before the next start: restart_delay, with backoff unless `atOnce`. */
 export function restartDelayOf(s: SupervisorState, config: ServiceConfig, atOnce = false): number {
   return atOnce ? config.restartDelayMs : nextDelay(s.backoff, backoffPolicyOf(config));

@@ -23,6 +23,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
   const startedAtWall = run?.startedAtWall ?? null;
   const ready = run?.ready ?? null;
   const nextStart = s.timers.restart;
+  const state = stateName(s);
   return {
     bytes: {
       seconds: Math.floor(wall / 1000),
@@ -36,7 +37,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       name: facts.serviceName,
       supervisor_pid: facts.supervisorPid,
       pid: pid === 0 ? null : pid,
-      state: stateName(s),
+      state,
       want: s.want,
       alarm: s.alarmsSilenced ? 'off' : 'on',
       paused: pid !== 0 && s.paused,
@@ -56,7 +57,8 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       next_start_at: nextStart === undefined ? null : new Date(Math.round(facts.monoToWall(nextStart))).toISOString(),
       restart_delay_s: nextStart === undefined ? null : facts.restartDelayMs / 1000,
       last_reload: s.lastReload === null ? null : { at: new Date(s.lastReload.atWall).toISOString(), error: s.lastReload.error },
-      waiting_for: s.requirements.held ? null : [...s.requirements.waitingFor],
+      // Only while it waits: a service running on without requires_stop, or wanted down, waits for nothing.
+      waiting_for: state === 'waiting' ? [...s.requirements.waitingFor] : null,
       version: facts.version,
     },
   };

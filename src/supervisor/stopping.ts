@@ -3,7 +3,7 @@
 // target is gone before supervise goes on (to its first start, or to its exit).
 import { textOf } from '../text/messages.ts';
 import { withTimers, type StopReason } from './attempt.ts';
-import { startOrWait } from './starting.ts';
+import { endWait, startOrWait } from './starting.ts';
 import type { ProcessTarget, ServiceTimers, SupervisorState, Sweep } from './supervisor-state.ts';
 import { emit, log, stopSignalOf, without, type Turn } from './turn.ts';
 
@@ -17,7 +17,7 @@ export function stopService(prior: SupervisorState, reason: StopReason, turn: Tu
   const s = retireCandidate(prior, turn);
   const run = s.run;
   if (run === null) {
-    const down = { ...s, timers: without(s.timers, 'restart') };
+    const down = endWait({ ...s, timers: without(s.timers, 'restart') });
     return s.exitWhenDown ? finish(down, 0, turn) : down;
   }
   // Its pid is not known yet: it is stopped as soon as it is (or ends, if the start fails).
