@@ -39,6 +39,10 @@ export interface ServiceConfig {
   superviseLogMaxBytes: number;
   /** Alertmanager base URLs; every alarm is POSTed to URL/api/v2/alerts as an alert. */
   alarmAlertmanager: string[];
+  /** How long the service must stay up (ready, healthy) before a firing alert is resolved, ms; null = restartResetAfterMs. */
+  alarmResolveAfterMs: number | null;
+  /** How often a firing alert is sent again, ms; its endsAt is 3 × this ahead. */
+  alarmResendMs: number;
   /** `NAME` or `NAME:GROUP` the service runs as; empty = supervise's user (SPEC §17). */
   user: string;
   /** Working directory of the service; empty = supervise's. */
@@ -126,6 +130,8 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   logBackups: 1,
   superviseLogMaxBytes: 16 * 1024 * 1024,
   alarmAlertmanager: [],
+  alarmResolveAfterMs: null,
+  alarmResendMs: 300_000,
   user: '',
   directory: '',
   umask: '',

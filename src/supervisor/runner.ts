@@ -178,8 +178,11 @@ export class Runner {
       case 'alarm':
         this.options.alarms.raise(effect.facts, this.#context.config);
         return;
-      case 'serviceRecovered':
-        this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config);
+      case 'resendAlerts':
+        this.options.alarms.resend(this.#context.config);
+        return;
+      case 'resolveAlerts':
+        this.options.alarms.resolve(this.options.serviceName, this.#context.config);
         return;
       case 'runHook':
         if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, effect.count, () => this.dispatch({ type: 'hookDone' }));

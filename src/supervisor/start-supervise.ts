@@ -124,6 +124,7 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
   let control: ControlReader | null = null;
   let guard: StatusDirGuard | null = null;
 
+  const alarms = new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson));
   const runner = new Runner({
     serviceName,
     statusDir: paths.dir,
@@ -135,7 +136,7 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
     startThrottleMs: testStartThrottleMs(),
     log,
     statusWriter: new StatusWriter(paths, log),
-    alarms: new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson)),
+    alarms,
     version: VERSION,
     reloadConfig: () => {
       const next = loadConfig(options.configPath, serviceName, log);
@@ -189,7 +190,7 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
 
   log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
   const leftover = findLeftover(paths, options.command, scan.tagged);
-  runner.boot({ adopt: leftover.adopt, stop: leftover.stop, staleStarts: leftover.staleStarts, notes: leftover.notes });
+  runner.boot({ adopt: leftover.adopt, stop: leftover.stop, staleStarts: leftover.staleStarts, notes: leftover.notes, alertsOpen: alarms.alertsLeftOpen });
 
   guard = new StatusDirGuard(paths, lock, log, {
     reopenControl: () => control?.reopen(),

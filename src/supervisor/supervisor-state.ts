@@ -73,6 +73,8 @@ export interface AdoptedIdentity {
  * - retireKill: SIGKILL for the copies an overlapping reload is stopping
  * - leftovers: a stop's SIGKILL deadline, kept past a new start for what the stopped service
  *   left, sparing the new start's processes
+ * - alertResend: the next resend of the firing Alertmanager alerts, with a new lease (SPEC §18)
+ * - alertResolve: the service has stayed up for alarm_resolve_after: the alerts are resolved
  */
 export type TimerName =
   | 'restart'
@@ -93,7 +95,9 @@ export type TimerName =
   | 'reloadCheck'
   | 'reloadTimeout'
   | 'retireKill'
-  | 'leftovers';
+  | 'leftovers'
+  | 'alertResend'
+  | 'alertResolve';
 export type Timers = Partial<Record<TimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
@@ -175,6 +179,8 @@ export interface SupervisorState {
   retiring: { pids: readonly number[]; startIds: readonly string[] };
   /** How the last graceful reload (`g`) ended, for `svc reload`; null before the first. */
   lastReload: { atWall: number; error: string | null } | null;
+  /** Alertmanager alerts were sent and are not resolved yet (alert-condition.ts). */
+  alertsFiring: boolean;
 }
 
 export type { NotifyMessage };
@@ -188,6 +194,8 @@ export interface BootFacts {
   staleStarts: readonly string[];
   /** What the log should say about what was found. */
   notes: readonly string[];
+  /** A previous supervise ended with Alertmanager alerts firing (it gave up): resolved like ours. */
+  alertsOpen?: boolean;
 }
 
 export type SupervisorEvent =
@@ -221,8 +229,10 @@ export type Effect =
   | { type: 'checkAdopted'; pid: number; startTicks: number }
   | { type: 'log'; level: LogLevel; text: string }
   | { type: 'alarm'; facts: Omit<AlarmFacts, 'host' | 'stderrTail'> }
-  /** The service runs again: alerts opened for it can be resolved (SPEC §18). */
-  | { type: 'serviceRecovered' }
+  /** The firing Alertmanager alerts, sent again with a new lease (SPEC §18). */
+  | { type: 'resendAlerts' }
+  /** The service has stayed up: the firing Alertmanager alerts are resolved. */
+  | { type: 'resolveAlerts' }
   | { type: 'runHook'; count: number }
   | { type: 'killHook' }
   | { type: 'reloadConfig' }
@@ -263,6 +273,7 @@ export function initialState(now: Instant): SupervisorState {
     reload: null,
     retiring: { pids: [], startIds: [] },
     lastReload: null,
+    alertsFiring: false,
   };
 }
 

@@ -1,7 +1,7 @@
 // The supervisor's decisions, as one pure function: (state, event, now, context) → state + effects.
 // The runner performs the effects; nothing here touches processes, files or clocks. Policies are
 // small pure modules called from here: limits.ts (SPEC §6), hook-policy.ts (§8), readiness.ts
-// (§14, §15), and src/policy/ (restart policy and backoff, §16).
+// (§14, §15), src/policy/ (restart policy and backoff, §16) and alert-condition.ts (§18).
 import { SIGNAL_OF_COMMAND, type ControlCommand } from '../control/control-commands.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
 import { briefExit } from '../text/describe.ts';
@@ -13,6 +13,7 @@ import { afterExit, INITIAL_BACKOFF, nextDelay, type BackoffPolicy } from '../po
 import { judgeExit, type ExitCause, type ExitVerdict } from '../policy/restart-policy.ts';
 import { INITIAL_HEALTH, recordProbe } from '../health/health-streak.ts';
 import { reloadFailed, reloadSpawned, retire, withoutReloadTimers } from './overlap-reload.ts';
+import { alertCondition } from './alert-condition.ts';
 import { freshHealth, readinessSource, readyTimers, RUNNING_TIMERS, STARTING_TIMERS, startingTimers } from './readiness.ts';
 import {
   pidOf,
@@ -70,7 +71,7 @@ export function transition(state: SupervisorState, event: SupervisorEvent, now: 
   // A timer that fires is spent; its clause arms it again if it should.
   const timers = event.type === 'timer' ? without(state.timers, event.name) : { ...state.timers };
   const next = step({ ...state, timers }, event, now, context, effects);
-  return { state: next, effects };
+  return { state: alertCondition(next, effects, now, context.config), effects };
 }
 
 type Step = (s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]) => SupervisorState;
@@ -205,6 +206,16 @@ const ON_TIMER: Record<TimerName, Step> = {
     if (s.forking !== null) effects.push({ type: 'readPidFile' });
     return s;
   },
+  // alert-condition.ts arms the next resend after this event.
+  alertResend: (s, _now, _context, effects) => {
+    if (s.alertsFiring) effects.push({ type: 'resendAlerts' });
+    return s;
+  },
+  alertResolve: (s, _now, _context, effects) => {
+    if (!s.alertsFiring) return s;
+    effects.push({ type: 'resolveAlerts' });
+    return { ...s, alertsFiring: false, timers: without(s.timers, 'alertResend') };
+  },
   change: (s, now, context, effects) => {
     const paths = s.changed?.paths ?? [];
     const settled = { ...s, changed: null };
@@ -218,7 +229,6 @@ const ON_TIMER: Record<TimerName, Step> = {
 function markReady(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const run = s.run;
   if (run.phase !== 'up' || run.ready !== null) return s;
-  effects.push({ type: 'serviceRecovered' });
   const source = readinessSource(context.config);
   if (source !== 'none' && run.startedAtWall !== null) {
     effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'ready', afterMs: now.wall - run.startedAtWall, source }) });
@@ -366,7 +376,7 @@ function eventFacts(s: SupervisorState, event: 'watchdog' | 'unhealthy' | 'recov
 
 /** Start-up: adopt what a dead supervise left, stop the rest of it, then start (SPEC §11). */
 function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
-  let next = s;
+  let next: SupervisorState = { ...s, alertsFiring: leftover.alertsOpen === true };
   for (const note of leftover.notes) effects.push({ type: 'log', level: 'NOTICE', text: note });
   const adopted = leftover.adopt;
   if (adopted !== null) {

@@ -30,6 +30,8 @@ describe('describeConfig', () => {
       'log_backups: 1',
       'supervise_log_max_bytes: 16777216',
       'alarm_alertmanager: (none)',
+      'alarm_resolve_after: (restart_reset_after)',
+      'alarm_resend: 5m',
       "user: (supervise's user)",
       "directory: (supervise's directory)",
       "umask: (supervise's umask)",

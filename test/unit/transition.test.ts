@@ -138,7 +138,7 @@ describe('starting the service', () => {
     const machine = new Machine(contextWith());
     machine.send(boot(), 0);
     const effects = machine.send({ type: 'spawned', pid: 777, startId: 's-777' }, 5);
-    assert.deepEqual(effects, [{ type: 'serviceRecovered' }]);
+    assert.deepEqual(effects, []);
     // No readiness source: ready when it runs (Part one's behaviour).
     assert.deepEqual(machine.state.run, { phase: 'up', pid: 777, startedAtWall: at(5).wall, adopted: null, ready: { atWall: at(5).wall, atMono: mono(5) } });
     assert.equal(machine.state.startId, 's-777');
@@ -807,7 +807,7 @@ describe('the named timers', () => {
   ];
 
   test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
-    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'reloadReady', 'reloadCheck', 'reloadTimeout', 'retireKill', 'leftovers'];
+    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'reloadReady', 'reloadCheck', 'reloadTimeout', 'retireKill', 'leftovers', 'alertResend', 'alertResolve'];
     const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
@@ -1101,4 +1101,96 @@ describe('configLoaded, after r', () => {
       assert.equal(machine.pid, SERVICE_PID);
     });
   }
+});
+
+describe('an Alertmanager alert is a condition (alarm_resolve_after, alarm_resend)', () => {
+  const AM = { alarmInterval: 60, alarmAlertmanager: ['http://am:9093'], alarmResolveAfterMs: 5000, alarmResendMs: 60_000 };
+  const resolves = (effects: Effect[]): number => effects.filter((e) => e.type === 'resolveAlerts').length;
+  const resends = (effects: Effect[]): number => effects.filter((e) => e.type === 'resendAlerts').length;
+
+  test('without alarm_alertmanager an alarm arms no alert timer: idle stays idle', () => {
+    const machine = running({ alarmInterval: 60 });
+    const effects = machine.exitAt(1000);
+    assert.deepEqual(alarms(effects), ['exit']);
+    machine.spawnedAt(1000);
+    assert.deepEqual(Object.keys(machine.state.timers).sort(), ['window']);
+  });
+
+  test('a 1 s crash loop keeps the alert firing: every start is ready, none stays up for alarm_resolve_after', () => {
+    const machine = running(AM);
+    const all: Effect[] = [];
+    for (let ms = 1000; ms <= 20_000; ms += 1000) {
+      all.push(...machine.exitAt(ms));
+      machine.spawnedAt(ms);
+      all.push(...machine.fireDue(ms + 999));
+    }
+    assert.equal(resolves(all), 0);
+    assert.equal(machine.state.alertsFiring, true);
+    // Up since 20 s: the countdown runs from that start.
+    assert.equal(machine.state.timers.alertResolve, mono(20_000 + 5000));
+  });
+
+  test('the alert is resolved once the service has stayed up for alarm_resolve_after, and its timers go', () => {
+    const machine = running(AM);
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    assert.equal(machine.state.timers.alertResolve, mono(6000));
+    assert.deepEqual(machine.fireDue(5999), []);
+    const effects = machine.fireDue(6000);
+    assert.deepEqual(effects, [{ type: 'resolveAlerts' }]);
+    assert.equal(machine.state.alertsFiring, false);
+    assert.equal(machine.state.timers.alertResolve, undefined);
+    assert.equal(machine.state.timers.alertResend, undefined);
+  });
+
+  test('while it fires it is resent every alarm_resend, whatever the service does', () => {
+    const machine = running(AM);
+    machine.exitAt(1000);
+    assert.equal(machine.state.timers.alertResend, mono(61_000));
+    // Down for good: an unrunnable program.
+    machine.send({ type: 'spawnFailed', reason: 'unable to start redis-server: ENOENT' }, 2000);
+    assert.deepEqual(machine.fireDue(61_000).filter((e) => e.type === 'resendAlerts'), [{ type: 'resendAlerts' }]);
+    assert.equal(machine.state.timers.alertResend, mono(121_000));
+    assert.equal(resends(machine.fireDue(121_000)), 1);
+  });
+
+  test('alarm_resolve_after defaults to restart_reset_after', () => {
+    const machine = running({ ...AM, alarmResolveAfterMs: null, restartResetAfterMs: 30_000 });
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    assert.equal(machine.state.timers.alertResolve, mono(31_000));
+  });
+
+  test('a service that is unhealthy is not well: the countdown starts when it is healthy again, not at the recovered alarm', () => {
+    const machine = running({ ...AM, healthCheck: { kind: 'exec', argv: ['true'], text: 'exec:true' }, healthRetries: 1, healthAction: 'alarm' });
+    const pid = machine.pid;
+    const probed = (ok: boolean, ms: number) => machine.send({ type: 'probed', purpose: 'health', pid, ok, detail: ok ? 'ok' : 'exit code 1' }, ms);
+    probed(true, 100);
+    assert.deepEqual(alarms(probed(false, 1000)), ['unhealthy']);
+    assert.equal(machine.state.alertsFiring, true);
+    assert.equal(machine.state.timers.alertResolve, undefined);
+    const recovered = probed(true, 2000);
+    assert.deepEqual(alarms(recovered), ['recovered']);
+    assert.equal(resolves(recovered), 0);
+    assert.equal(machine.state.timers.alertResolve, mono(7000));
+    assert.deepEqual(machine.fireDue(7000).filter((e) => e.type === 'resolveAlerts'), [{ type: 'resolveAlerts' }]);
+  });
+
+  test('a give-up ends supervise with the alert still firing: no timer is left', () => {
+    const machine = running({ ...AM, maxTries: 1 });
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    const effects = machine.exitAt(2000);
+    assert.deepEqual(alarms(effects), ['giveup']);
+    assert.equal(resolves(effects), 0);
+    assert.deepEqual(machine.state.timers, {});
+  });
+
+  test('alerts a previous supervise left firing (a give-up) are resolved once the new start has stayed up', () => {
+    const machine = new Machine(contextWith(AM));
+    machine.startAt(0, boot({ alertsOpen: true }));
+    assert.equal(machine.state.alertsFiring, true);
+    assert.equal(machine.state.timers.alertResolve, mono(5000));
+    assert.deepEqual(machine.fireDue(5000).filter((e) => e.type === 'resolveAlerts'), [{ type: 'resolveAlerts' }]);
+  });
 });
