@@ -69,6 +69,8 @@ function stateName(s: SupervisorState): ServiceState {
   switch (s.run.phase) {
     case 'down':
       if (s.failed) return 'failed';
+      // A forking service's command has exited 0; its daemon is not known yet.
+      if (s.forking !== null) return 'starting';
       return s.timers.restart !== undefined ? 'backoff' : 'down';
     case 'spawning':
       return 'starting';

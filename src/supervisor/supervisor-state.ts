@@ -47,9 +47,13 @@ export interface Readiness {
   atMono: number;
 }
 
-/** A service left by a previous supervise: not our child, so its exit is noticed by polling. */
+/**
+ * A service that is not our child, so its exit is noticed by polling: left by a previous
+ * supervise, or the daemon a forking service wrote in `pidFile` (SPEC §16).
+ */
 export interface AdoptedIdentity {
   startTicks: number;
+  pidFile?: string;
 }
 
 /**

@@ -320,7 +320,7 @@ function daemonFromPidFile(s: SupervisorState, pid: number, startTicks: number, 
   const running: SupervisorState = {
     ...s,
     forking: null,
-    run: { phase: 'up', pid, startedAtWall: now.wall, adopted: { startTicks }, ready: null },
+    run: { phase: 'up', pid, startedAtWall: now.wall, adopted: { startTicks, pidFile: context.config.pidFile }, ready: null },
     pidChangedAtWall: now.wall,
     timers: { ...without(s.timers, 'pidFile'), adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) },
   };
@@ -556,6 +556,11 @@ function causeOf(run: SupervisorState['run']): { reason: LastExitReason; cause: 
   }
 }
 
+/** The pid_file of a forking service's daemon (not supervise's child), for the words of its exit. */
+function daemonPidFileOf(run: SupervisorState['run']): string | undefined {
+  return run.phase === 'up' || run.phase === 'stopping' ? run.adopted?.pidFile : undefined;
+}
+
 /** The restart policy's verdict; an exit whose status is unknown (adopted, never started) is a failure. */
 function verdictOf(exit: ExitStatus, cause: ExitCause, config: ServiceConfig): ExitVerdict {
   const policy = { restart: config.restart, successExitCodes: config.successExitCodes };
@@ -577,6 +582,10 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
   const failedStart = cause !== 'stop' && cause !== 'replace' && readySince === null && (priorPid === 0 || run.phase !== 'down');
   const uptimeS = startedAtWall === null ? null : (now.wall - startedAtWall) / 1000;
   const verdict = verdictOf(exit, cause, context.config);
+  const exitedZero = cause === 'own' && exit.statusKnown && exit.code === 0 && exit.signal === null && priorPid !== 0 && run.phase === 'up' && run.adopted === null;
+  // A forking service's command exits 0 once its daemon runs (SPEC §16): that is how it starts,
+  // not an exit. Not logged, counted or alarmed as one: its daemon's death will be.
+  const launcherDone = exitedZero && context.config.pidFile !== '';
   let s: SupervisorState = {
     ...prior,
     run: { phase: 'down' },
@@ -584,25 +593,28 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
     pidChangedAtWall: priorPid === 0 ? prior.pidChangedAtWall : now.wall,
     // Leftovers of a stopped service are swept at the kill deadline; otherwise nothing is due.
     timers: without(prior.timers, ...(askedToStop ? [] : ['kill' as const]), 'adopted', ...STARTING_TIMERS, ...RUNNING_TIMERS),
-    lastExit: {
-      code: exit.code,
-      signal: exit.signal,
-      coredump,
-      at: new Date(now.wall).toISOString(),
-      uptime_s: uptimeS === null ? null : Math.round(uptimeS * 1000) / 1000,
-      reason,
-    },
-    backoff: afterExit(prior.backoff, { failure: verdict.failure, readySince, now: now.mono }, backoffPolicyOf(context)),
-    failedStarts: failedStart ? prior.failedStarts + 1 : prior.failedStarts,
+    lastExit: launcherDone
+      ? prior.lastExit
+      : {
+          code: exit.code,
+          signal: exit.signal,
+          coredump,
+          at: new Date(now.wall).toISOString(),
+          uptime_s: uptimeS === null ? null : Math.round(uptimeS * 1000) / 1000,
+          reason,
+        },
+    backoff: launcherDone ? prior.backoff : afterExit(prior.backoff, { failure: verdict.failure, readySince, now: now.mono }, backoffPolicyOf(context)),
+    failedStarts: failedStart && !launcherDone ? prior.failedStarts + 1 : prior.failedStarts,
     health: null,
   };
-  if (priorPid !== 0) effects.push({ type: 'log', level: 'NOTICE', text: exitMessage(exit) });
+  if (launcherDone) effects.push({ type: 'log', level: 'NOTICE', text: textOf({ kind: 'launcherExited', pidFile: context.config.pidFile }) });
+  else if (priorPid !== 0) effects.push({ type: 'log', level: 'NOTICE', text: exitMessage({ ...exit, daemonOf: daemonPidFileOf(run) }) });
 
   if (context.hook !== null) {
     const count = hookCount(s.hook, context.hook, now);
     effects.push({ type: 'runHook', count });
     s = { ...s, hook: { running: true, count, lastExitMono: now.mono }, timers: { ...s.timers, hook: now.mono + (context.hookTimeoutMs ?? HOOK_TIMEOUT_MS) } };
-  } else if (!askedToStop && exitsCount(s.alarmsSilenced, context.config)) {
+  } else if (!askedToStop && !launcherDone && exitsCount(s.alarmsSilenced, context.config)) {
     const counted = countExit(s.window, s.timers, coredump, now, context.config.alarmInterval);
     s = { ...s, ...counted };
     const facts = {
@@ -639,8 +651,7 @@ function serviceGone(prior: SupervisorState, exit: ExitStatus, now: Instant, con
   }
   // A service that exits 0 by itself may have daemonized (SPEC §16): with pid_file, its daemon is
   // supervised instead; without, what it left is looked for before anything restarts.
-  const exitedZero = cause === 'own' && exit.statusKnown && exit.code === 0 && exit.signal === null && priorPid !== 0 && run.phase === 'up' && run.adopted === null;
-  if (exitedZero && context.config.pidFile !== '') {
+  if (launcherDone) {
     effects.push({ type: 'readPidFile' });
     return { ...s, forking: { untilMono: now.mono + (context.config.startTimeoutMs > 0 ? context.config.startTimeoutMs : PID_FILE_WAIT_MS) } };
   }

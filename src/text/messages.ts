@@ -13,8 +13,12 @@ export function warning(text: string): string {
   return `supervise: warning: ${text}`;
 }
 
-/** `service exited with code 1!`, `service exited with signal SIGSEGV with coredump!` (meetbill's words). */
-export function exitMessage(exit: { code: number | null; signal: string | null; statusKnown: boolean }): string {
+/**
+ * `service exited with code 1!`, `service exited with signal SIGSEGV with coredump!` (meetbill's
+ * words). `daemonOf`: the pid_file of a forking service's daemon, which is nobody's child.
+ */
+export function exitMessage(exit: { code: number | null; signal: string | null; statusKnown: boolean; daemonOf?: string }): string {
+  if (!exit.statusKnown && exit.daemonOf !== undefined) return `service exited (exit status unknown: the daemon from ${exit.daemonOf} is not a child of supervise)!`;
   if (!exit.statusKnown) return 'service exited (exit status unknown: it was adopted, not started, by this supervise)!';
   const how = exit.signal !== null ? `with signal ${exit.signal}` : exit.code !== null ? `with code ${exit.code}` : 'without starting';
   return `service exited ${how}${isCoredumpSignal(exit.signal) ? ' with coredump' : ''}!`;
@@ -61,6 +65,7 @@ export type Fact =
   | { kind: 'notRestarted'; policy: 'always' | 'on-failure' | 'never' }
   | { kind: 'changedOnDisk'; paths: readonly string[] }
   | { kind: 'daemonizedItself'; pids: readonly number[] }
+  | { kind: 'launcherExited'; pidFile: string }
   | { kind: 'reloaded'; newPid: number; oldPid: number }
   | { kind: 'reloadFailed'; why: string };
 
@@ -125,6 +130,8 @@ export function textOf(fact: Fact): string {
       return `graceful reload failed: ${fact.why}; the old copy keeps running`;
     case 'daemonizedItself':
       return `the service exited 0 and left ${fact.pids.length} process(es) running with its tag (${fact.pids.join(' ')}): it daemonized itself; run it in the foreground, or set pid_file so that supervise watches the daemon. Not restarted, so that no second copy piles up`;
+    case 'launcherExited':
+      return `the command exited 0 as a forking service does: reading the daemon's pid from ${fact.pidFile}`;
     case 'changedOnDisk':
       return `${fact.paths.join(' ')} changed: restarting the service (restart_on_change)`;
   }

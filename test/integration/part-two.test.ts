@@ -277,7 +277,7 @@ describe('forking services (SPEC §16)', () => {
   test('with pid_file, the daemon a forking service leaves is supervised: its pid in status, restarted when it dies', async (t) => {
     const r0 = rig(t, ['true'], {});
     const pidFile = path.join(r0.root, 'daemon.pid');
-    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeout: 1 });
+    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeout: 1, alarmInterval: 60 });
     r.runner.boot(NO_LEFTOVER);
     const daemon = await waitFor('the daemon in status', () => {
       const pid = r.status()?.pid ?? 0;
@@ -285,11 +285,22 @@ describe('forking services (SPEC §16)', () => {
     }, { timeoutMs: 20_000 });
     assert.equal(r.document()?.state, 'up');
     assert.match(r.logText(), new RegExp(`the service daemonized: supervising pid ${daemon}`));
+    // The launcher's exit 0 is how a forking service starts: no exit, no alarm, no window opened.
+    assert.deepEqual(r.alarms.raised, []);
+    assert.equal(r.document()?.tries_in_window, 0);
+    assert.equal(r.document()?.last_exit, null);
+    assert.doesNotMatch(r.logText(), /service exited/);
     process.kill(daemon, 'SIGKILL');
     await waitFor('a new daemon', () => {
       const pid = r.status()?.pid ?? 0;
       return pid !== 0 && pid !== daemon && alive(pid) ? pid : null;
     }, { timeoutMs: 20_000 });
+    // The daemon's death is the one exit: alarmed at once (the window was not opened by a false one).
+    assert.deepEqual(r.alarms.raised, ['exit']);
+    assert.equal(r.document()?.tries_in_window, 1);
+    assert.deepEqual([r.document()?.last_exit?.code, r.document()?.last_exit?.signal], [null, null]);
+    assert.match(r.logText(), new RegExp(`service exited \\(exit status unknown: the daemon from ${pidFile.replace(/[.]/g, '\\.')} is not a child of supervise\\)!`));
+    assert.doesNotMatch(r.logText(), /adopted/);
     r.send('d');
     await waitFor('down, no daemon left', () => r.status()?.pid === 0);
   });

@@ -1194,3 +1194,38 @@ describe('an Alertmanager alert is a condition (alarm_resolve_after, alarm_resen
     assert.deepEqual(machine.fireDue(5000).filter((e) => e.type === 'resolveAlerts'), [{ type: 'resolveAlerts' }]);
   });
 });
+
+describe('a forking service (pid_file)', () => {
+  test("the command's exit 0 is its launcher's, as expected: not logged as an exit, not counted, not alarmed, no last exit", () => {
+    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const effects = machine.exitAt(300, 0);
+    assert.deepEqual(alarms(effects), []);
+    assert.ok(effects.some((e) => e.type === 'readPidFile'));
+    assert.deepEqual(logs(effects, 'NOTICE'), ['the command exited 0 as a forking service does: reading the daemon\'s pid from /run/legacy.pid']);
+    assert.equal(machine.state.window.exits, 0);
+    assert.equal(machine.state.timers.window, undefined, 'no window opened');
+    assert.equal(machine.state.lastExit, null);
+    assert.equal(machine.status.document.tries_in_window, 0);
+    assert.equal(machine.status.document.state, 'starting');
+  });
+
+  test("the daemon's death is the exit: counted, alarmed, and logged as the daemon's, not an adopted service's", () => {
+    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    machine.exitAt(300, 0);
+    machine.send({ type: 'pidFileRead', pid: 5555, startTicks: 77 }, 400);
+    assert.equal(machine.status.document.state, 'up');
+    const gone = machine.send({ type: 'exited', pid: 5555, code: null, signal: null, statusKnown: false }, 10_000);
+    assert.deepEqual(alarms(gone), ['exit']);
+    assert.deepEqual(logs(gone, 'NOTICE').slice(0, 1), ['service exited (exit status unknown: the daemon from /run/legacy.pid is not a child of supervise)!']);
+    assert.equal(machine.state.window.exits, 1);
+    assert.equal(machine.state.lastExit?.code, null);
+    assert.equal(machine.state.lastExit?.uptime_s, 9.6);
+  });
+
+  test('a launcher that fails is an exit like any other', () => {
+    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const effects = machine.exitAt(300, 1);
+    assert.deepEqual(alarms(effects), ['exit']);
+    assert.equal(machine.state.lastExit?.code, 1);
+  });
+});
