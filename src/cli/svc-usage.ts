@@ -1,4 +1,4 @@
-// The usage text, printed by -h (stdout) and after a usage error (stderr).
+// The usage text, printed by -h (stdout); a usage error names the wrong thing and points here.
 export const SVC_USAGE = `Usage: svc STATUS_DIR COMMAND [--timeout SECONDS]
    or: svc STATUS_DIR alarm on|off [--timeout SECONDS]
    or: svc STATUS_DIR wait [-t SECONDS]

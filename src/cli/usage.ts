@@ -1,7 +1,7 @@
 // The usage text, printed by -h (stdout) and after a usage error (stderr).
 export const USAGE = `Usage: supervise -p STATUS_DIR -f "COMMAND ARGS..." [-F CONF_PATH] [-r RESTART_SH] [-t SECONDS] [--foreground]
    or: supervise [-F CONF_PATH] [-r RESTART_SH] [-t SECONDS] [--foreground] -u STATUS_DIR COMMAND [ARGS...]
-   or: supervise -v | -h
+   or: supervise -v | -h | --version | --help
 
 Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by convention).
 
@@ -13,8 +13,8 @@ Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by
   -r PATH       run "PATH N" after every exit (N counts exits); the config file is not read
   -t N          with -r: reset N's count when N seconds passed since the previous exit
   --foreground  do not daemonize (systemd Type=simple, containers)
-  -v            print the version and exit
-  -h            print this help and exit
+  -v, --version print the version and exit
+  -h, --help    print this help and exit
 
 Control: echo LETTER > STATUS_DIR/control (u d o a h k t i p c x s n r), or use svc.
 Exit status: 0 started, 100 bad arguments, 110 status directory unusable, 111 already
