@@ -191,7 +191,18 @@ export type { NotifyMessage };
 
 /** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
 export interface BootFacts {
-  adopt: { pid: number; startTicks: number; startedAtWall: number; pidChangedAtWall: number; paused: boolean; alarmsSilenced: boolean; startId: string | null } | null;
+  adopt: {
+    pid: number;
+    startTicks: number;
+    startedAtWall: number;
+    pidChangedAtWall: number;
+    paused: boolean;
+    alarmsSilenced: boolean;
+    startId: string | null;
+    /** What the previous supervise counted (status.json), continued rather than started from zero. */
+    restarts: number;
+    lastExit: LastExit | null;
+  } | null;
   /** Processes to stop before anything starts. */
   stop: readonly number[];
   /** Their start ids: what they fork meanwhile carries one of them. */

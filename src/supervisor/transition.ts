@@ -392,6 +392,8 @@ function boot(s: SupervisorState, leftover: BootFacts, now: Instant, context: Tr
       alarmsSilenced: adopted.alarmsSilenced,
       pidChangedAtWall: adopted.pidChangedAtWall,
       startId: adopted.startId,
+      restarts: adopted.restarts,
+      lastExit: adopted.lastExit,
       lastStartMono: now.mono,
       timers: { ...next.timers, ...readyTimers(context.config, now, 0), adopted: now.mono + (context.adoptedPollMs ?? ADOPTED_POLL_MS) },
     };

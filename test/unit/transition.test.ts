@@ -703,7 +703,7 @@ describe('restart hook (-r, -t)', () => {
   });
 });
 
-const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start' };
+const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start', restarts: 0, lastExit: null };
 const OLD_LEFTOVERS: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: ['stale-start'] }, pids: [901, 902] };
 
 describe('the named timers', () => {
@@ -1025,6 +1025,17 @@ describe('an adopted service', () => {
     assert.equal(bytes.alarmsSilenced, true);
     assert.equal(document.state, 'paused');
     assert.equal(document.started_at, new Date(ADOPTED.startedAtWall).toISOString());
+  });
+
+  test('an adopted service continues the restarts and last exit the previous supervise recorded', () => {
+    const lastExit = { code: null, signal: 'SIGKILL', coredump: false, at: new Date(T0.wall - 61_000).toISOString(), uptime_s: 12, reason: 'exit' as const };
+    const machine = new Machine(contextWith());
+    machine.send(boot({ adopt: { ...ADOPTED, restarts: 7, lastExit } }), 0);
+    assert.equal(machine.status.document.restarts, 7);
+    assert.deepEqual(machine.status.document.last_exit, lastExit);
+    machine.send({ type: 'exited', pid: 999, code: null, signal: null, statusKnown: false }, 500);
+    machine.fireDue(START_THROTTLE_MS);
+    assert.equal(machine.state.restarts, 8, 'counted on from there');
   });
 
   test('the adopted poll asks again every second while the service runs', () => {
