@@ -228,6 +228,6 @@ describe('bash completion for svc', () => {
     assert.deepEqual(await complete('status/app', 're'), ['reconf', 'reload', 'restart']);
     assert.deepEqual(await complete('status/app', 'alarm', ''), ['off', 'on']);
     assert.deepEqual(await complete('status', 'status/app', 'status/'), ['status/app']);
-    assert.deepEqual(await complete('status/app', 'log', '-'), ['--stderr', '--timeout', '-f', '-n']);
+    assert.deepEqual(await complete('status/app', 'log', '-'), ['--all', '--stderr', '-f', '-n']);
   });
 });
