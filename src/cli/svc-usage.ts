@@ -20,7 +20,8 @@ Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
              -f follows it, -n N prints the last N lines
   wait       wait until the service is ready (exit 0), or 1 when it is not in time or cannot be
   reload     a graceful reload (control g), as the reload key says: a signal, or a second copy that
-             takes over once ready (overlap); waits for the outcome (9 when it failed)
+             takes over once ready (overlap); refused without a reload key; waits for the outcome
+             (9 when it failed, or when the service did not survive its reload signal)
 
   svc status DIR... shows many directories as one table (--json: their status.json documents).
   svc metrics DIR... prints them in the Prometheus text format; --output FILE replaces FILE

@@ -75,6 +75,7 @@ export interface AdoptedIdentity {
  * - reloadReady, reloadCheck, reloadTimeout: start_seconds, the next ready_check and the
  *   start_timeout of the new copy of an overlapping reload (SPEC §16)
  * - retireKill: SIGKILL for the copies an overlapping reload is stopping
+ * - reloadSettle: the service has run on after its reload signal: the reload is taken
  * - leftovers: a stop's SIGKILL deadline, kept past a new start for what the stopped service
  *   left, sparing the new start's processes
  * - alertResend: the next resend of the firing Alertmanager alerts, with a new lease (SPEC §18)
@@ -99,6 +100,7 @@ export type TimerName =
   | 'reloadCheck'
   | 'reloadTimeout'
   | 'retireKill'
+  | 'reloadSettle'
   | 'leftovers'
   | 'alertResend'
   | 'alertResolve';
@@ -177,8 +179,15 @@ export interface SupervisorState {
   changed: { paths: readonly string[] } | null;
   /** A forking service exited 0: its pid_file is read until this instant (SPEC §16). */
   forking: { untilMono: number } | null;
-  /** The new copy of an overlapping reload, until it is ready (then it is `run`) or fails. */
-  reload: { phase: 'spawning' } | { phase: 'starting'; pid: number; startId: string; startedAtWall: number } | null;
+  /**
+   * A graceful reload under way: the new copy of an overlapping reload, until it is ready (then it
+   * is `run`) or fails; or the reload signal sent to `pid`, until it has run on (timer reloadSettle).
+   */
+  reload:
+    | { phase: 'spawning' }
+    | { phase: 'starting'; pid: number; startId: string; startedAtWall: number }
+    | { phase: 'signalled'; pid: number; signal: NodeJS.Signals }
+    | null;
   /** Copies being stopped beside the service (the old one of a reload, or a new one that failed). */
   retiring: { pids: readonly number[]; startIds: readonly string[] };
   /** How the last graceful reload (`g`) ended, for `svc reload`; null before the first. */

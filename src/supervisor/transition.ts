@@ -37,6 +37,11 @@ export const ADOPTED_POLL_MS = 1000;
 export const SWEEP_LOOK_MS = 25;
 /** After SIGKILL, how long a sweep waits for the kernel to remove the processes (D state). */
 export const SWEEP_AFTER_KILL_MS = 5000;
+/**
+ * How long a service must run on after its reload signal for the reload to count as taken: one
+ * without a handler dies of it at once (python's http.server, node, for SIGHUP).
+ */
+export const RELOAD_SETTLE_MS = 1000;
 /** How long a forking service's pid_file is waited for without start_timeout (SPEC §16). */
 export const PID_FILE_WAIT_MS = 10_000;
 /** How often it is read again meanwhile. */
@@ -99,6 +104,7 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
         return { ...s, retiring: { ...s.retiring, pids }, timers: pids.length === 0 ? without(s.timers, 'retireKill') : s.timers };
       }
       if (event.pid !== pidOf(s.run)) return s;
+      if (s.reload?.phase === 'signalled') return serviceGone(reloadNotTaken(s, s.reload.signal, event, now, effects), event, now, context, effects);
       return serviceGone(s, event, now, context, effects);
     case 'control':
       return onControl(s, event.command, now, context, effects);
@@ -205,6 +211,11 @@ const ON_TIMER: Record<TimerName, Step> = {
   pidFile: (s, _now, _context, effects) => {
     if (s.forking !== null) effects.push({ type: 'readPidFile' });
     return s;
+  },
+  reloadSettle: (s, now, _context, effects) => {
+    if (s.reload?.phase !== 'signalled') return s;
+    effects.push({ type: 'log', level: 'NOTICE', text: `graceful reload: the service (pid ${s.reload.pid}) still runs ${duration(RELOAD_SETTLE_MS)} after ${s.reload.signal}` });
+    return { ...s, reload: null, lastReload: { atWall: now.wall, error: null } };
   },
   // alert-condition.ts arms the next resend after this event.
   alertResend: (s, _now, _context, effects) => {
@@ -460,7 +471,9 @@ function stopService(prior: SupervisorState, reason: StopReason, now: Instant, c
   const s =
     pending?.phase === 'starting'
       ? retire({ ...prior, reload: null, timers: withoutReloadTimers(prior.timers) }, pending.pid, pending.startId, stopSignalOf(context), now, context, effects)
-      : prior;
+      : pending?.phase === 'signalled'
+        ? { ...prior, reload: null, timers: without(prior.timers, 'reloadSettle'), lastReload: { atWall: now.wall, error: 'graceful reload cut short: the service is being stopped' } }
+        : prior;
   const run = s.run;
   if (run.phase === 'down' || run.phase === 'spawning') {
     const down = { ...s, timers: without(s.timers, 'restart') };
@@ -728,15 +741,19 @@ function onControl(s: SupervisorState, command: ControlCommand, now: Instant, co
  */
 function gracefulReload(s: SupervisorState, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const run = s.run;
-  if (run.phase !== 'up') {
-    const text = 'graceful reload (g) ignored: the service is not running';
+  const reload = context.config.reload;
+  const refuse = (text: string): SupervisorState => {
     effects.push({ type: 'log', level: 'WARNING', text });
     return { ...s, lastReload: { atWall: now.wall, error: text } };
-  }
-  const reload = context.config.reload;
+  };
+  // systemd's rule for `reload` without ExecReload: a signal the service does not handle kills it.
+  if (reload.kind === 'none') return refuse(textOf({ kind: 'noReloadKey', service: context.serviceName }));
+  if (run.phase !== 'up') return refuse('graceful reload (g) ignored: the service is not running');
   if (reload.kind === 'signal') {
+    if (s.reload !== null) return refuse('graceful reload (g) ignored: a reload is under way');
     effects.push({ type: 'log', level: 'NOTICE', text: `graceful reload: sending ${reload.signal} to the service` }, { type: 'signal', pid: run.pid, signal: reload.signal });
-    return { ...s, lastReload: { atWall: now.wall, error: null } };
+    // Reported once the service has run on: one killed by the signal was not reloaded.
+    return { ...s, reload: { phase: 'signalled', pid: run.pid, signal: reload.signal }, timers: { ...s.timers, reloadSettle: now.mono + RELOAD_SETTLE_MS } };
   }
   if (s.reload !== null || run.ready === null) {
     const text = 'graceful reload (g) ignored: a reload is under way, or the service is not ready yet';
@@ -745,6 +762,14 @@ function gracefulReload(s: SupervisorState, now: Instant, context: TransitionCon
   }
   effects.push({ type: 'log', level: 'NOTICE', text: 'graceful reload: starting a second copy (reload : overlap)' }, { type: 'spawn', overlap: true });
   return { ...s, reload: { phase: 'spawning' } };
+}
+
+/** The service ended before it had run on after its reload signal: the reload failed. */
+function reloadNotTaken(s: SupervisorState, signal: NodeJS.Signals, exit: { pid: number; code: number | null; signal: NodeJS.Signals | null }, now: Instant, effects: Effect[]): SupervisorState {
+  const how = briefExit({ code: exit.code, signal: exit.signal, coredump: isCoredumpSignal(exit.signal) });
+  const text = textOf({ kind: 'reloadNotTaken', pid: exit.pid, how, signal, killedByIt: exit.signal === signal });
+  effects.push({ type: 'log', level: 'WARNING', text });
+  return { ...s, reload: null, timers: without(s.timers, 'reloadSettle'), lastReload: { atWall: now.wall, error: text } };
 }
 
 /** stop_signal (SPEC §17): TERM unless the config names another; validated when it was read. */

@@ -67,7 +67,9 @@ export type Fact =
   | { kind: 'daemonizedItself'; pids: readonly number[] }
   | { kind: 'launcherExited'; pidFile: string }
   | { kind: 'reloaded'; newPid: number; oldPid: number }
-  | { kind: 'reloadFailed'; why: string };
+  | { kind: 'reloadFailed'; why: string }
+  | { kind: 'reloadNotTaken'; pid: number; how: string; signal: string; killedByIt: boolean }
+  | { kind: 'noReloadKey'; service: string };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -126,6 +128,10 @@ export function textOf(fact: Fact): string {
       return fact.policy === 'never' ? 'not restarted (restart : never)' : 'not restarted: the exit is a success (restart : on-failure)';
     case 'reloaded':
       return `graceful reload: the new copy (pid ${fact.newPid}) is ready and is the service now; stopping the old one (pid ${fact.oldPid})`;
+    case 'reloadNotTaken':
+      return `graceful reload failed: the service (pid ${fact.pid}) ended with ${fact.how} right after the reload signal ${fact.signal}${fact.killedByIt ? ': it does not handle it' : ''}`;
+    case 'noReloadKey':
+      return `graceful reload (g) refused: no reload key in the configuration of ${fact.service}; set reload : signal:HUP (the signal the service reloads on) or reload : overlap`;
     case 'reloadFailed':
       return `graceful reload failed: ${fact.why}; the old copy keeps running`;
     case 'daemonizedItself':

@@ -260,13 +260,24 @@ describe('restart policy and backoff (SPEC §16)', () => {
     r.send('d');
   });
 
-  test('g sends the reload signal (signal:HUP by default) to the service', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], {});
+  test('g sends the reload signal of reload : signal:HUP; a service it kills is a failed reload, and restarted', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], { reload: { kind: 'signal', signal: 'SIGHUP' } });
     r.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
     r.send('g');
     assert.match(r.logText(), /graceful reload: sending SIGHUP to the service/);
     await waitFor('the service died of SIGHUP (it has no handler) and was restarted', () => r.document()?.last_exit?.signal === 'SIGHUP' && r.status()?.pid !== pid);
+    assert.match(r.document()?.last_reload?.error ?? '', /ended with SIGHUP right after the reload signal SIGHUP: it does not handle it/);
+    r.send('d');
+  });
+
+  test('g without a reload key sends no signal', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], {});
+    r.runner.boot(NO_LEFTOVER);
+    const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
+    r.send('g');
+    assert.match(r.logText(), /graceful reload \(g\) refused: no reload key/);
+    await holdsFor('the service untouched', 300, () => r.status()?.pid === pid && r.document()?.last_exit === null);
     r.send('d');
   });
 });

@@ -65,7 +65,7 @@ describe('describeConfig', () => {
       'restart_delay: 1s',
       'restart_delay_max: 0 (no backoff)',
       'restart_reset_after: 1m',
-      'reload: signal:SIGHUP',
+      'reload: none (svc reload is refused)',
       'restart_on_change: no',
       'change_settle: 2s',
       'pid_file: (none: the service runs in the foreground)',

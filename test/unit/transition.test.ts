@@ -17,7 +17,7 @@ import {
   type SupervisorState,
   type TimerName,
 } from '../../src/supervisor/supervisor-state.ts';
-import { ADOPTED_POLL_MS, START_THROTTLE_MS, SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
+import { ADOPTED_POLL_MS, RELOAD_SETTLE_MS, START_THROTTLE_MS, SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS, transition, type TransitionContext } from '../../src/supervisor/transition.ts';
 
 /** The instant the tests start at; `at(ms)` is `ms` later on both clocks. */
 const T0: Instant = { mono: 50_000, wall: Date.UTC(2026, 10, 21, 15, 41, 0) };
@@ -807,7 +807,7 @@ describe('the named timers', () => {
   ];
 
   test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
-    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'reloadReady', 'reloadCheck', 'reloadTimeout', 'retireKill', 'leftovers', 'alertResend', 'alertResolve'];
+    const partTwo: TimerName[] = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'reloadReady', 'reloadCheck', 'reloadTimeout', 'retireKill', 'leftovers', 'alertResend', 'alertResolve', 'reloadSettle'];
     const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, adopted: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
@@ -1238,5 +1238,51 @@ describe('a forking service (pid_file)', () => {
     const effects = machine.exitAt(300, 1);
     assert.deepEqual(alarms(effects), ['exit']);
     assert.equal(machine.state.lastExit?.code, 1);
+  });
+});
+
+describe('graceful reload (g) with a signal', () => {
+  const HUP = { reload: { kind: 'signal' as const, signal: 'SIGHUP' as const } };
+  const lastReload = (machine: Machine) => machine.status.document.last_reload;
+
+  test('a service that declares no reload key is not sent anything: g is refused with the reason, as systemd refuses reload without ExecReload', () => {
+    const machine = running();
+    const effects = machine.send(control('graceful'), 100);
+    assert.deepEqual(signals(effects), []);
+    const [warning] = logs(effects, 'WARNING');
+    assert.equal(warning, 'graceful reload (g) refused: no reload key in the configuration of redis; set reload : signal:HUP (the signal the service reloads on) or reload : overlap');
+    assert.deepEqual(lastReload(machine), { at: new Date(at(100).wall).toISOString(), error: warning });
+  });
+
+  test('reload : signal:HUP sends it, and the reload is reported once the service has taken it for RELOAD_SETTLE_MS', () => {
+    const machine = running(HUP);
+    const effects = machine.send(control('graceful'), 100);
+    assert.deepEqual(signals(effects), [[SERVICE_PID, 'SIGHUP']]);
+    assert.equal(lastReload(machine), null, 'not yet: the service may not survive it');
+    assert.deepEqual(machine.fireDue(100 + RELOAD_SETTLE_MS - 1), []);
+    const settled = machine.fireDue(100 + RELOAD_SETTLE_MS);
+    assert.deepEqual(logs(settled, 'NOTICE'), [`graceful reload: the service (pid ${SERVICE_PID}) still runs ${RELOAD_SETTLE_MS / 1000}s after SIGHUP`]);
+    assert.deepEqual(lastReload(machine), { at: new Date(at(100 + RELOAD_SETTLE_MS).wall).toISOString(), error: null });
+  });
+
+  test('a service the reload signal kills is reported as not reloaded, and restarted like any exit', () => {
+    const machine = running(HUP);
+    machine.send(control('graceful'), 100);
+    const effects = machine.send(exited(SERVICE_PID, null, 'SIGHUP'), 150);
+    const error = 'the service (pid 4242) ended with SIGHUP right after the reload signal SIGHUP: it does not handle it';
+    assert.ok(logs(effects, 'WARNING').includes(`graceful reload failed: ${error}`));
+    assert.deepEqual(lastReload(machine), { at: new Date(at(150).wall).toISOString(), error: `graceful reload failed: ${error}` });
+    assert.equal(machine.state.timers.reloadSettle, undefined);
+    assert.equal(machine.state.restarts, 0);
+    machine.fireDue(START_THROTTLE_MS);
+    assert.equal(machine.state.run.phase, 'spawning');
+  });
+
+  test('a second g while one waits to settle is refused', () => {
+    const machine = running(HUP);
+    machine.send(control('graceful'), 100);
+    const again = machine.send(control('graceful'), 200);
+    assert.deepEqual(signals(again), []);
+    assert.match(lastReload(machine)?.error ?? '', /a reload is under way/);
   });
 });
