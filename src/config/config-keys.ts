@@ -182,6 +182,14 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     unit: 'bytes',
   },
   {
+    name: 'status_group',
+    kind: 'string',
+    field: 'statusGroup',
+    expected: 'a group name or number',
+    accepts: (value) => /^([A-Za-z_][A-Za-z0-9_.-]*\$?|[0-9]+)$/.test(value),
+    whenEmpty: "none: the status directory is for supervise's user only",
+  },
+  {
     name: 'alarm_alertmanager',
     kind: 'list',
     field: 'alarmAlertmanager',

@@ -29,6 +29,8 @@ import { Runner } from './runner.ts';
 import { reportStraySignals } from './stray-signals.ts';
 import { holderOfPath, scanProc } from './service-tag.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
+import { currentUmask, openToGroup } from './status-group.ts';
+import { systemWorld } from './run-world.ts';
 
 /** What supervise needs to know to start (the command line, already parsed). */
 export interface SupervisionOptions {
@@ -114,6 +116,13 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
   if (options.restartHook !== null) log.notice(`restart hook ${options.restartHook.join(' ')}: no config file is read, alarms and limits are off`);
   log.maxBytes = config.superviseLogMaxBytes;
   const outputCap = new OutputCap([paths.stdout, paths.stderr], 0, 1, log);
+  // status_group: applied once the FIFOs exist, on `r`, and after the directory is repaired.
+  let statusGroup = config.statusGroup;
+  const openStatusDir = (quiet = false): void => {
+    if (statusGroup === '') return;
+    const problem = openToGroup(paths, statusGroup, (name) => systemWorld.groupId(name), currentUmask());
+    if (problem !== null && !quiet) log.warning(problem);
+  };
 
   let spawnOutcome: (outcome: StartOutcome) => void = () => {};
   const spawned = new Promise<StartOutcome>((resolve) => (spawnOutcome = resolve));
@@ -143,6 +152,11 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
       if ('config' in next) {
         log.maxBytes = next.config.superviseLogMaxBytes;
         outputCap.configure(next.config.logMaxBytes, next.config.logBackups);
+        // A group removed leaves the directory as it is (chmod 700 closes it): never a surprise lock-out.
+        if (next.config.statusGroup !== statusGroup) {
+          statusGroup = next.config.statusGroup;
+          openStatusDir();
+        }
       }
       return next;
     },
@@ -188,15 +202,20 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
     return failure('setup', `unable to set up the FIFOs in ${dir}: ${reason(error)}`);
   }
 
+  openStatusDir();
   log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
   const leftover = findLeftover(paths, options.command, scan.tagged);
   runner.boot({ adopt: leftover.adopt, stop: leftover.stop, staleStarts: leftover.staleStarts, notes: leftover.notes, alertsOpen: alarms.alertsLeftOpen });
 
   guard = new StatusDirGuard(paths, lock, log, {
-    reopenControl: () => control?.reopen(),
+    reopenControl: () => {
+      control?.reopen();
+      openStatusDir(true);
+    },
     reopenOk: () => {
       if (okFd !== null) fs.closeSync(okFd);
       okFd = openOkFifo(paths.ok);
+      openStatusDir(true);
     },
     obey,
     rewriteStatus: () => runner.rewriteStatus(),

@@ -29,6 +29,7 @@ describe('describeConfig', () => {
       'log_max_bytes: 0',
       'log_backups: 1',
       'supervise_log_max_bytes: 16777216',
+      "status_group: (none: the status directory is for supervise's user only)",
       'alarm_alertmanager: (none)',
       'alarm_resolve_after: (restart_reset_after)',
       'alarm_resend: 5m',
