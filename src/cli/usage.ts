@@ -16,7 +16,7 @@ Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by
   -v, --version print the version and exit
   -h, --help    print this help and exit
 
-Control: echo LETTER > STATUS_DIR/control (u d o a h k t i p c x s n r), or use svc.
+Control: echo LETTER > STATUS_DIR/control (u d o a h k t i p c x s n r g), or use svc.
 Exit status: 0 started, 100 bad arguments, 110 status directory unusable, 111 already
 supervised or cannot set up (see docs/exit-codes.md).
 `;
