@@ -62,7 +62,8 @@ export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
     subject,
     '',
     ...(facts.detail === undefined ? [] : [facts.detail]),
-    describeExit(facts.exit),
+    // An uptime means the service ran: an event without an exit happened while it was running.
+    describeExit(facts.exit, facts.uptimeS !== null),
     `uptime: ${describeUptime(facts.uptimeS)}`,
     `exits in the last window: ${facts.exitsInWindow} (coredumps: ${facts.coredumpsInWindow})`,
   ];

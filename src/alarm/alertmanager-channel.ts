@@ -1,5 +1,6 @@
-// alarm_alertmanager (SPEC §18): an alarm becomes an alert POSTed to Alertmanager's API v2, and
-// the same labels with endsAt resolve it. Alertmanager deduplicates, groups and routes for the fleet.
+// alarm_alertmanager (SPEC §18): an alarm becomes an alert POSTed to Alertmanager's API v2, sent
+// again with a new lease while it fires, and the same labels with endsAt now resolve it.
+// Alertmanager deduplicates, groups and routes for the fleet.
 import type { AlarmEvent, AlarmFacts, AlarmMessage } from './alarm-message.ts';
 import type { ChannelResult } from './channel-result.ts';
 
@@ -43,11 +44,27 @@ export function alertLabels(event: AlertEvent, service: string, host: string): R
   return { alertname, service, instance: host, severity };
 }
 
-export function firingAlert(event: AlertEvent, facts: AlarmFacts, message: AlarmMessage): Alert {
+/**
+ * A give-up has no lease: no supervise is left to renew one, and the next supervise of the
+ * directory resolves it. Not "no endsAt": Alertmanager ends such an alert after its own
+ * resolve_timeout (5 m by default). A year ahead stands for "until resolved".
+ */
+export const GIVE_UP_LEASE_MS = 365 * 24 * 3600 * 1000;
+
+/** How many resend periods a lease covers: two resends may be lost before the alert expires (as Prometheus does). */
+export const LEASE_RESENDS = 3;
+
+/** When an alert sent at `from` ends unless it is sent again: 3 × alarm_resend ahead, or a year for a give-up. */
+export function leaseEnd(event: AlertEvent, resendMs: number, from: Date): Date {
+  return new Date(from.getTime() + (event === 'giveup' ? GIVE_UP_LEASE_MS : LEASE_RESENDS * resendMs));
+}
+
+export function firingAlert(event: AlertEvent, facts: AlarmFacts, message: AlarmMessage, endsAt: Date): Alert {
   return {
     labels: alertLabels(event, facts.service, facts.host),
     annotations: { summary: message.subject, description: bodyAfterSubject(message) },
     startsAt: facts.at.toISOString(),
+    endsAt: endsAt.toISOString(),
   };
 }
 

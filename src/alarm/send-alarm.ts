@@ -7,7 +7,8 @@ import { runCommand, DEFAULT_COMMAND_TIMEOUT_MS } from './command-channel.ts';
 import { sendMail, DEFAULT_MAIL_TIMEOUT_MS } from './mail-channel.ts';
 import { maskSecrets } from '../config/mask-secrets.ts';
 import { maskUrl } from './mask-url.ts';
-import { ALERTS, DEFAULT_ALERTMANAGER_TIMEOUT_MS, firingAlert, postAlerts, resolvedAlert, type AlertEvent } from './alertmanager-channel.ts';
+import { buildAlarmMessage } from './alarm-message.ts';
+import { ALERTS, DEFAULT_ALERTMANAGER_TIMEOUT_MS, firingAlert, leaseEnd, postAlerts, resolvedAlert, type AlertEvent } from './alertmanager-channel.ts';
 
 export interface SendAlarmOptions {
   /** Deadline for each channel; default: 15 s mail, 30 s commands, 10 s webhook and Alertmanager. */
@@ -19,7 +20,7 @@ const GRACE_MS = 5_000;
 
 type AlarmChannelConfig = Pick<
   ServiceConfig,
-  'alarmMail' | 'alarmGsm' | 'gsmCommand' | 'alarmCommand' | 'alarmWebhook' | 'mailTransport' | 'mailFrom' | 'alarmAlertmanager'
+  'alarmMail' | 'alarmGsm' | 'gsmCommand' | 'alarmCommand' | 'alarmWebhook' | 'mailTransport' | 'mailFrom' | 'alarmAlertmanager' | 'alarmResendMs'
 >;
 
 /** True when at least one channel would deliver something, so the caller can skip building messages. */
@@ -78,6 +79,34 @@ export async function resolveAlerts(
       run: () => postAlerts(url, events.map((event) => resolvedAlert(event, service, host, at)), options.timeoutMs),
       sent: (r) => `alertmanager resolved: ${alertNames(events)} of ${service} at ${shown} (${r.detail})`,
       failed: (r) => `unable to resolve alerts ${alertNames(events)} of ${service} at ${shown}: ${r.detail}`,
+    };
+  });
+  const deadlineMs = (options.timeoutMs ?? DEFAULT_ALERTMANAGER_TIMEOUT_MS) + GRACE_MS;
+  await Promise.all(deliveries.map((delivery) => deliver(delivery, deadlineMs, log)));
+}
+
+/**
+ * Sends the firing alerts of one service again (SPEC §18), each with its last alarm's labels,
+ * annotations and start, and a new lease from now. Never rejects, as for an alarm.
+ */
+export async function resendAlerts(
+  open: readonly AlarmFacts[],
+  config: Pick<ServiceConfig, 'alarmAlertmanager' | 'alarmResendMs'>,
+  log: Log,
+  options: SendAlarmOptions = {},
+): Promise<void> {
+  const firing = open.flatMap((facts) => (facts.event === 'recovered' ? [] : [{ event: facts.event, facts }]));
+  if (firing.length === 0) return;
+  const now = new Date();
+  const alerts = firing.map(({ event, facts }) => firingAlert(event, facts, buildAlarmMessage(facts), leaseEnd(event, config.alarmResendMs, now)));
+  const names = alertNames(firing.map(({ event }) => event));
+  const service = firing[0]?.facts.service ?? '';
+  const deliveries = config.alarmAlertmanager.map((url): Delivery => {
+    const shown = maskUrl(url);
+    return {
+      run: () => postAlerts(url, alerts, options.timeoutMs),
+      sent: (r) => `alertmanager re-sent: ${names} of ${service} to ${shown} (${r.detail})`,
+      failed: (r) => `unable to resend alerts ${names} of ${service} to ${shown}: ${r.detail}`,
     };
   });
   const deadlineMs = (options.timeoutMs ?? DEFAULT_ALERTMANAGER_TIMEOUT_MS) + GRACE_MS;
@@ -156,14 +185,14 @@ function planDeliveries(
       failed: (r) => `unable to send webhook to ${url}: ${r.detail}`,
     });
   }
-  // `recovered` opens no alert: it resolves the `unhealthy` one (the dispatcher does that).
+  // `recovered` opens no alert: the firing ones are resolved once the service has stayed up.
   const event = facts.event;
   if (event === 'recovered') return deliveries;
   for (const url of config.alarmAlertmanager) {
     const shown = maskUrl(url);
     const name = alertNames([event]);
     deliveries.push({
-      run: () => postAlerts(url, [firingAlert(event, facts, message)], timeoutMs),
+      run: () => postAlerts(url, [firingAlert(event, facts, message, leaseEnd(event, config.alarmResendMs, facts.at))], timeoutMs),
       sent: (r) => `alertmanager sent: ${name} to ${shown} (${r.detail})`,
       failed: (r) => `unable to send alert ${name} to ${shown}: ${r.detail}`,
     });

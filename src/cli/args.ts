@@ -61,6 +61,9 @@ function scan(argv: readonly string[]): Scan {
     if (word.startsWith('--')) {
       if (word === '--foreground') s.foreground = true;
       else if (word === '--host') s.host = true;
+      // The long forms people type first (GNU's), besides meetbill's -h and -v.
+      else if (word === '--help') s.switches.add('h');
+      else if (word === '--version') s.switches.add('v');
       else fail(`unknown option '${word}'`);
       continue;
     }

@@ -25,6 +25,7 @@ interface Flags {
   json: boolean;
   follow: boolean;
   stderr: boolean;
+  all: boolean;
   lines: string | null;
   timeout: string | null;
   output: string | null;
@@ -33,7 +34,7 @@ interface Flags {
 class UsageError extends Error {}
 
 function splitFlags(argv: readonly string[]): { flags: Flags; words: string[] } {
-  const flags: Flags = { help: false, version: false, json: false, follow: false, stderr: false, lines: null, timeout: null, output: null };
+  const flags: Flags = { help: false, version: false, json: false, follow: false, stderr: false, all: false, lines: null, timeout: null, output: null };
   const words: string[] = [];
   const valueOf = (i: number, name: string): string => {
     const value = argv[i + 1];
@@ -51,6 +52,7 @@ function splitFlags(argv: readonly string[]): { flags: Flags; words: string[] } 
     else if (word === '--json') flags.json = true;
     else if (word === '-f' || word === '--follow') flags.follow = true;
     else if (word === '--stderr') flags.stderr = true;
+    else if (word === '-a' || word === '--all') flags.all = true;
     else if (word === '-n' || word === '--lines') flags.lines = valueOf(i++, word);
     else if (word.startsWith('--lines=')) flags.lines = word.slice('--lines='.length);
     else if (/^-n.+/.test(word)) flags.lines = word.slice(2);
@@ -78,7 +80,7 @@ function lineCount(flags: Flags): number | null {
 }
 
 function refuse(flags: Flags, allowed: readonly (keyof Flags)[], command: string): void {
-  const names: Record<string, string> = { json: '--json', follow: '-f', stderr: '--stderr', lines: '-n', timeout: '--timeout', output: '--output' };
+  const names: Record<string, string> = { json: '--json', follow: '-f', stderr: '--stderr', all: '--all', lines: '-n', timeout: '--timeout', output: '--output' };
   for (const [key, name] of Object.entries(names)) {
     const set = flags[key as keyof Flags];
     if (set !== false && set !== null && !allowed.includes(key as keyof Flags)) throw new UsageError(`${name} does not apply to "${command}"`);
@@ -111,9 +113,10 @@ function toRequest(flags: Flags, words: string[]): SvcRequest {
       return { kind: 'alarm', dir, setting, timeoutMs: timeoutMs(flags) };
     }
     case 'log':
-      refuse(flags, ['follow', 'stderr', 'lines'], 'log');
+      refuse(flags, ['follow', 'stderr', 'all', 'lines'], 'log');
       if (rest.length > 0) throw new UsageError(`unexpected "${rest[0]}" after "log"`);
-      return { kind: 'log', dir, options: { follow: flags.follow, stderr: flags.stderr, lines: lineCount(flags) } };
+      if (flags.all && flags.stderr) throw new UsageError('--all already includes --stderr: give one of them');
+      return { kind: 'log', dir, options: { follow: flags.follow, files: flags.all ? 'all' : flags.stderr ? 'stderr' : 'stdout', lines: lineCount(flags) } };
     case 'status':
       refuse(flags, ['json'], 'status');
       if (rest.length > 0) throw new UsageError(`unexpected "${rest[0]}" after "status" (for many directories: svc status DIR...)`);

@@ -54,7 +54,8 @@ export async function runSvc(request: SvcRequest, io: SvcIo): Promise<number> {
         output.out(`svc ${io.version}`);
         return SVC_EXIT.ok;
       case 'usageError':
-        output.err(`svc: usage error: ${request.message}\n\n${SVC_USAGE.trimEnd()}`);
+        // The one wrong thing; the whole help is a -h away.
+        output.err(`svc: usage error: ${request.message} (see svc -h)`);
         return SVC_EXIT.usage;
       case 'dir': {
         const status = await DIR_COMMANDS[request.command](request.dir, context(request.timeoutMs));

@@ -1,8 +1,8 @@
-// The usage text, printed by -h (stdout) and after a usage error (stderr).
+// The usage text, printed by -h (stdout); a usage error names the wrong thing and points here.
 export const SVC_USAGE = `Usage: svc STATUS_DIR COMMAND [--timeout SECONDS]
    or: svc STATUS_DIR alarm on|off [--timeout SECONDS]
    or: svc STATUS_DIR wait [-t SECONDS]
-   or: svc STATUS_DIR log [-f] [--stderr] [-n N]
+   or: svc STATUS_DIR log [-f] [--stderr | --all] [-n N]
    or: svc status STATUS_DIR... [--json]
    or: svc metrics STATUS_DIR... [--output FILE]
    or: svc -h | -v
@@ -16,10 +16,12 @@ Drives the supervise running on STATUS_DIR (e.g. /home/work/redis/status/redis).
   reconf     make supervise reload its config file; show what it loaded
   exit       stop the service and its supervise
   alarm      turn alarms on or off
-  log        print the service's __stdout (--stderr: __stderr); -f follows it, -n N prints the last N lines
+  log        print the service's __stdout (--stderr: __stderr; --all: both, each under its name);
+             -f follows it, -n N prints the last N lines
   wait       wait until the service is ready (exit 0), or 1 when it is not in time or cannot be
   reload     a graceful reload (control g), as the reload key says: a signal, or a second copy that
-             takes over once ready (overlap); waits for the outcome (9 when it failed)
+             takes over once ready (overlap); refused without a reload key; waits for the outcome
+             (9 when it failed, or when the service did not survive its reload signal)
 
   svc status DIR... shows many directories as one table (--json: their status.json documents).
   svc metrics DIR... prints them in the Prometheus text format; --output FILE replaces FILE

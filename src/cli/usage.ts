@@ -2,7 +2,7 @@
 export const USAGE = `Usage: supervise -p STATUS_DIR -f "COMMAND ARGS..." [-F CONF_PATH] [-r RESTART_SH] [-t SECONDS] [--foreground]
    or: supervise [-F CONF_PATH] [-r RESTART_SH] [-t SECONDS] [--foreground] -u STATUS_DIR COMMAND [ARGS...]
    or: supervise --host -F FILE -p ROOT [--foreground]
-   or: supervise -v | -h
+   or: supervise -v | -h | --version | --help
 
 Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by convention).
 
@@ -16,10 +16,10 @@ Keeps COMMAND running; its status files live in STATUS_DIR (named status/NAME by
   --host        supervise every service of FILE (a section with a command key each),
                 each in ROOT/NAME, in this one process (see docs/host.md)
   --foreground  do not daemonize (systemd Type=simple, containers)
-  -v            print the version and exit
-  -h            print this help and exit
+  -v, --version print the version and exit
+  -h, --help    print this help and exit
 
-Control: echo LETTER > STATUS_DIR/control (u d o a h k t i p c x s n r), or use svc.
+Control: echo LETTER > STATUS_DIR/control (u d o a h k t i p c x s n r g), or use svc.
 Exit status: 0 started, 100 bad arguments, 110 status directory unusable, 111 already
 supervised or cannot set up (see docs/exit-codes.md).
 `;

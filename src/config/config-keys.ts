@@ -190,12 +190,33 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     unit: 'bytes',
   },
   {
+    name: 'status_group',
+    kind: 'string',
+    field: 'statusGroup',
+    expected: 'a group name or number',
+    accepts: (value) => /^([A-Za-z_][A-Za-z0-9_.-]*\$?|[0-9]+)$/.test(value),
+    whenEmpty: "none: the status directory is for supervise's user only",
+  },
+  {
     name: 'alarm_alertmanager',
     kind: 'list',
     field: 'alarmAlertmanager',
     expected: 'an http:// or https:// URL',
     accepts: (item) => isUrlWithHost(item, ['http:', 'https:']),
   },
+  // An alert is a condition (SPEC §18): firing until the service has stayed up this long.
+  {
+    name: 'alarm_resolve_after',
+    kind: 'parsed',
+    field: 'alarmResolveAfterMs',
+    parse: (text) => {
+      const ms = parseDuration(text);
+      return ms === null ? { ok: false, expected: 'a duration such as 30s, 2m or 1.5 (seconds)' } : { ok: true, value: ms };
+    },
+    describe: (ms) => (ms === null ? '(restart_reset_after)' : formatDuration(ms)),
+  } satisfies ParsedKey<'alarmResolveAfterMs'>,
+  // At least 1 s: each resend is a POST to every Alertmanager.
+  { name: 'alarm_resend', kind: 'duration', field: 'alarmResendMs', minMs: 1000 },
   // The run environment (SPEC §17). Stored as text in one spelling; run-values.ts reads it again
   // at every start, with the same parsers that checked it here.
   {
@@ -337,7 +358,7 @@ export function parseDurationValue(key: DurationKey, text: string): ParsedValue<
   // In whole hours (596h): 2147483.647s would be exact but unreadable.
   const longest = formatDuration(MAX_DURATION_MS - (MAX_DURATION_MS % 3_600_000));
   const expected =
-    `a duration${key.minMs > 0 ? ' above 0' : ''} of at most ${longest} ` +
+    (key.minMs > 1 ? `a duration from ${formatDuration(key.minMs)} to ${longest} ` : `a duration${key.minMs > 0 ? ' above 0' : ''} of at most ${longest} `) +
     '(seconds such as 1.5, or a number with ms, s, m or h: 500ms, 5s, 2m, 1h)';
   const ms = parseDuration(text);
   if (ms === null || ms < key.minMs) return { ok: false, expected };

@@ -43,8 +43,14 @@ export interface ServiceConfig {
   logBackups: number;
   /** Size at which supervise.log and supervise.log.wf are rotated to .1. */
   superviseLogMaxBytes: number;
+  /** Group (name or gid) that may read the status directory and write control; empty = none (0700). */
+  statusGroup: string;
   /** Alertmanager base URLs; every alarm is POSTed to URL/api/v2/alerts as an alert. */
   alarmAlertmanager: string[];
+  /** How long the service must stay up (ready, healthy) before a firing alert is resolved, ms; null = restartResetAfterMs. */
+  alarmResolveAfterMs: number | null;
+  /** How often a firing alert is sent again, ms; its endsAt is 3 × this ahead. */
+  alarmResendMs: number;
   /** `NAME` or `NAME:GROUP` the service runs as; empty = supervise's user (SPEC §17). */
   user: string;
   /** Working directory of the service; empty = supervise's. */
@@ -149,7 +155,10 @@ export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
   logMaxBytes: 0,
   logBackups: 1,
   superviseLogMaxBytes: 16 * 1024 * 1024,
+  statusGroup: '',
   alarmAlertmanager: [],
+  alarmResolveAfterMs: null,
+  alarmResendMs: 300_000,
   user: '',
   directory: '',
   umask: '',

@@ -73,7 +73,7 @@ export const POLICY_KEYS: readonly AnyParsedKey[] = [
     field: 'reload',
     parse: (text) => {
       const value = parseReload(text);
-      return value === null ? { ok: false, expected: 'signal:NAME (such as signal:HUP) or overlap' } : { ok: true, value };
+      return value === null ? { ok: false, expected: 'signal:NAME (such as signal:HUP), overlap or none' } : { ok: true, value };
     },
     describe: formatReload,
   } satisfies ParsedKey<'reload'>,

@@ -4,19 +4,25 @@
 import { CommandSyntaxError, splitCommand } from '../command/split-command.ts';
 import { signalNamed as parseSignalName } from '../config/run-values.ts';
 
-/** `signal:NAME` sends the signal to the service; `overlap` starts a second copy first. */
-export type ReloadAction = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'overlap' };
+/**
+ * `signal:NAME` sends the signal to the service; `overlap` starts a second copy first; `none` (not
+ * set): a graceful reload is refused, as systemd refuses `reload` without ExecReload, because a
+ * signal the service does not handle kills it (SIGHUP's default action).
+ */
+export type ReloadAction = { kind: 'signal'; signal: NodeJS.Signals } | { kind: 'overlap' } | { kind: 'none' };
 
-export const DEFAULT_RELOAD: ReloadAction = Object.freeze({ kind: 'signal', signal: 'SIGHUP' });
+export const DEFAULT_RELOAD: ReloadAction = Object.freeze({ kind: 'none' });
 
 export function parseReload(text: string): ReloadAction | null {
   if (text === 'overlap') return { kind: 'overlap' };
+  if (text === 'none' || text === 'no') return { kind: 'none' };
   const match = /^signal:(.+)$/.exec(text);
   const signal = match ? parseSignalName(match[1] as string) : null;
   return signal === null ? null : { kind: 'signal', signal };
 }
 
 export function formatReload(reload: ReloadAction): string {
+  if (reload.kind === 'none') return 'none (svc reload is refused)';
   return reload.kind === 'overlap' ? 'overlap' : `signal:${reload.signal}`;
 }
 

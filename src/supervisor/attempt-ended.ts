@@ -28,13 +28,17 @@ interface Ending {
   failedStart: boolean;
   uptimeS: number | null;
   verdict: ExitVerdict;
+  /** It exited 0 by itself, as supervise's own child. */
+  exitedZero: boolean;
 }
 
 export function serviceEnded(prior: SupervisorState, exit: ExitStatus, turn: Turn): SupervisorState {
   const attempt = prior.run;
   if (attempt === null) return prior;
   const ending = endingOf(attempt, exit, turn);
-  if (attempt.pid !== 0) log(turn, 'NOTICE', exitMessage(exit));
+  // A forking service's command exits 0 once its daemon runs: that is how it starts, not an exit.
+  if (ending.exitedZero && turn.context.config.pidFile !== '') return launcherEnded(prior, turn);
+  if (attempt.pid !== 0) log(turn, 'NOTICE', exitMessage({ ...exit, daemonOf: attempt.adopted?.pidFile }));
   const counted = countAndAlarm(recordEnd(prior, ending, turn), ending, turn);
   if (counted.ended !== null || counted.sweep?.then === 'exit') return counted;
   return decideNext(counted, ending, turn);
@@ -45,7 +49,8 @@ function endingOf(attempt: Attempt, exit: ExitStatus, turn: Turn): Ending {
   const askedToStop = cause === 'stop' || cause === 'replace';
   const uptimeS = attempt.startedAtWall === null ? null : (turn.now.wall - attempt.startedAtWall) / 1000;
   const failedStart = !askedToStop && attempt.ready === null;
-  return { exit, attempt, reason, cause, askedToStop, failedStart, uptimeS, verdict: verdictOf(exit, cause, turn.context.config) };
+  const exitedZero = cause === 'own' && exit.statusKnown && exit.code === 0 && exit.signal === null && attempt.pid !== 0 && attempt.adopted === null;
+  return { exit, attempt, reason, cause, askedToStop, failedStart, uptimeS, verdict: verdictOf(exit, cause, turn.context.config), exitedZero };
 }
 
 /** What the exit's `reason` in status.json is, and how the restart policy sees it. */
@@ -130,26 +135,37 @@ function decideNext(s: SupervisorState, e: Ending, turn: Turn): SupervisorState 
   }
   if (s.want !== 'up') return s;
   if (e.failedStart && config.startRetries > 0 && s.failedStarts >= config.startRetries) return stopTrying(s, e, turn);
-  // A service that exits 0 by itself may have daemonized: with pid_file, its daemon is
-  // supervised instead; without, what it left is looked for before anything restarts.
-  const { exit, attempt } = e;
-  const exitedZero = e.cause === 'own' && exit.statusKnown && exit.code === 0 && exit.signal === null && attempt.pid !== 0 && attempt.adopted === null;
-  if (exitedZero && config.pidFile !== '') {
-    emit(turn, { type: 'readPidFile' });
-    return { ...s, forking: { untilMono: turn.now.mono + (config.startTimeoutMs > 0 ? config.startTimeoutMs : PID_FILE_WAIT_MS) } };
-  }
   // The policy judges the exits supervise did not ask for; after a stop it asked for, `want`
   // alone decides (a `u` after the `d`, as `svc restart` sends, starts it again).
   if (!e.askedToStop && !e.verdict.restart) {
     log(turn, 'NOTICE', textOf({ kind: 'notRestarted', policy: config.restart }));
     return { ...s, want: 'down' };
   }
-  if (exitedZero && attempt.startId !== null) {
-    emit(turn, { type: 'findDaemon', startId: attempt.startId });
+  // A service that exits 0 by itself (no pid_file) may have daemonized: what it left is looked
+  // for before anything restarts.
+  if (e.exitedZero && e.attempt.startId !== null) {
+    emit(turn, { type: 'findDaemon', startId: e.attempt.startId });
     return s;
   }
   log(turn, 'NOTICE', textOf({ kind: 'tryingRestart', service: serviceName }));
   return startOrWait(s, turn);
+}
+
+/**
+ * The command of a forking service exited 0 (pid_file): not logged, counted, alarmed or recorded
+ * as an exit; its daemon's pid is read from pid_file, and the daemon is supervised instead.
+ */
+function launcherEnded(prior: SupervisorState, turn: Turn): SupervisorState {
+  const { config } = turn.context;
+  log(turn, 'NOTICE', textOf({ kind: 'launcherExited', pidFile: config.pidFile }));
+  const s: SupervisorState = { ...prior, run: null, paused: false, pidChangedAtWall: turn.now.wall, timers: without(prior.timers, 'kill') };
+  if (s.exitWhenDown) {
+    log(turn, 'NOTICE', textOf({ kind: 'downAndExiting' }));
+    return finish(s, 0, turn);
+  }
+  if (s.want !== 'up') return s;
+  emit(turn, { type: 'readPidFile' });
+  return { ...s, forking: { untilMono: turn.now.mono + (config.startTimeoutMs > 0 ? config.startTimeoutMs : PID_FILE_WAIT_MS) } };
 }
 
 /** start_retries failed starts in a row: supervise stays, wants the service down, waits for a `u`. */

@@ -17,8 +17,9 @@ export type Copy = 'run' | 'reload';
  * - health: the next health_check probe
  * - backoffReset: ready for restart_reset_after: the backoff starts over
  * - poll: the next look at a process that is not supervise's child (adopted, or a pid_file daemon)
+ * - reloadSettle: the attempt has run on after its reload signal: the reload is taken
  */
-export type AttemptTimerName = 'ready' | 'readyCheck' | 'startTimeout' | 'watchdog' | 'health' | 'backoffReset' | 'poll';
+export type AttemptTimerName = 'ready' | 'readyCheck' | 'startTimeout' | 'watchdog' | 'health' | 'backoffReset' | 'poll' | 'reloadSettle';
 export type AttemptTimers = Partial<Record<AttemptTimerName, number>>;
 
 /** Timers that only mean something before the attempt is ready. */
@@ -29,9 +30,13 @@ export interface Readiness {
   atMono: number;
 }
 
-/** A process supervise did not start: not its child, so its exit is noticed by polling. */
+/**
+ * A process that is not supervise's child, so its exit is noticed by polling: left by a previous
+ * supervise, or the daemon a forking service wrote in `pidFile`.
+ */
 export interface AdoptedIdentity {
   startTicks: number;
+  pidFile?: string;
 }
 
 /**
@@ -63,12 +68,14 @@ export interface Attempt {
   statusText: string | null;
   /** The last ready_check failure, for the start-timeout message. */
   lastReadyError: string | null;
+  /** A graceful reload's signal sent to it, until it has run on after it (timer reloadSettle). */
+  reloadSignal: NodeJS.Signals | null;
   timers: AttemptTimers;
 }
 
 /** An attempt asked for: its pid comes with the `spawned` event. */
 export function spawningAttempt(): Attempt {
-  return { phase: 'spawning', pid: 0, startId: null, startedAtWall: null, adopted: null, ready: null, health: null, stopReason: null, statusText: null, lastReadyError: null, timers: {} };
+  return { phase: 'spawning', pid: 0, startId: null, startedAtWall: null, adopted: null, ready: null, health: null, stopReason: null, statusText: null, lastReadyError: null, reloadSignal: null, timers: {} };
 }
 
 export function withTimers(attempt: Attempt, timers: AttemptTimers): Attempt {

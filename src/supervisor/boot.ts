@@ -8,7 +8,9 @@ import { beginSweep } from './stopping.ts';
 import type { BootFacts, ProcessTarget, SupervisorState } from './supervisor-state.ts';
 import { log, type Turn } from './turn.ts';
 
-export function boot(s: SupervisorState, leftover: BootFacts, turn: Turn): SupervisorState {
+export function boot(prior: SupervisorState, leftover: BootFacts, turn: Turn): SupervisorState {
+  // Alerts a supervise that gave up left firing are this one's to resolve once its service is well.
+  const s: SupervisorState = { ...prior, alertsFiring: leftover.alertsOpen === true };
   for (const note of leftover.notes) log(turn, 'NOTICE', note);
   const found = leftover.adopt;
   const next = found === null ? s : adopt(s, found, turn);
@@ -38,9 +40,12 @@ function adopt(s: SupervisorState, found: NonNullable<BootFacts['adopt']>, turn:
     stopReason: null,
     statusText: null,
     lastReadyError: null,
+    reloadSignal: null,
     timers: { ...readyTimers(context.config, now, 0), ...(found.watched === true ? {} : { poll: now.mono + context.timing.pollMs }) },
   };
   // Not a pid change: the status keeps the instant the previous supervise recorded, and the
   // flags it recorded (paused, alarms silenced) still describe the process.
-  return { ...s, run: attempt, paused: found.paused, alarmsSilenced: found.alarmsSilenced, pidChangedAtWall: found.pidChangedAtWall, lastStartMono: now.mono };
+  // A takeover goes on counting: the service's history did not end with its supervisor.
+  const counts = { restarts: found.restarts, lastExit: found.lastExit };
+  return { ...s, ...counts, run: attempt, paused: found.paused, alarmsSilenced: found.alarmsSilenced, pidChangedAtWall: found.pidChangedAtWall, lastStartMono: now.mono };
 }

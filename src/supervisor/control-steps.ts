@@ -5,7 +5,9 @@ import { textOf } from '../text/messages.ts';
 import { startCandidate } from './overlap-reload.ts';
 import { endWait, startOrWait } from './starting.ts';
 import { armKill, finish, stopService } from './stopping.ts';
-import type { SupervisorState } from './supervisor-state.ts';
+import type { ExitStatus, SupervisorState } from './supervisor-state.ts';
+import { briefExit } from '../text/describe.ts';
+import { withoutTimers } from './attempt.ts';
 import { emit, log, without, type Turn } from './turn.ts';
 
 export function onControl(s: SupervisorState, command: ControlCommand, turn: Turn): SupervisorState {
@@ -60,20 +62,47 @@ function wantDown(s: SupervisorState, turn: Turn): SupervisorState {
 /** `g`: what `reload` says. `signal:NAME` sends NAME to the service; `overlap` starts a candidate. */
 function gracefulReload(s: SupervisorState, turn: Turn): SupervisorState {
   const run = s.run;
-  const refuse = (why: 'notRunning' | 'busy'): SupervisorState => {
-    const text = textOf({ kind: 'gracefulIgnored', why });
+  const reload = turn.context.config.reload;
+  const refuse = (text: string): SupervisorState => {
     log(turn, 'WARNING', text);
     return { ...s, lastReload: { atWall: turn.now.wall, error: text } };
   };
-  if (run?.phase !== 'running') return refuse('notRunning');
-  const reload = turn.context.config.reload;
+  // systemd's rule for `reload` without ExecReload: a signal the service does not handle kills it.
+  if (reload.kind === 'none') return refuse(textOf({ kind: 'noReloadKey', service: turn.context.serviceName }));
+  if (run?.phase !== 'running') return refuse(textOf({ kind: 'gracefulIgnored', why: 'notRunning' }));
   if (reload.kind === 'signal') {
+    if (run.reloadSignal !== null) return refuse(textOf({ kind: 'gracefulIgnored', why: 'busy' }));
     log(turn, 'NOTICE', textOf({ kind: 'gracefulSignal', signal: reload.signal }));
     emit(turn, { type: 'signal', pid: run.pid, signal: reload.signal });
-    return { ...s, lastReload: { atWall: turn.now.wall, error: null } };
+    // Reported once the service has run on: one killed by the signal was not reloaded.
+    const timers = { ...run.timers, reloadSettle: turn.now.mono + RELOAD_SETTLE_MS };
+    return { ...s, run: { ...run, reloadSignal: reload.signal, timers } };
   }
-  if (s.reload !== null || run.ready === null) return refuse('busy');
+  if (s.reload !== null || run.ready === null) return refuse(textOf({ kind: 'gracefulIgnored', why: 'busy' }));
   return startCandidate(s, turn);
+}
+
+/**
+ * How long a service must run on after its reload signal for the reload to count as taken: one
+ * without a handler dies of it at once (python's http.server, node, for SIGHUP).
+ */
+export const RELOAD_SETTLE_MS = 1000;
+
+/** The service still runs after its reload signal: the reload is taken. */
+export function reloadTaken(s: SupervisorState, turn: Turn): SupervisorState {
+  const run = s.run;
+  if (run === null || run.reloadSignal === null) return s;
+  log(turn, 'NOTICE', textOf({ kind: 'reloadTaken', pid: run.pid, signal: run.reloadSignal, afterMs: RELOAD_SETTLE_MS }));
+  return { ...s, run: { ...run, reloadSignal: null }, lastReload: { atWall: turn.now.wall, error: null } };
+}
+
+/** The service ended before it had run on after its reload signal: the reload failed. */
+export function reloadNotTaken(s: SupervisorState, pid: number, exit: ExitStatus, turn: Turn): SupervisorState {
+  const run = s.run;
+  if (run === null || run.reloadSignal === null) return s;
+  const text = textOf({ kind: 'reloadNotTaken', pid, how: briefExit(exit), signal: run.reloadSignal, killedByIt: exit.signal === run.reloadSignal });
+  log(turn, 'WARNING', text);
+  return { ...s, run: withoutTimers({ ...run, reloadSignal: null }, 'reloadSettle'), lastReload: { atWall: turn.now.wall, error: text } };
 }
 
 /** `r`: read the config file again (answered by `configLoaded`); with -r there is none. */

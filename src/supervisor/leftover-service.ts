@@ -8,7 +8,7 @@
 // tag (a service started by an older version, or one that overwrote its environment area).
 import fs from 'node:fs';
 import { readRegularFile } from '../status/read-regular-file.ts';
-import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../status/status-codec.ts';
+import { decodeStatus, decodeStatusDocument, type LastExit, type StatusBytes, type StatusDocument } from '../status/status-codec.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
 import { readProcess } from './process-tree.ts';
 import { startRan, type TaggedProcess } from './service-tag.ts';
@@ -30,6 +30,9 @@ export interface FoundService {
   startId: string | null;
   /** The keeper that still waits for it (a host's service), or null. */
   keeperPid?: number | null;
+  /** status.json's counts of the previous supervise (0 and null without one), continued. */
+  restarts: number;
+  lastExit: LastExit | null;
 }
 
 export interface Leftover {
@@ -61,7 +64,7 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
     // is; what it started is kept with it when adopted.
     const cmdline = readCmdline(recorded.pid);
     if (sameWords(cmdline, command)) {
-      adopt = foundService(recorded.pid, recorded.startTicks, null, status, true);
+      adopt = foundService(recorded.pid, recorded.startTicks, null, status, document, true);
       keep = descendantsOf(recorded.pid, tagged);
     } else if (!sameWords(cmdline, document?.command ?? null)) {
       notes.push(`pid ${recorded.pid} in status runs "${(cmdline ?? []).join(' ')}", not this service: ignored`);
@@ -73,7 +76,7 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
     if (startId !== null && startRan(startId, command)) {
       const group = tagged.filter((p) => p.startId === startId);
       const main = recordedTag ?? rootOf(group);
-      adopt = foundService(main.pid, main.startTicks, startId, status, recordedTag !== undefined);
+      adopt = foundService(main.pid, main.startTicks, startId, status, document, recordedTag !== undefined);
       keep = new Set(group.map((p) => p.pid));
     }
   }
@@ -103,7 +106,7 @@ function recordedService(status: StatusBytes, notes: string[]): { pid: number; s
   return { pid: status.pid, startTicks: info.startTicks };
 }
 
-function foundService(pid: number, startTicks: number, startId: string | null, status: StatusBytes | null, recorded: boolean): FoundService {
+function foundService(pid: number, startTicks: number, startId: string | null, status: StatusBytes | null, document: StatusDocument | null, recorded: boolean): FoundService {
   const started = startedAtWall(startTicks);
   return {
     pid,
@@ -115,7 +118,19 @@ function foundService(pid: number, startTicks: number, startId: string | null, s
     paused: recorded && status !== null && status.paused,
     alarmsSilenced: status?.alarmsSilenced ?? false,
     startId,
+    // A takeover goes on counting: the service's history did not end with its supervisor.
+    restarts: Number.isSafeInteger(document?.restarts) && (document?.restarts ?? 0) >= 0 ? (document?.restarts ?? 0) : 0,
+    lastExit: lastExitOf(document),
   };
+}
+
+/** status.json's last_exit, if it has the shape this version writes (another writer's is ignored). */
+function lastExitOf(document: StatusDocument | null): LastExit | null {
+  const exit = document?.last_exit;
+  if (typeof exit !== 'object' || exit === null) return null;
+  const nullable = (value: unknown, type: 'number' | 'string') => value === null || typeof value === type;
+  const ok = nullable(exit.code, 'number') && nullable(exit.signal, 'string') && typeof exit.coredump === 'boolean' && typeof exit.at === 'string' && nullable(exit.uptime_s, 'number');
+  return ok ? { ...exit } : null;
 }
 
 /** The start whose first process is the newest. */

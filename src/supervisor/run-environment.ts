@@ -11,6 +11,7 @@
 // with the service's own start (children forked before the change keep the old nice and limits).
 // The umask and the directory cost nothing: the spawn sets them (see service-process.ts).
 // With none of these keys set, the argv is the command itself.
+import path from 'node:path';
 import type { ServiceConfig } from '../config/config-types.ts';
 import { parseEnvFile } from '../config/env-file.ts';
 import {
@@ -114,6 +115,9 @@ function plan(
   if (cwd !== undefined) {
     const problem = world.directoryProblem(cwd);
     if (problem !== null) refuse('directory', cwd, problem);
+    // As a shell that cd'd there says: supervise's own PWD names another directory. Absolute, as
+    // the spawn resolves a relative one (against supervise's directory).
+    env.PWD = path.resolve(cwd);
   }
 
   const wrappers: string[] = [];

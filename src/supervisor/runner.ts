@@ -186,7 +186,8 @@ export class Runner {
       this.options.alarms.raise(facts, this.#context.config);
       this.options.onAlarm?.(facts);
     },
-    serviceRecovered: () => this.options.alarms.serviceStarted(this.options.serviceName, this.#context.config),
+    resendAlerts: () => this.options.alarms.resend(this.#context.config),
+    resolveAlerts: () => this.options.alarms.resolve(this.options.serviceName, this.#context.config),
     runHook: ({ count }) => {
       if (this.options.hook !== null) this.#hooks.run(this.options.hook.command, count, () => this.dispatch({ type: 'hookDone' }));
     },

@@ -18,6 +18,7 @@ import { fatal, textOf } from '../text/messages.ts';
 import { VERSION } from '../version.ts';
 import { AlarmDispatcher, alertsLeftOpen } from './alarm-dispatcher.ts';
 import { ControlDecoder } from './control-decoder.ts';
+import { currentUmask, openToGroup } from './status-group.ts';
 import { Runner, type RunnerOptions, type StartOutcomeFact } from './runner.ts';
 import type { ServiceWorld } from './service-world.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
@@ -71,6 +72,7 @@ export class ServiceSupervision {
   readonly finished: Promise<number>;
   #setup: ServiceSetup;
   readonly #outputCap: OutputCap;
+  readonly #alarms: AlarmDispatcher;
   #okFd: number | null = null;
   #control: ControlReader | null = null;
   #guard: StatusDirGuard | null = null;
@@ -84,6 +86,7 @@ export class ServiceSupervision {
     this.started = new Promise((resolve) => (tellStarted = resolve));
     let tellFinished: (code: number) => void = () => {};
     this.finished = new Promise((resolve) => (tellFinished = resolve));
+    this.#alarms = new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson));
     this.runner = new Runner({
       serviceName: setup.serviceName,
       statusDir: paths.dir,
@@ -96,7 +99,7 @@ export class ServiceSupervision {
       supervisorPid: setup.supervisorPid,
       log,
       statusWriter: new StatusWriter(paths, log),
-      alarms: new AlarmDispatcher(log, paths.stderr, alertsLeftOpen(paths.statusJson)),
+      alarms: this.#alarms,
       version: VERSION,
       reloadConfig: () => this.#reloadConfig(),
       onStatus: setup.onStatus,
@@ -125,13 +128,18 @@ export class ServiceSupervision {
       log.close();
       return startFailure('setup', `unable to set up the FIFOs in ${dirShown}: ${describeOsError(error)}`);
     }
+    this.#openToGroup();
     log.notice(`supervise ${VERSION} (pid ${this.#setup.supervisorPid}) supervises ${serviceName}: ${command.join(' ')}`);
-    this.runner.boot(leftover);
+    this.runner.boot({ ...leftover, alertsOpen: this.#alarms.alertsLeftOpen });
     this.#guard = new StatusDirGuard(paths, lock, log, {
-      reopenControl: () => this.#control?.reopen(),
+      reopenControl: () => {
+        this.#control?.reopen();
+        this.#openToGroup(true);
+      },
       reopenOk: () => {
         if (this.#okFd !== null) fs.closeSync(this.#okFd);
         this.#okFd = openOkFifo(paths.ok);
+        this.#openToGroup(true);
       },
       obey,
       rewriteStatus: () => this.runner.rewriteStatus(),
@@ -160,10 +168,22 @@ export class ServiceSupervision {
   #reloadConfig(): { config: ServiceConfig } | { error: string } {
     const next = this.#setup.readConfig();
     if ('config' in next) {
+      const groupBefore = this.#setup.config.statusGroup;
+      this.#setup = { ...this.#setup, config: next.config };
       this.#setup.log.maxBytes = next.config.superviseLogMaxBytes;
       this.#outputCap.configure(next.config.logMaxBytes, next.config.logBackups);
+      // A group removed leaves the directory as it is (chmod 700 closes it): never a surprise lock-out.
+      if (next.config.statusGroup !== groupBefore) this.#openToGroup();
     }
     return next;
+  }
+
+  /** status_group: the directory opened to a group of operators (applied at start, on `r`, after a repair). */
+  #openToGroup(quiet = false): void {
+    const group = this.#setup.config.statusGroup;
+    if (group === '') return;
+    const problem = openToGroup(this.#setup.paths, group, (name) => this.#setup.world.runWorld.groupId(name), currentUmask());
+    if (problem !== null && !quiet) this.#setup.log.warning(problem);
   }
 
   #startOutcome(outcome: StartOutcomeFact): StartOutcome {

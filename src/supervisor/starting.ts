@@ -85,7 +85,6 @@ export function markReady(s: SupervisorState, turn: Turn): SupervisorState {
   const run = s.run;
   if (run === null || run.phase !== 'running' || run.ready !== null) return s;
   const { now, context } = turn;
-  emit(turn, { type: 'serviceRecovered' });
   const source = readinessSource(context.config);
   if (source !== 'none' && run.startedAtWall !== null) log(turn, 'NOTICE', textOf({ kind: 'ready', afterMs: now.wall - run.startedAtWall, source }));
   const timers = { ...withoutTimers(run, ...STARTING_TIMERS).timers, ...readyTimers(context.config, now, s.backoff.failures) };

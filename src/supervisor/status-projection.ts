@@ -72,6 +72,8 @@ function stateName(s: SupervisorState): ServiceState {
   const run = s.run;
   if (run === null) {
     if (s.failed) return 'failed';
+    // A forking service's command has exited 0; its daemon is not known yet.
+    if (s.forking !== null) return 'starting';
     if (s.want === 'up' && !s.requirements.held && !s.exitWhenDown) return 'waiting';
     return s.timers.restart !== undefined ? 'backoff' : 'down';
   }

@@ -23,9 +23,10 @@ export function stopService(prior: SupervisorState, reason: StopReason, turn: Tu
   // Its pid is not known yet: it is stopped as soon as it is (or ends, if the start fails).
   if (run.phase === 'spawning') return { ...s, run: { ...run, stopReason: run.stopReason ?? reason }, timers: without(s.timers, 'restart') };
   emit(turn, { type: 'signal', pid: run.pid, signal: first ?? stopSignalOf(turn) }, { type: 'signal', pid: run.pid, signal: 'SIGCONT' });
+  const cutShort = run.reloadSignal === null ? {} : { lastReload: { atWall: turn.now.wall, error: 'graceful reload cut short: the service is being stopped' } };
   // A stopping attempt waits only for its exit: its readiness and health deadlines end here.
   const stopping = withTimers(run, run.timers.poll === undefined ? {} : { poll: run.timers.poll });
-  return { ...s, run: { ...stopping, phase: 'stopping', stopReason: run.stopReason ?? reason }, paused: false, timers: armKill(s, turn) };
+  return { ...s, ...cutShort, run: { ...stopping, phase: 'stopping', stopReason: run.stopReason ?? reason, reloadSignal: null }, paused: false, timers: armKill(s, turn) };
 }
 
 /** The candidate of an overlapping reload, if one is starting, is stopped with the service. */

@@ -45,8 +45,10 @@ export type LastExitReason = 'exit' | 'watchdog' | 'unhealthy' | 'start-timeout'
  * - leftovers: a stop's SIGKILL deadline, kept past a new start for what the stopped service
  *   left, sparing the new start's processes
  * - requiresTimeout: waiting this long for `requires` is alarmed (and the wait goes on)
+ * - alertResend: the next resend of the firing Alertmanager alerts, with a new lease
+ * - alertResolve: the service has stayed up for alarm_resolve_after: the alerts are resolved
  */
-export type ServiceTimerName = 'restart' | 'kill' | 'window' | 'hook' | 'sweep' | 'change' | 'pidFile' | 'retireKill' | 'leftovers' | 'requiresTimeout';
+export type ServiceTimerName = 'restart' | 'kill' | 'window' | 'hook' | 'sweep' | 'change' | 'pidFile' | 'retireKill' | 'leftovers' | 'requiresTimeout' | 'alertResend' | 'alertResolve';
 export type ServiceTimers = Partial<Record<ServiceTimerName, number>>;
 
 /** Which processes a kill or a sweep reaches; the runner finds them in /proc. */
@@ -118,6 +120,8 @@ export interface SupervisorState {
   lastReload: { atWall: number; error: string | null } | null;
   /** Whether what `requires` names holds (a service is started only then), and whether this wait was alarmed. */
   requirements: RequirementsState & { alarmed: boolean };
+  /** Alertmanager alerts were sent and are not resolved yet (alert-condition.ts). */
+  alertsFiring: boolean;
 }
 
 /** What a dead supervise left in the directory, found at start-up (leftover-service.ts). */
@@ -134,6 +138,9 @@ export interface BootFacts {
     keeperPid?: number | null;
     /** Its end will be heard from its keeper: no polling. */
     watched?: boolean;
+    /** What the previous supervise counted (status.json), continued rather than started from zero. */
+    restarts: number;
+    lastExit: LastExit | null;
   } | null;
   /** Processes to stop before anything starts. */
   stop: readonly number[];
@@ -141,6 +148,8 @@ export interface BootFacts {
   staleStarts: readonly string[];
   /** What the log should say about what was found. */
   notes: readonly string[];
+  /** A previous supervise ended with Alertmanager alerts firing (it gave up): resolved like ours. */
+  alertsOpen?: boolean;
 }
 
 /** How the service ended; `statusKnown` false for an adopted process (not our child). */
@@ -186,8 +195,10 @@ export type Effect =
   | { type: 'checkAdopted'; pid: number; startTicks: number }
   | { type: 'log'; level: LogLevel; text: string }
   | { type: 'alarm'; facts: Omit<AlarmFacts, 'host' | 'stderrTail'> }
-  /** The service runs again: alerts opened for it can be resolved. */
-  | { type: 'serviceRecovered' }
+  /** The firing Alertmanager alerts, sent again with a new lease (SPEC §18). */
+  | { type: 'resendAlerts' }
+  /** The service has stayed up: the firing Alertmanager alerts are resolved. */
+  | { type: 'resolveAlerts' }
   | { type: 'runHook'; count: number }
   | { type: 'killHook' }
   /** Read the config file again: answered by `configLoaded`. */
@@ -243,6 +254,7 @@ export function initialState(now: Instant): SupervisorState {
     forking: null,
     lastReload: null,
     requirements: { ...NO_REQUIREMENTS, alarmed: false },
+    alertsFiring: false,
   };
 }
 

@@ -9,7 +9,8 @@ import { textOf } from '../text/messages.ts';
 import type { AttemptTimerName } from './attempt.ts';
 import { serviceEnded } from './attempt-ended.ts';
 import { boot } from './boot.ts';
-import { onControl, restartService } from './control-steps.ts';
+import { onControl, reloadNotTaken, reloadTaken, restartService } from './control-steps.ts';
+import { alertCondition } from './alert-condition.ts';
 import { daemonFromPidFile, daemonLeft, pidFileMissing, readPidFileAgain } from './forking-service.ts';
 import { candidateExited, candidateFailed, candidateProbed, candidateSpawned, candidateTimer } from './overlap-reload.ts';
 import { healthProbed, heartbeat, onNotify, startTimedOut, watchdogFired } from './running.ts';
@@ -27,8 +28,8 @@ export interface Transition {
 export function transition(state: SupervisorState, event: SupervisorEvent, now: Instant, context: TransitionContext): Transition {
   const turn: Turn = { now, context, effects: [] };
   if (state.ended !== null) return { state, effects: turn.effects };
-  if (event.type === 'timer' || event.type === 'attemptTimer') return { state: fireTimer(state, event, turn), effects: turn.effects };
-  return { state: step(state, event, turn), effects: turn.effects };
+  const next = event.type === 'timer' || event.type === 'attemptTimer' ? fireTimer(state, event, turn) : step(state, event, turn);
+  return { state: alertCondition(next, turn.effects, now, context.config), effects: turn.effects };
 }
 
 type Step = (s: SupervisorState, turn: Turn) => SupervisorState;
@@ -102,7 +103,7 @@ function exited(s: SupervisorState, pid: number, exit: Extract<SupervisorEvent, 
     return { ...s, retiring: { ...s.retiring, pids }, timers: pids.length === 0 ? without(s.timers, 'retireKill') : s.timers };
   }
   if (s.run === null || s.run.phase === 'spawning' || pid !== s.run.pid) return s;
-  return serviceEnded(s, exit, turn);
+  return serviceEnded(s.run.reloadSignal === null ? s : reloadNotTaken(s, pid, exit, turn), exit, turn);
 }
 
 function probed(s: SupervisorState, event: Extract<SupervisorEvent, { type: 'probed' }>, turn: Turn): SupervisorState {
@@ -173,6 +174,16 @@ const ON_TIMER: Record<ServiceTimerName, Step> = {
     return s;
   },
   pidFile: (s, turn) => readPidFileAgain(s, turn),
+  // alert-condition.ts arms the next resend after this event.
+  alertResend: (s, turn) => {
+    if (s.alertsFiring) emit(turn, { type: 'resendAlerts' });
+    return s;
+  },
+  alertResolve: (s, turn) => {
+    if (!s.alertsFiring) return s;
+    emit(turn, { type: 'resolveAlerts' });
+    return { ...s, alertsFiring: false, timers: without(s.timers, 'alertResend') };
+  },
   requiresTimeout: (s, turn) => requiresTimedOut(s, turn),
   change: (s, turn) => {
     const paths = s.changed?.paths ?? [];
@@ -201,6 +212,7 @@ const ON_RUN_TIMER: Record<AttemptTimerName, Step> = {
     return s;
   },
   backoffReset: (s) => ({ ...s, backoff: INITIAL_BACKOFF }),
+  reloadSettle: (s, turn) => reloadTaken(s, turn),
   poll: (s, turn) => {
     const run = s.run;
     if (run === null || run.phase === 'spawning' || run.adopted === null) return s;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { StatusBytes, StatusDocument } from '../status/status-codec.ts';
 import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
 import { SvcError } from './svc-command.ts';
+import type { SvcFact } from '../text/svc-messages.ts';
 import { describeOsError as causeOf } from '../os-error.ts';
 import { isPermissionError, probeSupervisor } from './supervisor-liveness.ts';
 import { readSnapshot } from './status-snapshot.ts';
@@ -39,6 +40,23 @@ export function checkDirectory(dir: string): StatusPaths {
 }
 
 /**
+ * No `ok`: supervise removes it as it ends (svc exit, a give-up), so status.json's final state
+ * tells an ended supervise from a directory where none ever ran.
+ */
+function endedOrNeverRan(dir: string, paths: StatusPaths): SvcFact {
+  const { document } = readSnapshot(paths);
+  if (document?.state !== 'exited' && document?.state !== 'fatal') return { kind: 'notRunning', dir, why: 'noOk' };
+  let at = document.since;
+  try {
+    // The final status is supervise's last write.
+    at = fs.statSync(paths.statusJson).mtime.toISOString();
+  } catch {
+    // removed meanwhile: the last pid change will do
+  }
+  return { kind: 'supervisorEnded', dir, state: document.state, at };
+}
+
+/**
  * Checks that a live supervise runs on `dir` and that its status can be read; with
  * `needControl`, also that its control pipe is there. Never blocks on a FIFO.
  */
@@ -50,7 +68,7 @@ export function openTarget(dir: string, needControl: boolean): Target {
     case 'not-running':
       throw new SvcError('notAlive', { kind: 'notRunning', dir, why: 'okUnread' });
     case 'no-ok':
-      throw new SvcError('notAlive', { kind: 'notRunning', dir, why: 'noOk' });
+      throw new SvcError('notAlive', endedOrNeverRan(dir, paths));
     case 'no-permission':
       throw new SvcError('notAlive', { kind: 'noPermission', dir, file: 'ok' });
   }

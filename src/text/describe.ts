@@ -42,9 +42,13 @@ export function briefLastExit(exit: (ExitStatus & { at: string }) | null, nowMs:
   return `${briefExit(exit)}${ago}`;
 }
 
-/** A line of an alarm's mail body: `exit code: 1`, `killed by signal SIGSEGV (core dumped)`. */
-export function mailExitLine(exit: ExitStatus | null): string {
-  if (exit === null) return 'exit status: unknown (the service did not run)';
+/**
+ * A line of an alarm's mail body: `exit code: 1`, `killed by signal SIGSEGV (core dumped)`. No exit
+ * is either an event of a running service (`ran`: unhealthy, watchdog, start timeout) or a start
+ * that never ran.
+ */
+export function mailExitLine(exit: ExitStatus | null, ran: boolean): string {
+  if (exit === null) return ran ? 'exit status: none (the service was running)' : 'exit status: unknown (the service did not run)';
   const core = exit.coredump ? ' (core dumped)' : '';
   if (exit.signal !== null) return `killed by signal ${exit.signal}${core}`;
   return `exit code: ${exit.code ?? 'unknown'}${core}`;

@@ -12,8 +12,12 @@ export function warning(text: string): string {
   return `supervise: warning: ${text}`;
 }
 
-/** `service exited with code 1!`, `service exited with signal SIGSEGV with coredump!` (meetbill's words). */
-export function exitMessage(exit: { code: number | null; signal: string | null; coredump: boolean; statusKnown: boolean }): string {
+/**
+ * `service exited with code 1!`, `service exited with signal SIGSEGV with coredump!` (meetbill's
+ * words). `daemonOf`: the pid_file of a forking service's daemon, which is nobody's child.
+ */
+export function exitMessage(exit: { code: number | null; signal: string | null; coredump: boolean; statusKnown: boolean; daemonOf?: string }): string {
+  if (!exit.statusKnown && exit.daemonOf !== undefined) return `service exited (exit status unknown: the daemon from ${exit.daemonOf} is not a child of supervise)!`;
   if (!exit.statusKnown) return 'service exited (exit status unknown: it was adopted, not started, by this supervise)!';
   const how = exit.signal !== null ? `with signal ${exit.signal}` : exit.code !== null ? `with code ${exit.code}` : 'without starting';
   return `service exited ${how}${exit.coredump ? ' with coredump' : ''}!`;
@@ -60,6 +64,7 @@ export type Fact =
   | { kind: 'notRestarted'; policy: 'always' | 'on-failure' | 'never' }
   | { kind: 'changedOnDisk'; paths: readonly string[] }
   | { kind: 'daemonizedItself'; pids: readonly number[] }
+  | { kind: 'launcherExited'; pidFile: string }
   | { kind: 'reloaded'; newPid: number; oldPid: number }
   | { kind: 'reloadFailed'; why: string }
   | { kind: 'reloadStarting' }
@@ -77,7 +82,10 @@ export type Fact =
   | { kind: 'configKept'; error: string }
   | { kind: 'orphaned'; pid: number }
   | { kind: 'requirementLost'; waitingFor: readonly string[] }
-  | { kind: 'requiresTimedOut'; afterMs: number; waitingFor: readonly string[] };
+  | { kind: 'requiresTimedOut'; afterMs: number; waitingFor: readonly string[] }
+  | { kind: 'reloadNotTaken'; pid: number; how: string; signal: string; killedByIt: boolean }
+  | { kind: 'noReloadKey'; service: string }
+  | { kind: 'reloadTaken'; pid: number; signal: string; afterMs: number };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -136,10 +144,18 @@ export function textOf(fact: Fact): string {
       return fact.policy === 'never' ? 'not restarted (restart : never)' : 'not restarted: the exit is a success (restart : on-failure)';
     case 'reloaded':
       return `graceful reload: the new copy (pid ${fact.newPid}) is ready and is the service now; stopping the old one (pid ${fact.oldPid})`;
+    case 'reloadNotTaken':
+      return `graceful reload failed: the service (pid ${fact.pid}) ended with ${fact.how} right after the reload signal ${fact.signal}${fact.killedByIt ? ': it does not handle it' : ''}`;
+    case 'reloadTaken':
+      return `graceful reload: the service (pid ${fact.pid}) still runs ${duration(fact.afterMs)} after ${fact.signal}`;
+    case 'noReloadKey':
+      return `graceful reload (g) refused: no reload key in the configuration of ${fact.service}; set reload : signal:HUP (the signal the service reloads on) or reload : overlap`;
     case 'reloadFailed':
       return `graceful reload failed: ${fact.why}; the old copy keeps running`;
     case 'daemonizedItself':
       return `the service exited 0 and left ${fact.pids.length} process(es) running with its tag (${fact.pids.join(' ')}): it daemonized itself; run it in the foreground, or set pid_file so that supervise watches the daemon. Not restarted, so that no second copy piles up`;
+    case 'launcherExited':
+      return `the command exited 0 as a forking service does: reading the daemon's pid from ${fact.pidFile}`;
     case 'changedOnDisk':
       return `${fact.paths.join(' ')} changed: restarting the service (restart_on_change)`;
     case 'reloadStarting':

@@ -16,6 +16,8 @@ export type SvcFact =
   | { kind: 'notStatusDir'; dir: string; cause: string }
   | { kind: 'cannotEnter'; dir: string; permission: boolean; uid: number; mode: number; cause: string }
   | { kind: 'notRunning'; dir: string; why: 'okUnread' | 'noOk' | 'controlUnread' }
+  /** supervise removed `ok` as it ended: status.json says how (`exited`, or `fatal` for a give-up). */
+  | { kind: 'supervisorEnded'; dir: string; state: 'exited' | 'fatal'; at: string }
   | { kind: 'noPermission'; dir: string; file: 'ok' | 'control' }
   | { kind: 'noStatusFile'; dir: string }
   | { kind: 'noControlPipe'; dir: string }
@@ -107,6 +109,10 @@ function wordsOf(fact: SvcFact): [Channel, string] {
         controlUnread: `nobody reads ${fact.dir}/control`,
       }[fact.why];
       return ['error', `supervise is not running on "${fact.dir}" (${why})`];
+    }
+    case 'supervisorEnded': {
+      const how = fact.state === 'fatal' ? `it gave up at ${fact.at} (state fatal: restart limits reached)` : `it ended at ${fact.at} (state exited: svc exit, x or SIGTERM)`;
+      return ['error', `supervise is not running on "${fact.dir}" (${how}; see ${fact.dir}/supervise.log)`];
     }
     case 'noPermission':
       return ['error', `no permission to operate the service in "${fact.dir}" (cannot ${fact.file === 'ok' ? 'open' : 'write'} ${fact.dir}/${fact.file})`];

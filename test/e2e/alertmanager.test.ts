@@ -1,7 +1,8 @@
 // alarm_alertmanager against a real Alertmanager (Debian's, fetched by scripts/fetch-test-parts.sh,
 // run on loopback in a private mount namespace): the built supervise opens an alert when its
-// service exits and resolves it when the service runs again; a give-up is resolved by the next
-// supervise of the directory.
+// service exits, keeps it firing (resent with a lease) while the service keeps failing, and
+// resolves it once the service has stayed up for alarm_resolve_after; a give-up, which has no
+// lease, is resolved by the next supervise of the directory.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,6 +19,7 @@ interface ApiAlert {
   annotations: Record<string, string>;
   status: { state: string };
   startsAt: string;
+  endsAt: string;
 }
 
 describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prometheus-alertmanager') }, () => {
@@ -67,11 +69,54 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     assert.equal(logs.includes('hunter2'), false, logs);
   }
 
-  test('an exit opens a SuperviseServiceExited alert with the service, host and severity, and the next start resolves it', async () => {
+  /** Polls until `ms` after `from` (the passing of time is what these tests are about). */
+  const reach = (from: number, ms: number) => waitFor(`${ms / 1000} s after the start`, () => Date.now() - from >= ms, { timeoutMs: ms + 5000, intervalMs: 50 });
+
+  test('a crash loop keeps its alert active, resent with a lease, until the service has stayed up for alarm_resolve_after', async (t) => {
+    const stayUp = path.join(tmp, 'loop-stays-up');
+    // alarm_resend 3s gives a 9 s lease: still active at 20 s only if supervise keeps resending it.
+    const config = writeConfig('alarm_resolve_after : 4s\nalarm_resend : 3s\n');
+    // Up for a second, exit 1, restarted at once (the 1 s throttle has passed): a 1 s crash loop.
+    await start('loop', config, ['/bin/sh', '-c', `test -e ${stayUp} && exec sleep 1000; sleep 1; exit 1`]);
+    // The loop's clock starts with the first run, once supervise is up (a loaded machine takes
+    // seconds to start it); the first exit comes a second later, and its alarm opens the alert.
+    const startedAt = Date.now();
+    const activeExitAlert = async (): Promise<ApiAlert | undefined> =>
+      (await alertsOf('loop')).find((a) => a.labels.alertname === 'SuperviseServiceExited' && a.status.state === 'active');
+    await waitFor('the first alert', activeExitAlert, { timeoutMs: 20_000, intervalMs: 100 });
+
+    await reach(startedAt, 3000);
+    const at3 = await activeExitAlert();
+    assert.ok(at3, `no active alert 3 s in:\n${readLog(dirOf('loop'))}`);
+    // Every look until 20 s in finds it active: the starts in between resolve nothing.
+    while (Date.now() - startedAt < 20_000) {
+      assert.ok(await activeExitAlert(), `the alert ended ${(Date.now() - startedAt) / 1000} s in:\n${readLog(dirOf('loop'))}`);
+      await reach(Date.now(), 250);
+    }
+    const at20 = await activeExitAlert();
+    assert.ok(at20, 'no active alert 20 s in');
+    assert.ok((readDocument(dirOf('loop'))?.restarts ?? 0) >= 3, 'the service crash-looped meanwhile');
+    // The lease is 3 × alarm_resend ahead, renewed by every resend.
+    const lease = Date.parse(at20.endsAt) - Date.now();
+    assert.ok(lease > 0 && lease <= 9000 + 1000, `endsAt ${at20.endsAt} is not a 9 s lease`);
+    await waitFor('a resend logged', () => /alertmanager re-sent: SuperviseServiceExited of loop to http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('loop'))));
+
+    // Fixed: the next start stays up, and alarm_resolve_after (4 s) later the alert is resolved.
+    fs.writeFileSync(stayUp, '');
+    const fixedAt = Date.now();
+    await waitFor('the alert resolved', async () => (await alertsOf('loop')).length === 0, { timeoutMs: 30_000, intervalMs: 100 });
+    const resolvedAt = Date.now();
+    assert.ok(resolvedAt - fixedAt >= 4000, `resolved ${(resolvedAt - fixedAt) / 1000} s after the fix, before alarm_resolve_after`);
+    t.diagnostic(`alert active at 3 s and at 20 s; service fixed at ${((fixedAt - startedAt) / 1000).toFixed(1)} s, alert resolved at ${((resolvedAt - startedAt) / 1000).toFixed(1)} s`);
+    await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseServiceExited of loop at http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('loop'))));
+    assertNoPasswordLogged('loop');
+  });
+
+  test('an exit opens a SuperviseServiceExited alert with the service, host and severity, resolved once the service has stayed up', async () => {
     const script = path.join(tmp, 'crash-once.mjs');
     fs.copyFileSync(path.join(ROOT, 'test/fixtures/crash-once.mjs'), script);
     fs.chmodSync(script, 0o755);
-    await start('crashy', writeConfig(), [script]);
+    await start('crashy', writeConfig('alarm_resolve_after : 1s\n'), [script]);
 
     // The first run exits 1 and leaves itself unexecutable: the service stays down, the alert open.
     const [alert] = await waitFor('the alert in Alertmanager', async () => {
@@ -85,7 +130,7 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     // Alertmanager may list the alert before supervise has logged the answer: wait for the line.
     await waitFor('the alert logged', () => /alertmanager sent: SuperviseServiceExited to http:\/\/\*\*\*:\*\*\*@127\.0\.0\.1:\d+ \(HTTP 200\)/.test(readLog(dirOf('crashy'))));
 
-    // Executable again: the next try starts it, and it stays up; the alert is resolved.
+    // Executable again: the next try starts it, and it stays up; a second later the alert is resolved.
     fs.chmodSync(script, 0o755);
     track(await waitForServicePid(dirOf('crashy')));
     await waitFor('the alert resolved', async () => (await alertsOf('crashy')).length === 0);
@@ -93,7 +138,7 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     assertNoPasswordLogged('crashy');
   });
 
-  test('a give-up opens a critical SuperviseGaveUp alert, which the next supervise of the directory resolves on its first start', async () => {
+  test('a give-up opens a critical SuperviseGaveUp alert without a lease, which the next supervise of the directory resolves', async () => {
     await start('doomed', writeConfig('max_tries : 1\n'), ['node', SERVICE, 'exit', '4']);
     const first = supervisors.at(-1) ?? 0;
     await waitFor('supervise gave up', () => readDocument(dirOf('doomed'))?.state === 'fatal' && !isAlive(first), { timeoutMs: 15_000 });
@@ -104,9 +149,11 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     const gaveUp = alerts.find((a) => a.labels.alertname === 'SuperviseGaveUp');
     assert.equal(gaveUp?.labels.severity, 'critical');
     assert.match(gaveUp?.annotations.summary ?? '', /supervise refused to restart it any more$/);
+    // No lease (nobody is left to renew one): its endsAt is a year ahead, not a resend away.
+    assert.ok(Date.parse(gaveUp?.endsAt ?? '') - Date.now() > 300 * 24 * 3600 * 1000, `endsAt ${gaveUp?.endsAt}`);
 
-    // Fixed and started again by hand (or by an init system): its first start resolves both.
-    await start('doomed', writeConfig(), ['node', SERVICE, 'forever']);
+    // Fixed and started again by hand (or by an init system): once it has stayed up, both are resolved.
+    await start('doomed', writeConfig('alarm_resolve_after : 1s\n'), ['node', SERVICE, 'forever']);
     track(await waitForServicePid(dirOf('doomed')));
     await waitFor('the give-up resolved', async () => (await alertsOf('doomed')).length === 0);
     await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseGaveUp, SuperviseServiceExited of doomed/.test(readLog(dirOf('doomed'))));

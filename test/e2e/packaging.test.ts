@@ -9,6 +9,9 @@ import { isAlive, track } from '../helpers/processes.ts';
 import { readDocument, ROOT, run, SERVICE, stopSupervisor, waitForServicePid, type RunResult } from '../helpers/supervise-cli.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { CONFIG_KEYS } from '../../src/config/config-keys.ts';
+import { CONTROL_COMMANDS } from '../../src/control/control-commands.ts';
+import { USAGE } from '../../src/cli/usage.ts';
 
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const SLOW = { timeoutMs: 120_000 };
@@ -228,6 +231,59 @@ describe('bash completion for svc', () => {
     assert.deepEqual(await complete('status/app', 're'), ['reconf', 'reload', 'restart']);
     assert.deepEqual(await complete('status/app', 'alarm', ''), ['off', 'on']);
     assert.deepEqual(await complete('status', 'status/app', 'status/'), ['status/app']);
-    assert.deepEqual(await complete('status/app', 'log', '-'), ['--stderr', '--timeout', '-f', '-n']);
+    assert.deepEqual(await complete('status/app', 'log', '-'), ['--all', '--stderr', '-f', '-n']);
+  });
+});
+
+describe('the documentation that ships', () => {
+  const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
+  /** The `* `NAME`:` items of a man page's section (marked-man's definition lists). */
+  const itemsOf = (page: string, section: string): string => {
+    const text = read(page);
+    const start = text.indexOf(`\n## ${section}\n`);
+    assert.ok(start !== -1, `${page} has a ${section} section`);
+    const end = text.indexOf('\n## ', start + 1);
+    return text.slice(start, end === -1 ? undefined : end);
+  };
+
+  test('supervise.conf(5) describes every key the config file takes', () => {
+    const keys = itemsOf('man/supervise.conf.5.md', 'KEYS');
+    // An item may name several keys: * `limit_nofile`, `limit_nproc`:
+    const missing = CONFIG_KEYS.map((key) => key.name).filter((name) => !new RegExp(`^\\* (\`[a-z_]+\`, )*\`${name}\`[:,]`, 'm').test(keys));
+    assert.deepEqual(missing, []);
+  });
+
+  test('svc(8) describes every subcommand, in its synopsis too', () => {
+    const synopsis = itemsOf('man/svc.8.md', 'SYNOPSIS');
+    const subcommands = itemsOf('man/svc.8.md', 'SUBCOMMANDS');
+    const all = ['start', 'stop', 'restart', 'status', 'reconf', 'exit', 'alarm', 'log', 'wait', 'reload', 'metrics'];
+    assert.deepEqual(all.filter((name) => !new RegExp(`^\\* \`${name}[\` ]`, 'm').test(subcommands)), []);
+    assert.deepEqual(all.filter((name) => !synopsis.includes(`\`${name}\``)), []);
+  });
+
+  test('supervise(8) and supervise -h list every control letter', () => {
+    const control = itemsOf('man/supervise.8.md', 'CONTROL');
+    const letters = Object.keys(CONTROL_COMMANDS);
+    assert.deepEqual(letters.filter((letter) => !new RegExp(`^\\* (\`[a-z]\`, )*\`${letter}\``, 'm').test(control)), []);
+    const usageLetters = /\(([a-z ]+)\)/.exec(USAGE.split('\n').find((line) => line.startsWith('Control:')) ?? '')?.[1]?.split(' ');
+    assert.deepEqual(letters.filter((letter) => !usageLetters?.includes(letter)), []);
+  });
+
+  test('docs, man pages and the README stand alone: none cites the SPEC, which does not ship', () => {
+    const files = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).map((name) => `docs/${name}`), ...fs.readdirSync(path.join(ROOT, 'man')).filter((name) => name.endsWith('.md')).map((name) => `man/${name}`)];
+    const citing = files.filter((file) => /SPEC\s*§/.test(read(file)));
+    assert.deepEqual(citing, []);
+  });
+});
+
+describe('the systemd unit on a daemontools host', () => {
+  test("install.md's drop-in for /opt/supervise runs the unit's own command line, with the full path", () => {
+    const unit = fs.readFileSync(path.join(ROOT, 'packaging/supervise@.service'), 'utf8');
+    const install = fs.readFileSync(path.join(ROOT, 'docs/install.md'), 'utf8');
+    const own = /^ExecStart=supervise (.+)$/m.exec(unit)?.[1];
+    assert.ok(own !== undefined, 'the unit starts supervise by its bare name');
+    const dropIn = /```ini\n# \/etc\/systemd\/system\/supervise@\.service\.d\/[^\n]+\n\[Service\]\nExecStart=\nExecStart=(\S+) (.+)\n```/.exec(install);
+    assert.ok(dropIn !== null, 'install.md gives a drop-in that resets ExecStart');
+    assert.deepEqual([dropIn[1], dropIn[2]], ['/opt/supervise/bin/supervise', own]);
   });
 });

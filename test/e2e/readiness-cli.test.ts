@@ -146,4 +146,35 @@ describe('svc reload', () => {
     sendControl(box.dir, 'dx');
     await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
   });
+
+  // python's http.server has no SIGHUP handler: the default action kills it.
+  const HTTP_SERVER = 'python3 -m http.server 0 --bind 127.0.0.1';
+
+  test('without a reload key, svc reload sends nothing, says why and exits 9: the service keeps running', async (t) => {
+    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\n' });
+    const { supervisorPid } = await launch(box, HTTP_SERVER);
+    const pid = await waitFor('the server running', () => readDocument(box.dir)?.pid ?? null);
+    const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
+    assert.equal(reloaded.code, 9, reloaded.stdout);
+    assert.equal(reloaded.stdout, '');
+    assert.match(reloaded.stderr, /^svc: error: service "app" was not reloaded: graceful reload \(g\) refused: no reload key in the configuration of app; set reload : signal:HUP \(the signal the service reloads on\) or reload : overlap\n$/);
+    const document = readDocument(box.dir);
+    assert.deepEqual([document?.pid, document?.restarts, document?.last_exit], [pid, 0, null], 'not signalled, still the same process');
+    sendControl(box.dir, 'dx');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
+
+  test('with reload : signal:HUP, svc reload of a service that SIGHUP kills says it did not survive and exits 9', async (t) => {
+    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nreload : signal:HUP\n' });
+    const { supervisorPid } = await launch(box, HTTP_SERVER);
+    const pid = await waitFor('the server running', () => readDocument(box.dir)?.pid ?? null);
+    const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
+    assert.equal(reloaded.code, 9, reloaded.stdout);
+    assert.doesNotMatch(reloaded.stdout, /reloaded/);
+    assert.match(reloaded.stderr, new RegExp(`^svc: error: service "app" was not reloaded: graceful reload failed: the service \\(pid ${pid}\\) ended with SIGHUP right after the reload signal SIGHUP: it does not handle it\\n$`));
+    // Restarted like any exit: the next copy runs.
+    await waitFor('a new server', () => ((readDocument(box.dir)?.pid ?? pid) !== pid ? true : null), { timeoutMs: 15_000 });
+    sendControl(box.dir, 'dx');
+    await waitFor('supervise gone', () => isGone(supervisorPid as number), { timeoutMs: 15_000 });
+  });
 });

@@ -27,6 +27,7 @@ import {
   starts,
   startService,
   SUPERVISE,
+  SVC,
   supervisorsOf,
   track,
   waitFor,
@@ -152,6 +153,31 @@ describe('supervise killed with SIGKILL, and started again on the same directory
     await waitFor('the new copy noted its start', () => starts(box).includes(`start ${restarted}`));
     assert.deepEqual(starts(box), [`start ${first.servicePid}`, `start ${restarted}`]);
     assert.deepEqual(serviceCopies(box), [restarted]);
+  });
+
+  test('the new supervise continues RESTARTS and LAST EXIT from status.json instead of starting them from zero', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const first = await startService(box, serviceCommand(box));
+    process.kill(first.servicePid, 'SIGKILL');
+    const second = box.own(await nextServicePid(box, first.servicePid));
+    const before = await waitFor('status.json with the restart', () => {
+      const doc = readDocument(box.dir);
+      return doc?.pid === second && doc.restarts === 1 ? doc : null;
+    });
+    assert.equal(before.last_exit?.signal, 'SIGKILL');
+    await killSupervisor(first.supervisorPid);
+    const next = await launch(box, serviceCommand(box));
+    assert.equal(next.result.code, 0, next.result.stderr);
+    const after = await waitFor('status.json of the new supervise', () => {
+      const doc = readDocument(box.dir);
+      return doc?.supervisor_pid === next.supervisorPid ? doc : null;
+    });
+    assert.equal(after.pid, second, 'adopted');
+    assert.equal(after.restarts, 1);
+    assert.deepEqual(after.last_exit, before.last_exit);
+    const status = await run(SVC, [box.dir, 'status'], { cwd: box.root });
+    assert.match(status.stdout, /^restarts: 1 /m);
+    assert.match(status.stdout, /^last exit: SIGKILL, /m);
   });
 
   test('a new supervise with another command replaces the leftover: TERM, KILL after kill_timeout, and only then the new command', async (t) => {

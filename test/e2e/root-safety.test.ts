@@ -3,7 +3,7 @@
 // where a regular file belongs, no status directory another user could write to, and no orders
 // from another user's file at `control`. These tests run as root (CI does).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
@@ -155,5 +155,74 @@ describe('status directories another user could write to', { skip: asRoot ? fals
     fs.chmodSync(box.dir, 0o777);
     await launch(box, forever(box));
     assert.equal(readLog(box.dir), '');
+  });
+});
+
+describe('status_group: operators who are not root', { skip: asRoot ? false : 'needs root' }, () => {
+  const SVC_BIN = path.resolve(import.meta.dirname, '../../bin/svc');
+
+  /** bin/svc run as `user` with that user's groups (nobody: nogroup only). */
+  function svcAs(user: string, box: Box, ...args: string[]): { code: number | null; stdout: string; stderr: string } {
+    const result = spawnSync('setpriv', [`--reuid=${user}`, `--regid=${user === 'nobody' ? 'nogroup' : user}`, '--init-groups', '--', SVC_BIN, box.dir, ...args], {
+      encoding: 'utf8',
+      cwd: '/',
+      timeout: 60_000,
+    });
+    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** A sandbox whose parents others may enter: the status directory alone decides. */
+  function openSandbox(t: Parameters<typeof sandbox>[0], config: string): Box {
+    const box = sandbox(t, { config });
+    fs.mkdirSync(path.dirname(box.dir), { recursive: true, mode: 0o755 });
+    fs.chmodSync(box.root, 0o755);
+    return box;
+  }
+
+  test('a user of status_group (nobody in nogroup) reads the status and stops the service with svc', async (t) => {
+    const box = openSandbox(t, '[global]\nkill_timeout : 1\nstatus_group : nogroup\n');
+    const { servicePid } = await startService(box, forever(box));
+    const status = svcAs('nobody', box, 'status');
+    assert.equal(status.code, 0, status.stderr);
+    assert.match(status.stdout, new RegExp(`^pid: ${servicePid}\\n`));
+    assert.match(status.stdout, /^state: up \(want up\)$/m);
+    const stop = svcAs('nobody', box, 'stop');
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, /Stop service "\w+" successfully/);
+    await waitFor('down', () => readStatus(box.dir)?.pid === 0);
+    const log = svcAs('nobody', box, 'log', '--all');
+    assert.equal(log.code, 0, `the output is readable too: ${log.stderr}`);
+
+    // What the group was given, and only that: owner root, no write but to control (and ok).
+    const modes = Object.fromEntries(['.', 'control', 'ok', 'lock'].map((name) => {
+      const stat = fs.lstatSync(path.join(box.dir, name));
+      return [name, `${(stat.mode & 0o7777).toString(8)} ${stat.uid}:${stat.gid}`];
+    }));
+    assert.deepEqual(modes, { '.': `2750 0:${nogroup}`, control: `620 0:${nogroup}`, ok: `620 0:${nogroup}`, lock: `600 0:${nogroup}` });
+    // Files written since (status after the stop) are the group's through the setgid directory.
+    for (const name of ['status', 'status.json', 'supervise.log', '__stdout']) {
+      const stat = fs.lstatSync(path.join(box.dir, name));
+      assert.deepEqual([stat.uid, stat.gid, (stat.mode & 0o040) !== 0, stat.mode & 0o022], [0, nogroup, true, 0], name);
+    }
+  });
+
+  test('a user outside status_group (daemon) still cannot enter, and without status_group nobody cannot either', async (t) => {
+    const box = openSandbox(t, '[global]\nkill_timeout : 1\nstatus_group : nogroup\n');
+    await startService(box, forever(box));
+    assert.equal(svcAs('daemon', box, 'status').code, 3);
+    assert.equal(svcAs('daemon', box, 'stop').code, 3);
+
+    const closed = openSandbox(t, '[global]\nkill_timeout : 1\n');
+    await startService(closed, forever(closed));
+    const refused = svcAs('nobody', closed, 'status');
+    assert.equal(refused.code, 3, refused.stdout);
+    assert.equal((fs.statSync(closed.dir).mode & 0o7777).toString(8), '700');
+  });
+
+  test('an unknown status_group is a WARNING naming the key, and the directory stays closed', async (t) => {
+    const box = openSandbox(t, '[global]\nkill_timeout : 1\nstatus_group : no-such-group\n');
+    await startService(box, forever(box));
+    assert.match(readWf(box), /status_group no-such-group: no such group; the status directory stays/);
+    assert.equal((fs.statSync(box.dir).mode & 0o7777).toString(8), '700');
   });
 });

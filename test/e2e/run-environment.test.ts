@@ -91,8 +91,8 @@ describe('run environment', { skip: SKIP }, () => {
     const env = environOf(pid);
     const home = execFileSync('getent', ['passwd', 'daemon'], { encoding: 'utf8' }).split(':')[5];
     assert.deepEqual(
-      ['APP_MODE', 'GREETING', 'HOME', 'USER', 'LOGNAME', 'SUPERVISE_SERVICE'].map((name) => env.get(name)),
-      ['prod', 'hello world', home, 'daemon', 'daemon', 'svc'],
+      ['APP_MODE', 'GREETING', 'HOME', 'USER', 'LOGNAME', 'PWD', 'SUPERVISE_SERVICE'].map((name) => env.get(name)),
+      ['prod', 'hello world', home, 'daemon', 'daemon', '/usr', 'svc'],
     );
     assert.deepEqual(limitOf(pid, 'Max open files'), ['123', '456']);
     assert.deepEqual(limitOf(pid, 'Max processes'), ['500', '600']);

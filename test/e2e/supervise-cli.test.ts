@@ -29,12 +29,17 @@ describe('supervise command line', () => {
     assert.equal(result.stderr, '');
   });
 
-  test('-h prints the usage on stdout and exits 0', async () => {
-    const result = await run(SUPERVISE, ['-h']);
-    assert.equal(result.code, 0);
-    assert.match(result.stdout, /Usage: supervise -p STATUS_DIR -f/);
-    assert.match(result.stdout, /-u DIR/);
-    assert.equal(result.stderr, '');
+  test('-h and --help print the usage on stdout and exit 0; --version is -v', async () => {
+    for (const flag of ['-h', '--help']) {
+      const result = await run(SUPERVISE, [flag]);
+      assert.equal(result.code, 0, flag);
+      assert.match(result.stdout, /Usage: supervise -p STATUS_DIR -f/);
+      assert.match(result.stdout, /-u DIR/);
+      assert.equal(result.stderr, '');
+    }
+    const version = await run(SUPERVISE, ['--version']);
+    assert.equal(version.code, 0);
+    assert.match(version.stdout, /^supervise \d+\.\d+\.\d+/);
   });
 
   test('an unknown flag exits 100 with the usage on stderr and starts nothing', async (t) => {

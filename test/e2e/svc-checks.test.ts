@@ -41,11 +41,22 @@ describe('arguments', () => {
     assert.match(result.stdout, /^svc \d+\.\d+\.\d+\n$/);
   });
 
-  test('fewer than two words, an unknown command or option is a usage error: exit 1, usage on stderr', async () => {
-    for (const args of [[], [tmp], [tmp, 'bounce'], [tmp, 'stop', '--fast'], [tmp, 'stop', 'now'], [tmp, 'stop', '--timeout', 'soon'], [tmp, 'log', '--json'], ['status', tmp, '-f']]) {
+  test('fewer than two words, an unknown command or option is a usage error: exit 1, one line naming it and a pointer to -h', async () => {
+    const cases: [string[], RegExp][] = [
+      [[], /a status directory and a command are needed/],
+      [[tmp], /a status directory and a command are needed/],
+      [[tmp, 'bounce'], /unknown command "bounce"/],
+      [[tmp, 'stop', '--fast'], /unknown option --fast/],
+      [[tmp, 'stop', 'now'], /unexpected "now" after "stop"/],
+      [[tmp, 'stop', '--timeout', 'soon'], /--timeout wants a number of seconds greater than 0, not "soon"/],
+      [[tmp, 'log', '--json'], /--json does not apply to "log"/],
+      [['status', tmp, '-f'], /-f does not apply to "status"/],
+    ];
+    for (const [args, names] of cases) {
       const result = await svc(...args);
       assert.equal(result.code, 1, args.join(' '));
-      assert.match(result.stderr, /^svc: usage error: .*\n\nUsage: svc/, args.join(' '));
+      assert.match(result.stderr, /^svc: usage error: [^\n]+ \(see svc -h\)\n$/, args.join(' '));
+      assert.match(result.stderr, names, args.join(' '));
       assert.equal(result.stdout, '');
     }
   });

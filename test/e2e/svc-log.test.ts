@@ -83,6 +83,49 @@ test('log -f prints the end of the file, then what is appended, until interrupte
   assert.equal(tail.errors(), '');
 });
 
+test('log --all prints the end of __stdout, then of __stderr, each under its name as tail prints two files', async () => {
+  const both = path.join(tmp, 'status', 'both-printed');
+  fs.mkdirSync(both, { recursive: true });
+  fs.writeFileSync(path.join(both, '__stdout'), numbered('out', 1, 5));
+  fs.writeFileSync(path.join(both, '__stderr'), numbered('err', 1, 5));
+  const result = await svc(both, 'log', '--all', '-n', '2');
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout, `==> ${both}/__stdout <==\n${numbered('out', 4, 5)}\n==> ${both}/__stderr <==\n${numbered('err', 4, 5)}`);
+  assert.equal((await svc(both, 'log', '-a', '-n', '0')).stdout, `==> ${both}/__stdout <==\n\n==> ${both}/__stderr <==\n`);
+  assert.equal((await svc(both, 'log', '--all', '--stderr')).code, 1, '--all and --stderr together are a usage error');
+});
+
+test('log -f --all follows both files: a crash message on __stderr shows, under a header whenever the file changes', async () => {
+  const both = path.join(tmp, 'status', 'both-followed');
+  fs.mkdirSync(both, { recursive: true });
+  const [stdout, stderr] = [path.join(both, '__stdout'), path.join(both, '__stderr')];
+  fs.writeFileSync(stdout, 'out 1\n');
+  fs.writeFileSync(stderr, 'err 1\n');
+  const child = spawn(SVC, [both, 'log', '-f', '--all', '-n', '1'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child.pid);
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // The last line of each, in either order (both are read at once), each under its header.
+  await waitFor('the end of both files', () => output.includes('out 1\n') && output.includes('err 1\n'));
+  assert.ok(
+    [`==> ${stdout} <==\nout 1\n\n==> ${stderr} <==\nerr 1\n`, `==> ${stderr} <==\nerr 1\n\n==> ${stdout} <==\nout 1\n`].includes(output),
+    output,
+  );
+  const start = output.length;
+  fs.appendFileSync(stderr, 'Traceback: boom\n');
+  await waitFor('the stderr line', () => output.includes('Traceback: boom\n'));
+  fs.appendFileSync(stdout, 'out 2\n');
+  await waitFor('the stdout line', () => output.endsWith('out 2\n'));
+  fs.appendFileSync(stdout, 'out 3\n');
+  await waitFor('the next stdout line', () => output.endsWith('out 3\n'));
+  // A header comes only where the output switches files.
+  const stderrHeader = output.slice(0, start).endsWith('out 1\n') ? `\n==> ${stderr} <==\n` : '';
+  assert.equal(output.slice(start), `${stderrHeader}Traceback: boom\n\n==> ${stdout} <==\nout 2\nout 3\n`);
+  child.kill('SIGINT');
+  assert.equal(await exited, 0);
+});
+
 test('log -f starts over when the file is truncated, and follows a file replaced under it', async () => {
   const file = path.join(tmp, 'status', 'printer', '__stderr');
   const tail = follow('--stderr', '-n', '1');

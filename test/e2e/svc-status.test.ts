@@ -164,3 +164,23 @@ test('status.json, written by supervise beside status, agrees with the status by
   assert.equal(readDocument(dir)?.state, 'up');
   assert.equal(readDocument(dir)?.name, 'up');
 });
+
+// Last: the give-up it waits for would age the table tests' services past a minute.
+test('svc DIR status after svc exit or a give-up says that supervise ended there, not that it never ran there', async () => {
+  const exited = await svc(dirOf('exited'), 'status');
+  assert.equal(exited.code, 4);
+  assert.equal(exited.stdout, '');
+  assert.match(exited.stderr, /^svc: error: supervise is not running on ".*exited" \(it ended at \S+ \(state exited: svc exit, x or SIGTERM\); see .*exited\/supervise\.log\)$/m);
+
+  const config = path.join(tmp, 'gives-up.conf');
+  fs.writeFileSync(config, '[global]\nalarm_interval : 60\nmax_tries : 1\n');
+  await startSupervise(dirOf('gaveup'), ['-p', dirOf('gaveup'), '-F', config, '-f', `node ${SERVICE} exit 3`], { cwd: tmp });
+  await waitFor('supervise gave up', async () => readDocument(dirOf('gaveup'))?.state === 'fatal' && (await svc(dirOf('gaveup'), 'status')).code === 4, { timeoutMs: 15_000 });
+  const gaveUp = await svc(dirOf('gaveup'), 'status');
+  assert.match(gaveUp.stderr, /^svc: error: supervise is not running on ".*gaveup" \(it gave up at \S+ \(state fatal: restart limits reached\); see .*gaveup\/supervise\.log\)$/m);
+
+  fs.mkdirSync(dirOf('never'), { recursive: true });
+  const never = await svc(dirOf('never'), 'status');
+  assert.equal(never.code, 4);
+  assert.match(never.stderr, /^svc: error: supervise is not running on ".*never" \(no ok FIFO: supervise never ran there\)$/m);
+});

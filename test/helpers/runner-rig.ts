@@ -26,13 +26,17 @@ export const NO_LEFTOVER: BootFacts = { adopt: null, stop: [], staleStarts: [], 
 export class RecordedAlarms {
   readonly raised: AlarmFacts['event'][] = [];
   readonly details: (string | undefined)[] = [];
-  recovered = 0;
+  resent = 0;
+  resolved = 0;
   raise(facts: Omit<AlarmFacts, 'host' | 'stderrTail'>): void {
     this.raised.push(facts.event);
     this.details.push(facts.detail);
   }
-  serviceStarted(): void {
-    this.recovered += 1;
+  resend(): void {
+    this.resent += 1;
+  }
+  resolve(): void {
+    this.resolved += 1;
   }
   settled(): Promise<void> {
     return Promise.resolve();

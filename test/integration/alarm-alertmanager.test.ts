@@ -31,6 +31,8 @@ describe('alarm_alertmanager', () => {
         labels: { alertname: 'SuperviseServiceExited', service: 'redis', instance: 'web-01', severity: 'warning' },
         annotations: { summary: message.subject, description: message.body.slice(message.subject.length).trim() },
         startsAt: facts.at.toISOString(),
+        // A lease of 3 × alarm_resend (5 m by default): it ends by itself unless resent.
+        endsAt: new Date(facts.at.getTime() + 15 * 60_000).toISOString(),
       },
     ]);
     assert.match(JSON.parse(request.body)[0].annotations.description, /^exit code: 3\nuptime: 75 s/);
@@ -45,6 +47,8 @@ describe('alarm_alertmanager', () => {
     const [alert] = JSON.parse(am.requests[0]?.body ?? '[]');
     assert.equal(alert.labels.alertname, 'SuperviseGaveUp');
     assert.equal(alert.labels.severity, 'critical');
+    // No lease: nobody is left to renew it. Without endsAt Alertmanager would end it after its resolve_timeout.
+    assert.equal(Date.parse(alert.endsAt) - facts.at.getTime(), 365 * 24 * 3600 * 1000);
   });
 
   it('resolves with the same labels and endsAt now, and logs it', async (t) => {
@@ -127,7 +131,7 @@ describe('AlarmDispatcher and Alertmanager', () => {
     return { event: facts.event, service: 'redis', at: facts.at, exit: facts.exit, uptimeS: 3, exitsInWindow: 1, coredumpsInWindow: 0 };
   };
 
-  it('resolves the alert of an exit when the service is started again, after the alert itself was sent', async (t) => {
+  it('resolves the alert of an exit when told to, after the alert itself was sent', async (t) => {
     const am = await startHttpSink(200);
     t.after(() => am.close());
     const log = new MemoryLog();
@@ -135,30 +139,62 @@ describe('AlarmDispatcher and Alertmanager', () => {
     const dispatcher = new AlarmDispatcher(log, '/nonexistent/__stderr');
 
     dispatcher.raise(exitFacts(), config);
-    dispatcher.serviceStarted('redis', config);
-    dispatcher.serviceStarted('redis', config); // nothing left open: nothing more sent
+    dispatcher.resolve('redis', config);
+    dispatcher.resolve('redis', config); // nothing left open: nothing more sent
     await dispatcher.settled();
 
     assert.equal(am.requests.length, 2);
     const [opened, resolved] = am.requests.map((r) => JSON.parse(r.body)[0]);
-    assert.equal(opened.endsAt, undefined);
     assert.deepEqual(resolved.labels, opened.labels);
-    assert.ok(resolved.endsAt);
+    assert.ok(Math.abs(Date.parse(resolved.endsAt) - Date.now()) < 5000, `resolved with endsAt now: ${resolved.endsAt}`);
   });
 
-  it('sends nothing on a start when no alert is open or alarm_alertmanager is not set', async (t) => {
+  it('resends every open alert with its labels, annotations and start, and a new lease from now; nothing once resolved', async (t) => {
+    const am = await startHttpSink(200);
+    t.after(() => am.close());
+    const log = new MemoryLog();
+    const config = alarmConfig({ alarmAlertmanager: [am.url], alarmResendMs: 2000 });
+    const dispatcher = new AlarmDispatcher(log, '/nonexistent/__stderr');
+
+    dispatcher.raise(exitFacts(), config);
+    dispatcher.raise({ ...exitFacts(), event: 'unhealthy', exit: null, detail: 'exec:check failed 3 time(s)' }, config);
+    await dispatcher.settled();
+    const before = Date.now();
+    dispatcher.resend(config);
+    await dispatcher.settled();
+    dispatcher.resolve('redis', config);
+    dispatcher.resend(config);
+    await dispatcher.settled();
+
+    assert.equal(am.requests.length, 4, 'two alarms, one resend, one resolution');
+    const opened = am.requests.slice(0, 2).map((r) => JSON.parse(r.body)[0]);
+    const resent = JSON.parse(am.requests[2]?.body ?? '[]');
+    assert.deepEqual(resent.map((a: { labels: unknown }) => a.labels), opened.map((a) => a.labels));
+    assert.deepEqual(resent.map((a: { annotations: unknown }) => a.annotations), opened.map((a) => a.annotations));
+    assert.deepEqual(resent.map((a: { startsAt: string }) => a.startsAt), opened.map((a) => a.startsAt));
+    for (const alert of resent) {
+      const lease = Date.parse(alert.endsAt) - before;
+      assert.ok(lease >= 6000 && lease <= 6000 + 5000, `a lease of 3 × alarm_resend from now: ${alert.endsAt}`);
+    }
+    assert.deepEqual(log.lines.filter((line) => line.text.startsWith('alertmanager re-sent')), [
+      { level: 'NOTICE', text: `alertmanager re-sent: SuperviseServiceExited, SuperviseUnhealthy of redis to ${am.url} (HTTP 200)` },
+    ]);
+  });
+
+  it('resolves and resends nothing when no alert is open or alarm_alertmanager is not set', async (t) => {
     const am = await startHttpSink(200);
     t.after(() => am.close());
     const log = new MemoryLog();
     const dispatcher = new AlarmDispatcher(log, '/nonexistent/__stderr');
-    dispatcher.serviceStarted('redis', alarmConfig({ alarmAlertmanager: [am.url] }));
+    dispatcher.resolve('redis', alarmConfig({ alarmAlertmanager: [am.url] }));
     dispatcher.raise(exitFacts(), alarmConfig());
-    dispatcher.serviceStarted('redis', alarmConfig({ alarmAlertmanager: [am.url] }));
+    dispatcher.resolve('redis', alarmConfig({ alarmAlertmanager: [am.url] }));
+    dispatcher.resend(alarmConfig({ alarmAlertmanager: [am.url] }));
     await dispatcher.settled();
     assert.equal(am.requests.length, 0);
   });
 
-  it('resolves on its first start the give-up a previous supervise of the directory left open', async (t) => {
+  it('resolves, when told to, the give-up a previous supervise of the directory left open, and never resends it', async (t) => {
     const am = await startHttpSink(200);
     const tmp = makeTempDir('alertmanager-');
     t.after(async () => {
@@ -172,8 +208,11 @@ describe('AlarmDispatcher and Alertmanager', () => {
     fs.writeFileSync(statusJson, JSON.stringify({ name: 'redis', state: 'fatal' }));
 
     const dispatcher = new AlarmDispatcher(new MemoryLog(), '/nonexistent/__stderr', alertsLeftOpen(statusJson));
-    dispatcher.serviceStarted('redis', alarmConfig({ alarmAlertmanager: [am.url] }));
+    assert.equal(dispatcher.alertsLeftOpen, true);
+    dispatcher.resend(alarmConfig({ alarmAlertmanager: [am.url] })); // nothing of its own to resend
+    dispatcher.resolve('redis', alarmConfig({ alarmAlertmanager: [am.url] }));
     await dispatcher.settled();
+    assert.equal(am.requests.length, 1);
 
     const names = JSON.parse(am.requests[0]?.body ?? '[]').map((a: { labels: { alertname: string } }) => a.labels.alertname);
     assert.deepEqual(names.sort(), ['SuperviseGaveUp', 'SuperviseServiceExited']);

@@ -260,13 +260,24 @@ describe('restart policy and backoff (SPEC §16)', () => {
     r.send('d');
   });
 
-  test('g sends the reload signal (signal:HUP by default) to the service', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], {});
+  test('g sends the reload signal of reload : signal:HUP; a service it kills is a failed reload, and restarted', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], { reload: { kind: 'signal', signal: 'SIGHUP' } });
     r.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
     r.send('g');
     assert.match(r.logText(), /graceful reload: sending SIGHUP to the service/);
     await waitFor('the service died of SIGHUP (it has no handler) and was restarted', () => r.document()?.last_exit?.signal === 'SIGHUP' && r.status()?.pid !== pid);
+    assert.match(r.document()?.last_reload?.error ?? '', /ended with SIGHUP right after the reload signal SIGHUP: it does not handle it/);
+    r.send('d');
+  });
+
+  test('g without a reload key sends no signal', async (t) => {
+    const r = rig(t, ['node', SERVICE, 'forever'], {});
+    r.runner.boot(NO_LEFTOVER);
+    const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
+    r.send('g');
+    assert.match(r.logText(), /graceful reload \(g\) refused: no reload key/);
+    await holdsFor('the service untouched', 300, () => r.status()?.pid === pid && r.document()?.last_exit === null);
     r.send('d');
   });
 });
@@ -277,7 +288,7 @@ describe('forking services (SPEC §16)', () => {
   test('with pid_file, the daemon a forking service leaves is supervised: its pid in status, restarted when it dies', async (t) => {
     const r0 = rig(t, ['true'], {});
     const pidFile = path.join(r0.root, 'daemon.pid');
-    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeout: 1 });
+    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeout: 1, alarmInterval: 60 });
     r.runner.boot(NO_LEFTOVER);
     const daemon = await waitFor('the daemon in status', () => {
       const pid = r.status()?.pid ?? 0;
@@ -285,11 +296,22 @@ describe('forking services (SPEC §16)', () => {
     }, { timeoutMs: 20_000 });
     assert.equal(r.document()?.state, 'up');
     assert.match(r.logText(), new RegExp(`the service daemonized: supervising pid ${daemon}`));
+    // The launcher's exit 0 is how a forking service starts: no exit, no alarm, no window opened.
+    assert.deepEqual(r.alarms.raised, []);
+    assert.equal(r.document()?.tries_in_window, 0);
+    assert.equal(r.document()?.last_exit, null);
+    assert.doesNotMatch(r.logText(), /service exited/);
     process.kill(daemon, 'SIGKILL');
     await waitFor('a new daemon', () => {
       const pid = r.status()?.pid ?? 0;
       return pid !== 0 && pid !== daemon && alive(pid) ? pid : null;
     }, { timeoutMs: 20_000 });
+    // The daemon's death is the one exit: alarmed at once (the window was not opened by a false one).
+    assert.deepEqual(r.alarms.raised, ['exit']);
+    assert.equal(r.document()?.tries_in_window, 1);
+    assert.deepEqual([r.document()?.last_exit?.code, r.document()?.last_exit?.signal], [null, null]);
+    assert.match(r.logText(), new RegExp(`service exited \\(exit status unknown: the daemon from ${pidFile.replace(/[.]/g, '\\.')} is not a child of supervise\\)!`));
+    assert.doesNotMatch(r.logText(), /adopted/);
     r.send('d');
     await waitFor('down, no daemon left', () => r.status()?.pid === 0);
   });

@@ -68,7 +68,7 @@ describe('the runner, in-process with real processes', () => {
     t.after(() => kill(pid));
     const info = await waitFor('the leftover in /proc', () => readProcess(pid));
     const r = rig(t, ['node', SERVICE, 'forever']);
-    r.runner.boot({ ...NO_LEFTOVER, adopt: { pid, startTicks: info.startTicks, startedAtWall: Date.now(), pidChangedAtWall: Date.now(), paused: false, alarmsSilenced: false, startId: null } });
+    r.runner.boot({ ...NO_LEFTOVER, adopt: { pid, startTicks: info.startTicks, startedAtWall: Date.now(), pidChangedAtWall: Date.now(), paused: false, alarmsSilenced: false, startId: null, restarts: 0, lastExit: null } });
     assert.equal(r.status()?.pid, pid);
     assert.match(r.logText(), new RegExp(`adopted app \\(pid ${pid}\\)`));
     kill(pid);

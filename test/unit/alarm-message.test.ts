@@ -68,6 +68,12 @@ describe('buildAlarmMessage', () => {
     assert.match(body, /^__stderr: \(empty\)$/m);
   });
 
+  it('says the service was running, not that it did not run, in the alarm of an event without an exit (unhealthy, watchdog)', () => {
+    const body = buildAlarmMessage(facts({ event: 'unhealthy', exit: null, uptimeS: 74, detail: 'unhealthy: exec:check failed 3 time(s) in a row' })).body;
+    assert.doesNotMatch(body, /did not run/);
+    assert.match(body, /^exit status: none \(the service was running\)\nuptime: 74 s \(1m 14s\)$/m);
+  });
+
   it('keeps the subject on one line whatever the service and host names contain', () => {
     const message = buildAlarmMessage(facts({ service: 'evil\r\nBcc: x@y', host: 'h\n' }));
     assert.equal(message.subject, '2026-11-21 16:41:00 [Alarm: h?] Service evil??Bcc: x@y exited!');

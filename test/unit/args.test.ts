@@ -76,6 +76,8 @@ describe('parseArgs', () => {
     assert.deepEqual(parseArgs(['-v']), { kind: 'version' });
     assert.deepEqual(parseArgs(['-h']), { kind: 'help' });
     assert.deepEqual(parseArgs(['-p', 'status/x', '-f', 'a', '-h']), { kind: 'help' });
+    assert.deepEqual(parseArgs(['--help']), { kind: 'help' });
+    assert.deepEqual(parseArgs(['--version']), { kind: 'version' });
   });
 
   test('short flags cluster and take attached values as getopt does: -vp DIR, -pDIR, -fCMD', () => {
@@ -111,7 +113,7 @@ describe('parseArgs', () => {
     ['an unknown flag', ['-z', '-p', 'status/x', '-f', 'a'], /-z/],
     ['a flag without its value', ['-p', 'status/x', '-f'], /./],
     ['no arguments at all', [], /./],
-    ['an unknown long flag', ['--help'], /--help/],
+    ['an unknown long flag', ['--halp'], /--halp/],
     ['--foreground given a value', ['--foreground=yes', '-p', 'status/x', '-f', 'a'], /--foreground=yes/],
     ['an unknown flag beside -h', ['-h', '-z'], /-z/],
     ['an unknown flag in a cluster', ['-vz'], /-z/],

@@ -36,3 +36,30 @@ describe('alarm_alertmanager', () => {
     assert.equal(line, 'alarm_alertmanager: https://***:***@am.example:9093 http://am2:9093');
   });
 });
+
+describe('alarm_resolve_after and alarm_resend', () => {
+  it('default to restart_reset_after and 5m, and are logged so', () => {
+    const { config } = parse('[redis]\nalarm_interval : 60\n');
+    assert.equal(config.alarmResolveAfterMs, null);
+    assert.equal(config.alarmResendMs, 300_000);
+    const lines = describeConfig(config).filter((l) => /^alarm_res/.test(l));
+    assert.deepEqual(lines, ['alarm_resolve_after: (restart_reset_after)', 'alarm_resend: 5m']);
+  });
+
+  it('take durations', () => {
+    const { config, warnings } = parse('[redis]\nalarm_interval : 60\nalarm_resolve_after : 90s\nalarm_resend : 1m\n');
+    assert.deepEqual([config.alarmResolveAfterMs, config.alarmResendMs, warnings], [90_000, 60_000, []]);
+  });
+
+  it('refuse what is not a duration, and a resend below a second, with file, line, key, expected and found', () => {
+    const { config, warnings } = parse('[redis]\nalarm_interval : 60\nalarm_resolve_after : soon\nalarm_resend : 500ms\n');
+    assert.deepEqual([config.alarmResolveAfterMs, config.alarmResendMs], [null, 300_000]);
+    assert.deepEqual(
+      warnings.map((w) => w.text.replace(/;.*$/, '')),
+      [
+        'supervise.conf:3: alarm_resolve_after: expected a duration such as 30s, 2m or 1.5 (seconds), found "soon"',
+        'supervise.conf:4: alarm_resend: expected a duration from 1s to 596h (seconds such as 1.5, or a number with ms, s, m or h: 500ms, 5s, 2m, 1h), found "500ms"',
+      ],
+    );
+  });
+});

@@ -410,3 +410,13 @@ describe('readConfigFile', () => {
     }
   });
 });
+
+describe('status_group', () => {
+  it('takes a group name or number, and refuses anything else with file, line, key, expected and found', () => {
+    assert.equal(parseConfigText('[app]\nstatus_group : ops\n', 'supervise.conf', 'app').config.statusGroup, 'ops');
+    assert.equal(parseConfigText('[app]\nstatus_group : 4\n', 'supervise.conf', 'app').config.statusGroup, '4');
+    const { config, warnings } = parseConfigText('[app]\nstatus_group : ops staff\n', 'supervise.conf', 'app');
+    assert.equal(config.statusGroup, '');
+    assert.match(warnings[0]?.text ?? '', /^supervise\.conf:2: status_group: expected a group name or number, found "ops staff"/);
+  });
+});

@@ -25,6 +25,7 @@ describe('policy keys read from supervise.conf', () => {
     ['reload : signal:USR2', { reload: { kind: 'signal', signal: 'SIGUSR2' } }],
     ['reload : signal:SIGHUP', { reload: { kind: 'signal', signal: 'SIGHUP' } }],
     ['reload : overlap', { reload: { kind: 'overlap' } }],
+    ['reload : none', { reload: { kind: 'none' } }],
     ['restart_on_change : yes', { restartOnChange: { kind: 'program' } }],
     ['restart_on_change : no', { restartOnChange: { kind: 'off' } }],
     [
@@ -49,7 +50,7 @@ describe('policy keys read from supervise.conf', () => {
     assert.equal(config.restartDelayMs, 1000);
     assert.equal(config.restartDelayMaxMs, 0);
     assert.equal(config.restartResetAfterMs, 60_000);
-    assert.deepEqual(config.reload, { kind: 'signal', signal: 'SIGHUP' });
+    assert.deepEqual(config.reload, { kind: 'none' }, 'no reload signal unless declared');
     assert.deepEqual(config.restartOnChange, { kind: 'off' });
     assert.equal(config.changeSettleMs, 2000);
     assert.equal(config.pidFile, '');
@@ -84,8 +85,8 @@ describe('bad policy values', () => {
       'supervise.conf:2: success_exit_codes: expected exit codes (0 to 255) and signal names, such as 0 143 SIGTERM, found "SIGTREM"; keeping the default',
       { successExitCodes: { codes: [0], signals: [] } },
     ],
-    ['reload : signal:NOPE', 'supervise.conf:2: reload: expected signal:NAME (such as signal:HUP) or overlap, found "signal:NOPE"', { reload: { kind: 'signal', signal: 'SIGHUP' } }],
-    ['reload : HUP', 'supervise.conf:2: reload: expected signal:NAME', { reload: { kind: 'signal', signal: 'SIGHUP' } }],
+    ['reload : signal:NOPE', 'supervise.conf:2: reload: expected signal:NAME (such as signal:HUP), overlap or none, found "signal:NOPE"', { reload: { kind: 'none' } }],
+    ['reload : HUP', 'supervise.conf:2: reload: expected signal:NAME', { reload: { kind: 'none' } }],
     ['restart_on_change : "/etc/app', 'supervise.conf:2: restart_on_change: expected yes, no, or paths separated by blanks', { restartOnChange: { kind: 'off' } }],
   ];
   for (const [line, warning, kept] of table) {

@@ -64,6 +64,12 @@ describe('planRun', () => {
     assert.equal(run.redirectStderr, true);
   });
 
+  test('directory sets PWD to it, as a shell that cd\'d there would (supervise\'s own PWD named another directory); an env file or environment may still set it', () => {
+    assert.equal(plan({ directory: '/srv/app' }, world(), { PATH: '/usr/bin', PWD: '/root' }).env.PWD, '/srv/app');
+    assert.equal(plan({}, world(), { PATH: '/usr/bin', PWD: '/root' }).env.PWD, '/root', "without directory the service runs in supervise's, and PWD says so");
+    assert.equal(plan({ directory: '/srv/app', environment: 'PWD=/elsewhere' }).env.PWD, '/elsewhere');
+  });
+
   test('user runs the command through setpriv with the user, its group and its supplementary groups, and sets HOME, USER, LOGNAME', () => {
     const run = plan({ user: 'www' });
     assert.deepEqual(run.argv, ['/usr/bin/setpriv', '--reuid=33', '--regid=33', '--init-groups', '--', ...COMMAND]);

@@ -283,7 +283,7 @@ describe('control while waiting', () => {
   test('an adopted service is kept when its requirement does not hold at boot: no second copy', () => {
     const machine = new Machine();
     machine.send(notHeld(), 0);
-    const adopt = { pid: 777, startTicks: 1, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 60_000, paused: false, alarmsSilenced: false, startId: 's-777' };
+    const adopt = { pid: 777, startTicks: 1, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 60_000, paused: false, alarmsSilenced: false, startId: 's-777', restarts: 0, lastExit: null };
     const effects = machine.send({ type: 'boot', leftover: { ...NOTHING_LEFT, adopt } }, 0);
     assert.ok(!hasSpawn(effects));
     assert.equal(machine.document.pid, 777);

@@ -26,6 +26,7 @@ import { SWEEP_AFTER_KILL_MS, SWEEP_LOOK_MS } from '../../src/supervisor/stoppin
 import { DEFAULT_TIMING } from '../../src/supervisor/child-world.ts';
 import { isCoredumpSignal } from '../../src/supervisor/exit-facts.ts';
 import { attempt } from '../helpers/attempts.ts';
+import { RELOAD_SETTLE_MS } from '../../src/supervisor/control-steps.ts';
 
 /** Part one's throttle: restart_delay's default. */
 const START_THROTTLE_MS = DEFAULT_CONFIG.restartDelayMs;
@@ -156,7 +157,7 @@ describe('starting the service', () => {
     const machine = new Machine(contextWith());
     machine.send(boot(), 0);
     const effects = machine.send({ type: 'spawned', copy: 'run', pid: 777, startId: 's-777' }, 5);
-    assert.deepEqual(effects, [{ type: 'serviceRecovered' }]);
+    assert.deepEqual(effects, []);
     // No readiness source: ready when it runs (Part one's behaviour).
     assert.deepEqual(machine.state.run, attempt({ pid: 777, startId: 's-777', startedAtWall: at(5).wall, ready: { atWall: at(5).wall, atMono: mono(5) } }));
     assert.equal(machine.state.run?.startId, 's-777');
@@ -721,7 +722,7 @@ describe('restart hook (-r, -t)', () => {
   });
 });
 
-const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start' };
+const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start', restarts: 0, lastExit: null };
 const OLD_LEFTOVERS: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: ['stale-start'] }, pids: [901, 902] };
 
 describe('the named timers', () => {
@@ -825,7 +826,7 @@ describe('the named timers', () => {
   ];
 
   test('the cases cover every timer of Part one (Part two timers: test/unit/transition-part-two.test.ts)', () => {
-    const partTwo = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'retireKill', 'leftovers', 'requiresTimeout'] as const;
+    const partTwo = ['ready', 'readyCheck', 'startTimeout', 'watchdog', 'health', 'backoffReset', 'change', 'pidFile', 'retireKill', 'leftovers', 'requiresTimeout', 'alertResend', 'alertResolve', 'reloadSettle'] as const;
     const names: Record<Exclude<TimerName, (typeof partTwo)[number]>, true> = { restart: true, kill: true, window: true, poll: true, hook: true, sweep: true };
     assert.deepEqual(CASES.map((c) => c.name).sort(), Object.keys(names).sort());
   });
@@ -1026,6 +1027,16 @@ describe('sweeps: what must be gone before supervise goes on', () => {
 });
 
 describe('an adopted service', () => {
+  test('an adopted service continues the restarts and last exit the previous supervise recorded', () => {
+    const lastExit = { code: null, signal: 'SIGKILL', coredump: false, at: new Date(T0.wall - 61_000).toISOString(), uptime_s: 12, reason: 'exit' as const };
+    const machine = new Machine(contextWith());
+    machine.send(boot({ adopt: { ...ADOPTED, restarts: 7, lastExit } }), 0);
+    assert.equal(machine.status.document.restarts, 7);
+    assert.deepEqual(machine.status.document.last_exit, lastExit);
+    machine.send({ type: 'exited', pid: 999, exit: { code: null, signal: null, coredump: false, statusKnown: false } }, 500);
+    machine.fireDue(START_THROTTLE_MS);
+    assert.equal(machine.state.restarts, 8, 'counted on from there');
+  });
   test('boot with a service to adopt watches it with what the previous supervise recorded, and starts no second copy', () => {
     const machine = new Machine(contextWith());
     const effects = machine.send(boot({ adopt: { ...ADOPTED, paused: true }, notes: ['a note'] }), 0);
@@ -1123,4 +1134,177 @@ describe('configLoaded, after r', () => {
       assert.equal(machine.pid, SERVICE_PID);
     });
   }
+});
+
+describe('an Alertmanager alert is a condition (alarm_resolve_after, alarm_resend)', () => {
+  const AM = { alarmInterval: 60, alarmAlertmanager: ['http://am:9093'], alarmResolveAfterMs: 5000, alarmResendMs: 60_000 };
+  const resolves = (effects: Effect[]): number => effects.filter((e) => e.type === 'resolveAlerts').length;
+  const resends = (effects: Effect[]): number => effects.filter((e) => e.type === 'resendAlerts').length;
+
+  test('without alarm_alertmanager an alarm arms no alert timer: idle stays idle', () => {
+    const machine = running({ alarmInterval: 60 });
+    const effects = machine.exitAt(1000);
+    assert.deepEqual(alarms(effects), ['exit']);
+    machine.spawnedAt(1000);
+    assert.deepEqual(Object.keys(machine.state.timers).sort(), ['window']);
+  });
+
+  test('a 1 s crash loop keeps the alert firing: every start is ready, none stays up for alarm_resolve_after', () => {
+    const machine = running(AM);
+    const all: Effect[] = [];
+    for (let ms = 1000; ms <= 20_000; ms += 1000) {
+      all.push(...machine.exitAt(ms));
+      machine.spawnedAt(ms);
+      all.push(...machine.fireDue(ms + 999));
+    }
+    assert.equal(resolves(all), 0);
+    assert.equal(machine.state.alertsFiring, true);
+    // Up since 20 s: the countdown runs from that start.
+    assert.equal(machine.state.timers.alertResolve, mono(20_000 + 5000));
+  });
+
+  test('the alert is resolved once the service has stayed up for alarm_resolve_after, and its timers go', () => {
+    const machine = running(AM);
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    assert.equal(machine.state.timers.alertResolve, mono(6000));
+    assert.deepEqual(machine.fireDue(5999), []);
+    const effects = machine.fireDue(6000);
+    assert.deepEqual(effects, [{ type: 'resolveAlerts' }]);
+    assert.equal(machine.state.alertsFiring, false);
+    assert.equal(machine.state.timers.alertResolve, undefined);
+    assert.equal(machine.state.timers.alertResend, undefined);
+  });
+
+  test('while it fires it is resent every alarm_resend, whatever the service does', () => {
+    const machine = running(AM);
+    machine.exitAt(1000);
+    assert.equal(machine.state.timers.alertResend, mono(61_000));
+    // Down for good: an unrunnable program.
+    machine.send({ type: 'spawnFailed', copy: 'run', reason: 'unable to start redis-server: ENOENT' }, 2000);
+    assert.deepEqual(machine.fireDue(61_000).filter((e) => e.type === 'resendAlerts'), [{ type: 'resendAlerts' }]);
+    assert.equal(machine.state.timers.alertResend, mono(121_000));
+    assert.equal(resends(machine.fireDue(121_000)), 1);
+  });
+
+  test('alarm_resolve_after defaults to restart_reset_after', () => {
+    const machine = running({ ...AM, alarmResolveAfterMs: null, restartResetAfterMs: 30_000 });
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    assert.equal(machine.state.timers.alertResolve, mono(31_000));
+  });
+
+  test('a service that is unhealthy is not well: the countdown starts when it is healthy again, not at the recovered alarm', () => {
+    const machine = running({ ...AM, healthCheck: { kind: 'exec', argv: ['true'], text: 'exec:true' }, healthRetries: 1, healthAction: 'alarm' });
+    const pid = machine.pid;
+    const probed = (ok: boolean, ms: number) => machine.send({ type: 'probed', purpose: 'health', pid, ok, detail: ok ? 'ok' : 'exit code 1' }, ms);
+    probed(true, 100);
+    assert.deepEqual(alarms(probed(false, 1000)), ['unhealthy']);
+    assert.equal(machine.state.alertsFiring, true);
+    assert.equal(machine.state.timers.alertResolve, undefined);
+    const recovered = probed(true, 2000);
+    assert.deepEqual(alarms(recovered), ['recovered']);
+    assert.equal(resolves(recovered), 0);
+    assert.equal(machine.state.timers.alertResolve, mono(7000));
+    assert.deepEqual(machine.fireDue(7000).filter((e) => e.type === 'resolveAlerts'), [{ type: 'resolveAlerts' }]);
+  });
+
+  test('a give-up ends supervise with the alert still firing: no timer is left', () => {
+    const machine = running({ ...AM, maxTries: 1 });
+    machine.exitAt(1000);
+    machine.spawnedAt(1000);
+    const effects = machine.exitAt(2000);
+    assert.deepEqual(alarms(effects), ['giveup']);
+    assert.equal(resolves(effects), 0);
+    assert.deepEqual(machine.state.timers, {});
+  });
+
+  test('alerts a previous supervise left firing (a give-up) are resolved once the new start has stayed up', () => {
+    const machine = new Machine(contextWith(AM));
+    machine.startAt(0, boot({ alertsOpen: true }));
+    assert.equal(machine.state.alertsFiring, true);
+    assert.equal(machine.state.timers.alertResolve, mono(5000));
+    assert.deepEqual(machine.fireDue(5000).filter((e) => e.type === 'resolveAlerts'), [{ type: 'resolveAlerts' }]);
+  });
+});
+
+describe('a forking service (pid_file)', () => {
+  test("the command's exit 0 is its launcher's, as expected: not logged as an exit, not counted, not alarmed, no last exit", () => {
+    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const effects = machine.exitAt(300, 0);
+    assert.deepEqual(alarms(effects), []);
+    assert.ok(effects.some((e) => e.type === 'readPidFile'));
+    assert.deepEqual(logs(effects, 'NOTICE'), ['the command exited 0 as a forking service does: reading the daemon\'s pid from /run/legacy.pid']);
+    assert.equal(machine.state.window.exits, 0);
+    assert.equal(machine.state.timers.window, undefined, 'no window opened');
+    assert.equal(machine.state.lastExit, null);
+    assert.equal(machine.status.document.tries_in_window, 0);
+    assert.equal(machine.status.document.state, 'starting');
+  });
+
+  test("the daemon's death is the exit: counted, alarmed, and logged as the daemon's, not an adopted service's", () => {
+    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    machine.exitAt(300, 0);
+    machine.send({ type: 'pidFileRead', pid: 5555, startTicks: 77 }, 400);
+    assert.equal(machine.status.document.state, 'up');
+    const gone = machine.send({ type: 'exited', pid: 5555, exit: { code: null, signal: null, coredump: false, statusKnown: false } }, 10_000);
+    assert.deepEqual(alarms(gone), ['exit']);
+    assert.deepEqual(logs(gone, 'NOTICE').slice(0, 1), ['service exited (exit status unknown: the daemon from /run/legacy.pid is not a child of supervise)!']);
+    assert.equal(machine.state.window.exits, 1);
+    assert.equal(machine.state.lastExit?.code, null);
+    assert.equal(machine.state.lastExit?.uptime_s, 9.6);
+  });
+
+  test('a launcher that fails is an exit like any other', () => {
+    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const effects = machine.exitAt(300, 1);
+    assert.deepEqual(alarms(effects), ['exit']);
+    assert.equal(machine.state.lastExit?.code, 1);
+  });
+});
+
+describe('graceful reload (g) with a signal', () => {
+  const HUP = { reload: { kind: 'signal' as const, signal: 'SIGHUP' as const } };
+  const lastReload = (machine: Machine) => machine.status.document.last_reload;
+
+  test('a service that declares no reload key is not sent anything: g is refused with the reason, as systemd refuses reload without ExecReload', () => {
+    const machine = running();
+    const effects = machine.send(control('graceful'), 100);
+    assert.deepEqual(signals(effects), []);
+    const [warning] = logs(effects, 'WARNING');
+    assert.equal(warning, 'graceful reload (g) refused: no reload key in the configuration of redis; set reload : signal:HUP (the signal the service reloads on) or reload : overlap');
+    assert.deepEqual(lastReload(machine), { at: new Date(at(100).wall).toISOString(), error: warning });
+  });
+
+  test('reload : signal:HUP sends it, and the reload is reported once the service has taken it for RELOAD_SETTLE_MS', () => {
+    const machine = running(HUP);
+    const effects = machine.send(control('graceful'), 100);
+    assert.deepEqual(signals(effects), [[SERVICE_PID, 'SIGHUP']]);
+    assert.equal(lastReload(machine), null, 'not yet: the service may not survive it');
+    assert.deepEqual(machine.fireDue(100 + RELOAD_SETTLE_MS - 1), []);
+    const settled = machine.fireDue(100 + RELOAD_SETTLE_MS);
+    assert.deepEqual(logs(settled, 'NOTICE'), [`graceful reload: the service (pid ${SERVICE_PID}) still runs ${RELOAD_SETTLE_MS / 1000}s after SIGHUP`]);
+    assert.deepEqual(lastReload(machine), { at: new Date(at(100 + RELOAD_SETTLE_MS).wall).toISOString(), error: null });
+  });
+
+  test('a service the reload signal kills is reported as not reloaded, and restarted like any exit', () => {
+    const machine = running(HUP);
+    machine.send(control('graceful'), 100);
+    const effects = machine.send(exited(SERVICE_PID, null, 'SIGHUP'), 150);
+    const error = 'the service (pid 4242) ended with SIGHUP right after the reload signal SIGHUP: it does not handle it';
+    assert.ok(logs(effects, 'WARNING').includes(`graceful reload failed: ${error}`));
+    assert.deepEqual(lastReload(machine), { at: new Date(at(150).wall).toISOString(), error: `graceful reload failed: ${error}` });
+    assert.equal(machine.state.run?.timers.reloadSettle, undefined);
+    assert.equal(machine.state.restarts, 0);
+    machine.fireDue(START_THROTTLE_MS);
+    assert.equal(machine.state.run?.phase, 'spawning');
+  });
+
+  test('a second g while one waits to settle is refused', () => {
+    const machine = running(HUP);
+    machine.send(control('graceful'), 100);
+    const again = machine.send(control('graceful'), 200);
+    assert.deepEqual(signals(again), []);
+    assert.match(lastReload(machine)?.error ?? '', /a reload is under way/);
+  });
 });
