@@ -159,7 +159,11 @@ describe('svc exit', () => {
   });
 
   test('lets supervise escalate to SIGKILL for a service that ignores TERM', async () => {
-    await startSupervise(dir, ['-p', dir, '-F', config, '-f', `node ${SERVICE} ignore-term`], { cwd: tmp, env: { ...process.env, SERVICE_LOG: serviceLog } });
+    // The second svc must reach supervise before the escalation ends it: kill_timeout leaves room
+    // for two Node starts of svc on a loaded machine (2 s did not, under a load of 10).
+    const slowKill = path.join(tmp, 'slow-kill.conf');
+    fs.writeFileSync(slowKill, '[global]\nkill_timeout : 6\n');
+    await startSupervise(dir, ['-p', dir, '-F', slowKill, '-f', `node ${SERVICE} ignore-term`], { cwd: tmp, env: { ...process.env, SERVICE_LOG: serviceLog } });
     const pid = await waitForServicePid(dir);
     await waitFor(`service ${pid} started`, () => serviceEvents(serviceLog).includes(`start ${pid}`));
     const quick = await svc(dir, 'exit', '--timeout', '0.3');
