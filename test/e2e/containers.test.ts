@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { isDead, lines, NODE, processesMentioning, readDocument, readLog, readText, RECORD_SIGNALS, ROOT, SUPERVISE, waitFor } from '../helpers/harness.ts';
+import { isDead, lines, NODE, processesMentioning, readDocument, readLog, readText, RECORD_SIGNALS, ROOT, run, SUPERVISE, SVC, waitFor } from '../helpers/harness.ts';
 import { hostBox, startForegroundHost, waitForServices } from '../helpers/host-harness.ts';
 import { commandLineOf, namespaceProblem, startContained, zombiesUnder, type Contained } from '../helpers/namespaces.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
@@ -202,5 +202,43 @@ command : ${NODE} ${fixture} b 1048576
       }
       assert.ok(bytes.a >= 1048576 && bytes.b >= 1048576, `1 MB of lines each: ${bytes.a} and ${bytes.b} bytes`);
     });
+  });
+
+  it('with every mount read-only, a tmpfs for ROOT and the user nobody, the host runs its services, answers svc, stops on SIGTERM, and writes nothing elsewhere', async (t) => {
+    if (!namespacesOr(t)) return;
+    const box = hostBox(t, '');
+    // ROOT is mounted over in the namespace: from here it is seen through /proc/PID/root.
+    const root = path.join(box.root, 'run');
+    fs.mkdirSync(root);
+    // nobody reads the host file.
+    fs.chmodSync(box.root, 0o755);
+    box.writeConf(`[global]
+kill_timeout : 1
+[web]
+command : sh -c "echo hello from web; exec sleep 1001"
+log_to : stdout
+[worker]
+command : sh -c "echo to its file; exec sleep 1002"
+requires : web
+`);
+    const script = path.join(ROOT, 'test/fixtures/read-only-root.sh');
+    const probe = path.join(box.root, 'probe');
+    const contained = startContained(t, ['sh', script, root, probe, 'nobody', SUPERVISE, '--host', '--foreground', '-F', box.conf, '-p', root], { cwd: box.root, env: box.env });
+    const pid1 = await contained.pid1();
+    const inside = (file: string): string => readText(`/proc/${pid1}/root${path.join(root, file)}`);
+    await waitFor("web's line on the host's stdout", () => contained.stdout().toString() === 'web | hello from web\n', { timeoutMs: 30_000 });
+    await waitFor("worker's line in its own file, on the tmpfs", () => inside('worker/__stdout') === 'to its file\n', { timeoutMs: 30_000 });
+    const svc = (args: string[]) => run('nsenter', ['--target', String(pid1), '--mount', '--pid', SVC, ...args], { env: box.env });
+    const wait = await svc([path.join(root, 'web'), 'wait', '-t', '1']);
+    assert.equal(wait.code, 0, `svc ROOT/web wait -t 1, an exec probe: ${wait.stdout}${wait.stderr}`);
+    const status = await svc(['status', path.join(root, 'web'), path.join(root, 'worker')]);
+    assert.equal(status.code, 0, status.stderr);
+    for (const log of ['.host/supervise.log.wf', 'web/supervise.log.wf', 'worker/supervise.log.wf']) assert.equal(inside(log), '', `no WARNING in ${log}`);
+    assert.equal(fs.statSync(`/proc/${pid1}/root${path.join(root, '.host', 'lock')}`).uid, 65534, 'the host runs as nobody');
+    process.kill(pid1, 'SIGTERM');
+    await waitFor('the host to end', () => contained.child.exitCode !== null, { timeoutMs: 30_000 });
+    assert.equal(contained.child.exitCode, 0, contained.stderr());
+    assert.equal(contained.stderr(), '', 'nothing on stderr: no write failed');
+    assert.ok(!fs.existsSync(probe), 'the probe could not be written');
   });
 });
