@@ -1,6 +1,7 @@
 // `supervise --host`: the host's start-up and its process (signals, the launcher's report), as
 // supervise-main.ts does it for one service.
 import path from 'node:path';
+import { HostOutput } from '../host/host-output.ts';
 import { startHost } from '../host/start-host.ts';
 import { DEFAULT_TIMING } from '../supervisor/child-world.ts';
 import type { StraySignals } from '../supervisor/stray-signals.ts';
@@ -18,8 +19,19 @@ function keeperPath(): string {
  * no-op, exit 0, so that cron can start it every minute). Resolves with the exit status.
  */
 export async function runHost(options: HostOptions, say: (code: number, text: string) => void, straySignals: StraySignals): Promise<number> {
+  // The one writer of this process's stdout and stderr once the host runs (log_to : stdout).
   const dist = path.dirname(path.resolve(process.argv[1] ?? '.'));
-  const started = startHost({ root: options.root, file: options.file, keeperPath: keeperPath(), dashboardFile: path.join(dist, 'dashboard.html'), timing: DEFAULT_TIMING, env: process.env });
+  const output = new HostOutput();
+  const started = startHost({
+    root: options.root,
+    file: options.file,
+    keeperPath: keeperPath(),
+    dashboardFile: path.join(dist, 'dashboard.html'),
+    timing: DEFAULT_TIMING,
+    env: process.env,
+    output,
+    tell: (text) => output.note(text),
+  });
   if (!('host' in started)) {
     if (started.kind === 'held') {
       say(EXIT.ok, '');
@@ -35,5 +47,11 @@ export async function runHost(options: HostOptions, say: (code: number, text: st
   process.on('SIGINT', stop);
   straySignals.reportTo((signal) => started.log.warning(textOf({ kind: 'straySignal', signal })));
   say(EXIT.ok, '');
-  return started.finished;
+  const code = await started.finished;
+  // The services' last lines, before process.exit: a reader that does not take them costs at most this.
+  await output.flush(OUTPUT_FLUSH_MS);
+  return code;
 }
+
+/** How long an ending host waits for its stdout and stderr readers to take the last lines. */
+const OUTPUT_FLUSH_MS = 2000;

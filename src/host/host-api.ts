@@ -7,6 +7,7 @@ import type { FileLog } from '../logs/file-log.ts';
 import type { HostSettings } from './host-file.ts';
 import { hostView, type FollowedHostView } from './host-view.ts';
 import type { Host } from './host.ts';
+import { hostReadiness } from './host-readiness.ts';
 
 export interface HostApiOptions {
   root: string;
@@ -63,7 +64,7 @@ export class HostApi {
       this.options.log.warning(`api_listen ${listenText}: expected ${listen.expected}: the API is off`);
       return null;
     }
-    this.#view ??= hostView(this.host, { root: this.options.root, alive: this.options.alive, ready: (name) => readiness(this.host, name) });
+    this.#view ??= hostView(this.host, { root: this.options.root, alive: this.options.alive, ready: (name) => hostReadiness(this.host, name) });
     try {
       const server = await startApi(this.#view, { listen, tokenFile, dashboardFile: this.options.dashboardFile }, this.options.log);
       this.options.onAddress(server.address);
@@ -73,12 +74,4 @@ export class HostApi {
       return null;
     }
   }
-}
-
-/** Every essential service ready (with a name: that service). */
-function readiness(host: Host, name?: string): { ready: boolean; detail: string } {
-  const entries = name === undefined ? host.entries.filter((entry) => entry.service.config.essential) : host.entries.filter((entry) => entry.name === name);
-  if (name !== undefined && entries.length === 0) return { ready: false, detail: `no such service: ${name}` };
-  const waiting = entries.filter((entry) => !(entry.document?.ready === true && entry.document.pid !== null)).map((entry) => entry.name);
-  return waiting.length === 0 ? { ready: true, detail: 'ready' } : { ready: false, detail: `not ready: ${waiting.join(' ')}` };
 }

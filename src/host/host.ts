@@ -10,6 +10,7 @@ import { ServiceSupervision, type ServiceSetup } from '../supervisor/service-sup
 import type { Timing } from '../supervisor/supervisor-state.ts';
 import { formatCycle, orderServices } from './dependency-graph.ts';
 import { readHostFile, type HostFile, type HostService } from './host-file.ts';
+import type { HostOutput, ServicePipes } from './host-output.ts';
 import { serviceDirOf } from './host-paths.ts';
 import { planReload } from './host-plan.ts';
 import { keeperWorld, type KeeperWorld } from './keeper-world.ts';
@@ -29,6 +30,8 @@ export interface HostOptions {
   supervisorPid: number;
   /** Called whenever what the host status shows changed. */
   onChange?: () => void;
+  /** Where services with log_to : stdout write; without it, every service writes its files. */
+  output?: Pick<HostOutput, 'follow'>;
 }
 
 /** One service of the host: its definition, and its supervision while there is one. */
@@ -178,7 +181,7 @@ export class Host {
     const { paths, lock, log, scan } = prepared;
     const { keeperPath, env, timing, supervisorPid } = this.#options;
     logServiceConfig(log, this.#options.file, service);
-    const world = keeperWorld(keeperPath, paths.dir, timing, this.#snapshots);
+    const world = keeperWorld(keeperPath, paths.dir, timing, this.#snapshots, () => this.#outputPipes(service.name));
     const supervision = new ServiceSupervision({
       serviceName: service.name,
       dirShown: paths.dir,
@@ -208,6 +211,14 @@ export class Host {
       return;
     }
     void supervision.finished.then((code) => this.#supervisionEnded(entry, supervision, code));
+  }
+
+  /** With log_to : stdout (as the service's section says now), where its next start's pipes go. */
+  #outputPipes(name: string): ((pipes: ServicePipes) => void) | null {
+    const config = this.#entries.get(name)?.service.config;
+    const output = this.#options.output;
+    if (config?.logTo !== 'stdout' || output === undefined) return null;
+    return (pipes) => output.follow({ name, format: config.logFormat, stderrAsStdout: config.redirectStderr === 'yes' }, pipes);
   }
 
   #supervisionEnded(entry: HostEntry, supervision: ServiceSupervision, code: number): void {

@@ -17,6 +17,7 @@ import { KEEPER_MARK } from '../supervisor/service-tag.ts';
 import type { ServiceWorld, SpawnHandlers } from '../supervisor/service-world.ts';
 import type { Timing } from '../supervisor/supervisor-state.ts';
 import { spawnFailure } from '../text/messages.ts';
+import type { ServicePipes } from './host-output.ts';
 
 /** The FIFO in each status directory on which the service's keepers report. */
 export const KEEPER_FIFO = 'keeper';
@@ -38,7 +39,14 @@ export interface KeeperWorld extends ServiceWorld {
   close(): void;
 }
 
-export function keeperWorld(keeperPath: string, statusDir: string, timing: Timing, snapshots: SharedSnapshot): KeeperWorld {
+/**
+ * Where a start's output goes when it is not to the service's files: given the keeper's stdout
+ * and stderr pipes (log_to : stdout). Asked at each start, so a reload's setting counts from the
+ * next start; null: the files.
+ */
+export type OutputPipes = () => ((pipes: ServicePipes) => void) | null;
+
+export function keeperWorld(keeperPath: string, statusDir: string, timing: Timing, snapshots: SharedSnapshot, outputPipes: OutputPipes = () => null): KeeperWorld {
   const kept = new Map<number, Kept>();
   /** Sessions of this service's keepers, past ones included while something lives in them. */
   const sessions = new Set<number>();
@@ -67,7 +75,10 @@ export function keeperWorld(keeperPath: string, statusDir: string, timing: Timin
       try {
         channel.watch();
         const argv = [keeperPath, 'run', path.join(statusDir, KEEPER_FIFO), ...plan.argv];
-        const child = spawnWithPlan(argv, plan, output, notify, { detached: true, env: { ...plan.env, [KEEPER_MARK]: '1' } });
+        const follow = outputPipes();
+        const child = spawnWithPlan(argv, plan, output, notify, { detached: true, env: { ...plan.env, [KEEPER_MARK]: '1' }, pipes: follow !== null });
+        // The keeper closes its copies once the service runs: the pipes end when the service's do.
+        follow?.({ stdout: child.stdout, stderr: child.stderr });
         const pid = child.pid;
         if (pid === undefined) {
           child.once('error', (error: NodeJS.ErrnoException) => handlers.onSpawnError(`unable to start the keeper ${keeperPath}: ${error.code ?? error.message}`));

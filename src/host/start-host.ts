@@ -21,7 +21,8 @@ import { readHostFile } from './host-file.ts';
 import { hostPaths, type HostPaths } from './host-paths.ts';
 import { hostStatusOf, type HostStatusDocument } from './host-status.ts';
 import { HostApi } from './host-api.ts';
-import { cycleProblem, Host } from './host.ts';
+import { watchEssentials } from './essential-watch.ts';
+import { cycleProblem, Host, type HostOptions } from './host.ts';
 
 export interface HostStartOptions {
   root: string;
@@ -31,12 +32,16 @@ export interface HostStartOptions {
   dashboardFile: string;
   timing: Timing;
   env: NodeJS.ProcessEnv;
+  /** Where the host says what a container's log must show (the essential service that ended it). */
+  tell?: (text: string) => void;
+  /** Where services with log_to : stdout write. */
+  output?: HostOptions['output'];
 }
 
 export interface RunningHost {
   host: Host;
   log: FileLog;
-  /** Stops every service in dependency order, then releases ROOT; resolves with the exit status. */
+  /** Stops every service in dependency order, then releases ROOT; resolves with the exit status (0). */
   stop(): Promise<number>;
   /** Resolves once the host has ended. */
   finished: Promise<number>;
@@ -106,7 +111,10 @@ function runHost(options: HostStartOptions, paths: HostPaths, lock: StatusLock, 
       log.warning(`unable to write ${paths.statusJson}: ${describeOsError(error)}`);
     }
   };
-  host = new Host({ root: paths.root, file: options.file, keeperPath: options.keeperPath, log, env: options.env, timing: options.timing, supervisorPid: process.pid, onChange: writeStatus }, file);
+  host = new Host(
+    { root: paths.root, file: options.file, keeperPath: options.keeperPath, log, env: options.env, timing: options.timing, supervisorPid: process.pid, onChange: writeStatus, output: options.output },
+    file,
+  );
   let okFd: number;
   let control: ControlReader;
   try {
@@ -136,8 +144,6 @@ function runHost(options: HostStartOptions, paths: HostPaths, lock: StatusLock, 
     });
   };
   log.notice(`supervise ${VERSION} (pid ${process.pid}) hosts ${file.services.length} service(s) of ${options.file} in ${paths.root}`);
-  running.start();
-  writeStatus();
   let stopped = false;
   const api = new HostApi(running, {
     root: paths.root,
@@ -149,26 +155,36 @@ function runHost(options: HostStartOptions, paths: HostPaths, lock: StatusLock, 
       writeStatus();
     },
   });
-  api.apply(file.host);
   let tellFinished: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (tellFinished = resolve));
   let stopping: Promise<number> | null = null;
-  const stop = (): Promise<number> => {
+  const stop = (code = 0): Promise<number> => {
     stopped = true;
+    unwatchEssentials();
     stopping ??= running.stopAll().then(async () => {
       await api.close();
       control.close();
       fs.closeSync(okFd);
       fs.rmSync(path.join(paths.dir, 'ok'), { force: true });
-      log.notice('the host exits with status 0');
+      log.notice(`the host exits with status ${code}`);
       log.close();
       lock.release();
-      tellFinished(0);
-      return 0;
+      tellFinished(code);
+      return code;
     });
     return stopping;
   };
-  return { host: running, log, stop, finished };
+  // An essential service that ends takes the host down with its exit status (a container's).
+  const unwatchEssentials = watchEssentials(running, (name, ending) => {
+    const text = `[${name}] is essential and ${ending.what} with status ${ending.code}: the host stops every service and exits with status ${ending.code}`;
+    log.warning(text);
+    options.tell?.(text);
+    void stop(ending.code);
+  });
+  running.start();
+  writeStatus();
+  api.apply(file.host);
+  return { host: running, log, stop: () => stop(0), finished };
 }
 
 /** Bytes of the control FIFO into lines; a line longer than MAX_COMMAND_LINE is dropped. */

@@ -23,7 +23,16 @@
  *     which the caller keeps), `fifo:PATH` makes a FIFO with mode 0600. One line per item on
  *     stdout: `ok`, `busy` (the lock is held elsewhere) or `error ERRNO`.
  *
- * Exit status: 0 when done, 100 for a usage error, 111 when the keeper cannot work at all.
+ *   supervise-keeper init PROGRAM [ARG...]
+ *     What a container's PID 1 must do and Node cannot (libuv waits only for the children it
+ *     spawned, and Node has no prctl): bin/supervise runs the host (and a per-service supervise
+ *     that is PID 1) under it. Unless it is PID 1 already, it becomes a child subreaper, so that
+ *     every orphan below it is its child. It forks and execs PROGRAM, reaps every child that
+ *     ends (waitpid(-1) on each SIGCHLD), forwards SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and
+ *     SIGUSR2 to PROGRAM, and exits as PROGRAM did: its exit code, or 128+N for signal N.
+ *
+ * Exit status: 0 when done, 100 for a usage error, 111 when the keeper cannot work at all
+ * (init: PROGRAM's status, 127 when it cannot be run).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -57,7 +67,8 @@ static void fail(const char *what) {
 
 static void usage(void) {
   dprintf(2, "usage: supervise-keeper run REPORT_FIFO PROGRAM [ARG...]\n"
-             "       supervise-keeper prepare lock:FD|fifo:PATH...\n");
+             "       supervise-keeper prepare lock:FD|fifo:PATH...\n"
+             "       supervise-keeper init PROGRAM [ARG...]\n");
   _exit(100);
 }
 
@@ -190,8 +201,73 @@ static int prepare(int count, char **items) {
   return fflush(stdout) == 0 ? 0 : 111;
 }
 
+/* The signals init passes on to its program; SIGCHLD is init's own. */
+static const int FORWARDED[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+/* A wait status as a shell reports it: the exit code, or 128+N for signal N. */
+static int shell_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return 111;
+}
+
+static int init(char **argv) {
+  /* Where supervise is not PID 1 (PID 1 a shell, a runtime's own init that does not reap, or
+   * no container at all), orphans below it come to it rather than to a PID 1 that may never
+   * wait for them. */
+  if (getpid() != 1 && prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) fail("become a child subreaper");
+  /* Blocked, and taken with sigwaitinfo: no handler runs between fork and exec, and a PID 1
+   * gets them at all (the kernel drops a signal to PID 1 whose action is the default). */
+  sigset_t waited;
+  sigemptyset(&waited);
+  sigaddset(&waited, SIGCHLD);
+  for (size_t i = 0; i < sizeof FORWARDED / sizeof FORWARDED[0]; i++) sigaddset(&waited, FORWARDED[i]);
+  sigset_t before;
+  if (sigprocmask(SIG_BLOCK, &waited, &before) != 0) fail("block signals");
+
+  pid_t program = fork();
+  if (program < 0) fail("fork");
+  if (program == 0) {
+    sigprocmask(SIG_SETMASK, &before, NULL);
+    execvp(argv[0], argv);
+    dprintf(2, "supervise-keeper: fatal: unable to run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  /* Init keeps nothing of the program's but stdio: the launcher's report pipe (fd 3) must reach
+   * end-of-file when the program closes it. */
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, 3U, ~0U, 0) != 0)
+#endif
+  {
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++) close((int)fd);
+  }
+
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(&waited, &info);
+    if (sig < 0) {
+      if (errno == EINTR) continue;
+      fail("wait for signals");
+    }
+    if (sig != SIGCHLD) {
+      /* Gone already: its exit is about to be reaped below. */
+      kill(program, sig);
+      continue;
+    }
+    /* One SIGCHLD may stand for many ends: reap until none is left. */
+    for (;;) {
+      int status;
+      pid_t ended = waitpid(-1, &status, WNOHANG);
+      if (ended <= 0) break;
+      if (ended == program) return shell_status(status);
+    }
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "run") == 0) return run(argv[2], argv + 3);
+  if (argc >= 3 && strcmp(argv[1], "init") == 0) return init(argv + 2);
   if (argc >= 2 && strcmp(argv[1], "prepare") == 0) return prepare(argc - 2, argv + 2);
   usage();
 }

@@ -42,6 +42,8 @@ export function spawnService(run: RunPlan, output: ServiceOutput, handlers: Serv
  * Spawns `argv` as the run plan says (environment, directory, umask), stdin on /dev/null,
  * stdout and stderr appended to the service's output files (opened here, never through a link,
  * never a FIFO, and not kept: the child holds its own copies), `extra` at a number of its own.
+ * With `pipes` (a host's service with log_to : stdout), stdout and stderr are pipes the caller
+ * reads instead (child.stdout, child.stderr) and no file is opened.
  * Throws when an output file cannot be opened or the spawn itself fails at once.
  */
 export function spawnWithPlan(
@@ -49,16 +51,16 @@ export function spawnWithPlan(
   run: Pick<RunPlan, 'env' | 'cwd' | 'umask' | 'redirectStderr'>,
   output: ServiceOutput,
   extra: { at: number; fd: number } | null,
-  options: { detached?: boolean; env?: NodeJS.ProcessEnv } = {},
+  options: { detached?: boolean; env?: NodeJS.ProcessEnv; pipes?: boolean } = {},
 ): ChildProcess {
   const [program, ...args] = argv as [string, ...string[]];
   let outFd: number | null = null;
   let errFd: number | null = null;
   try {
-    outFd = openOutput(output.stdout);
+    outFd = options.pipes === true ? null : openOutput(output.stdout);
     // redirect_stderr: the very same descriptor, so interleaved lines keep their order.
-    errFd = run.redirectStderr ? null : openOutput(output.stderr);
-    const stdio: (string | number)[] = ['ignore', outFd, errFd ?? outFd];
+    errFd = options.pipes === true || run.redirectStderr ? null : openOutput(output.stderr);
+    const stdio: (string | number)[] = outFd === null ? ['ignore', 'pipe', 'pipe'] : ['ignore', outFd, errFd ?? outFd];
     if (extra !== null) {
       // The slots between stay 'ignore': those descriptors are closed in the service.
       while (stdio.length < extra.at) stdio.push('ignore');

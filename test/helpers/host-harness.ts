@@ -2,11 +2,14 @@
 // built bin/supervise run as a user runs it, readers of each service's status and of the host's
 // own status, and a clean-up that kills, by pid, the host, every keeper and every service it
 // started (by their tags and command lines), even when the test fails.
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { decodeHostStatus, type HostStatusDocument } from '../../src/host/host-status.ts';
 import { isDead, processesMentioning, readDocument, readStatus, run, SUPERVISE, taggedWith, type RunResult } from './harness.ts';
+import { track } from './processes.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor } from './wait-for.ts';
 
@@ -111,4 +114,31 @@ export function sendHostCommand(box: HostBox, line: string): void {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+export interface ForegroundHost {
+  child: ChildProcess;
+  stdout(): Buffer;
+  stderr(): string;
+  /** Waits (with a deadline) for the host to end; its exit code, or 128+N for a signal. */
+  exitCode(timeoutMs?: number): Promise<number>;
+}
+
+/** `supervise --host --foreground -F host.conf -p ROOT`, as a container's entrypoint, its output read by the test. */
+export function startForegroundHost(box: HostBox, extra: string[] = []): ForegroundHost {
+  const child = spawn(SUPERVISE, ['--host', '--foreground', '-F', box.conf, '-p', box.services, ...extra], { cwd: box.root, env: box.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  track(child.pid);
+  const out: Buffer[] = [];
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return {
+    child,
+    stdout: () => Buffer.concat(out),
+    stderr: () => err,
+    exitCode: async (timeoutMs = 30_000) => {
+      await waitFor('the host to exit', () => child.exitCode !== null || child.signalCode !== null, { timeoutMs });
+      return child.exitCode ?? 128 + (os.constants.signals[child.signalCode as NodeJS.Signals] ?? 0);
+    },
+  };
 }
