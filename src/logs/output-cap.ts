@@ -159,7 +159,7 @@ export class OutputCap {
       return;
     }
     if (size <= maxBytes) return;
-    const cut = size - (size % BLOCK);
+    const cut = cuttableHead(size);
     if (cut === 0) return;
     try {
       const survivors = await totalSize(file, 1, this.backups - Math.min(Math.max(1, Math.floor(cut / maxBytes)), this.backups));
@@ -193,7 +193,8 @@ export class OutputCap {
       await this.#shiftBackups(file, fresh.length);
       // Oldest piece in the highest number: `.N` … `.1` then the live file read in order.
       for (const [index, name] of fresh.entries()) await fs.promises.rename(name, `${file}.${fresh.length - index}`);
-      if (!(await collapseHead(file, cut))) await this.#copyAndTruncate(file, cut);
+      const failure = await collapseHead(file, cut);
+      if (failure !== null) await this.#copyAndTruncate(file, cut, failure);
     } catch (error) {
       this.log.warning(`unable to rotate ${file}: ${(error as Error).message}`);
     }
@@ -218,8 +219,8 @@ export class OutputCap {
       return;
     }
     if (size + copy.copied <= copy.limit) return;
-    const cut = size - (size % BLOCK);
-    copy.abandoned = collapseHead(copy.file, cut).then((done) => (done ? cut : 0));
+    const cut = cuttableHead(size);
+    copy.abandoned = collapseHead(copy.file, cut).then((failure) => (failure === null ? cut : 0));
   }
 
   async #shiftBackups(file: string, by: number): Promise<void> {
@@ -232,9 +233,9 @@ export class OutputCap {
     }
   }
 
-  async #copyAndTruncate(file: string, copied: number): Promise<void> {
+  async #copyAndTruncate(file: string, copied: number, failure: string): Promise<void> {
     if (!this.#fallbackLogged) {
-      this.log.warning(`fallocate --collapse-range is not available for ${file}: rotating by copy and truncate, which can lose a line written during the rotation`);
+      this.log.warning(`unable to cut the head of ${file} with fallocate --collapse-range: ${failure}: rotating by copy and truncate, which can lose a line written during the rotation`);
       this.#fallbackLogged = true;
     }
     const size = (await fs.promises.stat(file)).size;
@@ -344,8 +345,22 @@ async function nextLineStart(file: string, from: number, end: number): Promise<n
   }
 }
 
-function collapseHead(file: string, length: number): Promise<boolean> {
+/**
+ * The whole blocks at the head of a file of `size` bytes that collapse-range may cut: never the
+ * whole file, which the kernel refuses (EINVAL: the range must end before the end of the file),
+ * so a file of whole blocks (1 MiB writes keep it so) keeps its last block.
+ */
+export function cuttableHead(size: number): number {
+  const whole = size - (size % BLOCK);
+  return whole === size ? Math.max(0, whole - BLOCK) : whole;
+}
+
+/** Cuts `length` bytes from the head of `file`; null when done, else what fallocate said. */
+function collapseHead(file: string, length: number): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), file], (error) => resolve(error === null));
+    execFile('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), file], (error, _stdout, stderr) => {
+      if (error === null) resolve(null);
+      else resolve(stderr.trim().split('\n').at(-1) || error.message);
+    });
   });
 }

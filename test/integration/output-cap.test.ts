@@ -56,6 +56,40 @@ test('rotating __stdout while the service writes loses no line and keeps them in
   assert.deepEqual(log.lines.filter((l) => l.level !== 'NOTICE'), [], 'collapse-range worked here, no fallback');
 });
 
+test('a live file whose size is a whole number of blocks is cut by collapse-range, its last block kept (never the whole file)', async (t) => {
+  // 1 MiB writes keep a file block-aligned: the cut then reached the end of the file, which
+  // collapse-range refuses (EINVAL), and the fallback moved every byte, the last line too, to .1.
+  const tmp = makeTempDir();
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  const lines = Array.from({ length: 320 }, (_, i) => `${String(i + 1).padStart(63, '0')}\n`);
+  const text = lines.join('');
+  assert.equal(text.length % 4096, 0, 'the file is a whole number of blocks');
+  fs.writeFileSync(file, text);
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 16 * 1024, 2, log);
+  await cap.check();
+  assert.deepEqual(log.lines.filter((l) => l.level !== 'NOTICE'), [], 'collapse-range worked, no fallback');
+  assert.equal(fs.statSync(file).size, 4096, 'the last block stays in the live file');
+  assert.ok(fs.readFileSync(file, 'utf8').endsWith(lines.at(-1) as string), 'the last line is in the live file');
+  assert.equal(readAll(file, 2), text, 'every byte kept, in order');
+});
+
+test('where collapse-range fails, the warning says what failed and why (tmpfs: not supported)', async (t) => {
+  if (!fs.existsSync('/dev/shm')) return t.skip('no /dev/shm (tmpfs) here');
+  const tmp = fs.mkdtempSync('/dev/shm/supervise-test-');
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  fs.writeFileSync(file, 'x'.repeat(20_000) + '\n');
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 16 * 1024, 2, log);
+  await cap.check();
+  const warnings = log.lines.filter((l) => l.level === 'WARNING').map((l) => l.text);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0] as string, /^unable to cut the head of .*__stdout with fallocate --collapse-range: .*Operation not supported.*: rotating by copy and truncate/);
+  assert.equal(readAll(file, 2), 'x'.repeat(20_000) + '\n', 'every byte kept by the fallback here (nothing was writing)');
+});
+
 test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', async (t) => {
   const tmp = makeTempDir();
   const dir = path.join(tmp, 'status', 'chatty');
