@@ -10,7 +10,7 @@ import { MemoryLog } from '../../src/logs/log.ts';
 import { track } from '../helpers/processes.ts';
 import { readDocument, ROOT, startSupervise, stopSupervisor } from '../helpers/supervise-cli.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { loopDeadline, waitFor } from '../helpers/wait-for.ts';
 import { describeFigures, runFlood, type FloodOptions } from '../helpers/output-flood.ts';
 
 const COUNTER = path.join(ROOT, 'test/fixtures/counter.mjs');
@@ -39,7 +39,9 @@ test('rotating __stdout while the service writes loses no line and keeps them in
   let rotations = 0;
   let done = false;
   void exited.then(() => (done = true));
+  const writing = loopDeadline('the writer of 40,000 lines to exit', 60_000);
   while (!done) {
+    writing.check(() => `${fs.statSync(file).size} bytes in the live file, ${rotations} rotations`);
     const before = fs.existsSync(`${file}.1`) ? fs.statSync(`${file}.1`).mtimeMs : 0;
     await cap.check();
     if (fs.existsSync(`${file}.1`) && fs.statSync(`${file}.1`).mtimeMs !== before) rotations += 1;
