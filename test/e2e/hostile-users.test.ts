@@ -7,10 +7,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
-import { exitOf, makeTempDir, removeTempDir, SVC, track } from '../helpers/harness.ts';
+import { encodeStatus } from '../../src/status/status-codec.ts';
+import { exitOf, makeTempDir, removeTempDir, ROOT, run, SVC, track, waitFor, type RunResult } from '../helpers/harness.ts';
 
 const asRoot = process.getuid?.() === 0;
 const NOBODY = asRoot ? Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()) : -1;
+const SWAP_CONTROL = path.join(ROOT, 'test/fixtures/swap-control.mjs');
 const NOGROUP = asRoot ? Number(execFileSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).trim()) : -1;
 
 /** argv run as `nobody`: real and effective ids, no supplementary groups. */
@@ -23,11 +25,19 @@ function runAsNobody(...argv: string[]): void {
   execFileSync(program as string, args, { stdio: 'ignore', timeout: 10_000 });
 }
 
+/** What must stop before a test's playground is removed (a racer still writing in it). */
+const stopFirst = new WeakMap<TestContext, (() => Promise<void>)[]>();
+
 /** A temporary directory that `nobody` may enter (mkdtemp makes it 0700), removed afterwards. */
 function playground(t: TestContext): string {
   const root = makeTempDir('supervise-hostile-');
   fs.chmodSync(root, 0o755);
-  t.after(() => removeTempDir(root));
+  const stops: (() => Promise<void>)[] = [];
+  stopFirst.set(t, stops);
+  t.after(async () => {
+    for (const stop of stops) await stop();
+    removeTempDir(root);
+  });
   return root;
 }
 
@@ -83,5 +93,67 @@ describe('svc metrics --output as root (item 1)', { skip: asRoot ? false : 'need
     assert.match(fs.readFileSync(output, 'utf8'), /^supervise_supervisor_up\{.*\} 0$/m);
     assert.ok(!fs.lstatSync(output).isSymbolicLink());
     assert.equal(fs.lstatSync(output).mode & 0o777, 0o644);
+  });
+});
+
+/**
+ * A status directory whose supervise seems alive to svc (the test holds `ok` open for reading)
+ * and whose `control` is swapped between a FIFO and a link to `target` by a racer, run as
+ * `nobody` or as root; the racer is stopped at the end of the test.
+ */
+async function racedDirectory(t: TestContext, root: string, owner: 'nobody' | 'root', target: string): Promise<string> {
+  const dir = path.join(root, 'status', 'app');
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dir, 'status'), encodeStatus({ seconds: 1_700_000_000, nanos: 0, paused: false, want: 'up', alarmsSilenced: true, pid: 0 }));
+  execFileSync('mkfifo', ['-m', '0600', path.join(dir, 'ok')]);
+  if (owner === 'nobody') {
+    fs.chownSync(path.dirname(dir), NOBODY, NOGROUP);
+    for (const name of ['', 'status', 'ok']) fs.chownSync(path.join(dir, name), NOBODY, NOGROUP);
+  }
+  const ok = fs.openSync(path.join(dir, 'ok'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const argv = [process.execPath, SWAP_CONTROL, dir, target];
+  const [program, ...args] = owner === 'nobody' ? asNobody(...argv) : argv;
+  const racer = spawn(program as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  track(racer.pid);
+  stopFirst.get(t)?.push(async () => {
+    racer.kill('SIGKILL');
+    await exitOf(racer, 'the racer to die of SIGKILL', 10_000);
+    fs.closeSync(ok);
+  });
+  let said = '';
+  racer.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+  await waitFor('the racer swapping control', () => said.includes('swapping'));
+  return dir;
+}
+
+/** `svc DIR alarm on` (alarms are off in its status, so it sends `n`) `times` times, four at a time; the outcomes. */
+async function alarmOnRepeatedly(dir: string, times: number): Promise<RunResult[]> {
+  const results: RunResult[] = [];
+  for (let i = 0; i < times; i += 4) {
+    results.push(...(await Promise.all(Array.from({ length: Math.min(4, times - i) }, () => run(SVC, [dir, 'alarm', 'on', '--timeout', '0.2'])))));
+  }
+  return results;
+}
+
+describe('svc writing control letters as root (item 5)', { skip: asRoot ? false : 'needs root' }, () => {
+  test('refuses a status directory another user owns, saying why: her link swapped in for control is never written through', async (t) => {
+    const root = playground(t);
+    const secret = rootOnlyFile(root);
+    const dir = await racedDirectory(t, root, 'nobody', secret.file);
+    const results = await alarmOnRepeatedly(dir, 20);
+    assert.ok(secret.intact(), `the root-only file was written: ${JSON.stringify(fs.readFileSync(secret.file, 'utf8'))}`);
+    for (const result of results) {
+      assert.equal(result.code, 6, result.stderr);
+      assert.match(result.stderr, new RegExp(`unable to open "${dir}/control": ${dir} is owned by uid ${NOBODY}, not root`));
+    }
+  });
+
+  test('in a directory of its own, control swapped for a link between its check and its open is never written through (O_NOFOLLOW, FIFO only)', async (t) => {
+    const root = playground(t);
+    const secret = rootOnlyFile(root);
+    const dir = await racedDirectory(t, root, 'root', secret.file);
+    const results = await alarmOnRepeatedly(dir, 40);
+    assert.ok(secret.intact(), `the link target was written: ${JSON.stringify(fs.readFileSync(secret.file, 'utf8'))}`);
+    t.diagnostic(`exit statuses of 40 calls: ${results.map((r) => r.code).join(' ')}`);
   });
 });
