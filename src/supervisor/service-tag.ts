@@ -2,6 +2,7 @@
 // environment, and every descendant inherits them, also one that left the session or exec'd
 // another program. Supervise finds its service's processes by reading them back from
 // /proc/PID/environ: for adoption, for the stop sweep, and for what a start left behind.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readProcess } from './process-tree.ts';
@@ -77,6 +78,7 @@ export function scanProc(statusDir: string): ProcScan {
   const tagged: TaggedProcess[] = [];
   const supervisors: ProcScan['supervisors'] = [];
   const scratch = { buffer: Buffer.allocUnsafe(ENVIRON_START_BYTES) };
+  const ownUid = process.getuid?.() ?? -1;
   let names: string[];
   try {
     names = fs.readdirSync('/proc');
@@ -90,7 +92,9 @@ export function scanProc(statusDir: string): ProcScan {
     if (pid === process.pid) continue;
     const environ = readEnviron(name, scratch);
     if (environ === null || environ.length <= 2) continue;
-    if (environ.includes(markNeedle)) {
+    // Anyone can put the mark in a process's environment: only a supervisor of our own user can
+    // hold our directory (a root supervise refuses a directory another user could write to).
+    if (environ.includes(markNeedle) && realUidOf(pid) === ownUid) {
       // The mark holds the status directory as the supervisor was given it (bin/supervise sets
       // it): only one whose directory resolves to ours, or an unknown one, is worth a look at its
       // descriptors (one readlink of its cwd instead of every descriptor of every supervisor).
@@ -105,6 +109,16 @@ export function scanProc(statusDir: string): ProcScan {
     tagged.push({ pid, ppid: info.ppid, startTicks: info.startTicks, startId });
   }
   return { tagged, supervisors };
+}
+
+/** The real uid of a process (/proc/PID/status), -1 when it is gone. */
+export function realUidOf(pid: number): number {
+  try {
+    const match = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return match === null ? -1 : Number(match[1]);
+  } catch {
+    return -1;
+  }
 }
 
 /** Big enough for most environments; a bigger one doubles the buffer. */
@@ -171,9 +185,10 @@ function servesDir(pid: number, given: string, statusDir: string): boolean {
  * (inode `ownIno`): one whose `lock` was removed or replaced (`… (deleted)`), or whose whole
  * directory was removed, or moved away, and made again. Such a supervise is alive and serving
  * this directory although flock(2) on the new file could not see it. Holders of our own file are
- * flock's business (a supervise refused a moment ago may still have it open). For a supervisor
- * marked with this directory any file named `lock` counts (a moved directory changes the path);
- * for one whose mark says no directory, only `lockPath` itself.
+ * flock's business (a supervise refused a moment ago may still have it open). `lockPath` itself
+ * counts; for a supervisor marked with this directory, also another file named `lock` that it
+ * holds flock'ed (a moved directory changes the path; an open file that merely has the name,
+ * which anyone can arrange, does not count).
  */
 export function holderOfPath(supervisors: ProcScan['supervisors'], lockPath: string, ownIno: number): number | null {
   const names = new Set([lockPath, `${lockPath} (deleted)`]);
@@ -188,12 +203,21 @@ export function holderOfPath(supervisors: ProcScan['supervisors'], lockPath: str
       try {
         const link = `/proc/${pid}/fd/${fd}`;
         const target = fs.readlinkSync(link);
-        const isLock = sameDir ? target.endsWith('/lock') || target.endsWith('/lock (deleted)') : names.has(target);
-        if (isLock && fs.statSync(link).ino !== ownIno) return pid;
+        const elsewhere = sameDir && (target.endsWith('/lock') || target.endsWith('/lock (deleted)'));
+        if (!names.has(target) && !elsewhere) continue;
+        if (fs.statSync(link).ino === ownIno) continue;
+        if (names.has(target) || heldLocked(link)) return pid;
       } catch {
         // closed meanwhile
       }
     }
   }
   return null;
+}
+
+/** Whether the file open at `link` (/proc/PID/fd/N) is flock'ed exclusively by its holder (a shared lock is refused). */
+function heldLocked(link: string): boolean {
+  const busy = 75;
+  const result = spawnSync('flock', ['-n', '-s', '-E', String(busy), link, 'true'], { stdio: 'ignore', timeout: 5000 });
+  return result.status === busy;
 }

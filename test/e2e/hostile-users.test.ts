@@ -8,7 +8,27 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { encodeStatus } from '../../src/status/status-codec.ts';
-import { exitOf, makeTempDir, removeTempDir, ROOT, run, SVC, track, waitFor, type RunResult } from '../helpers/harness.ts';
+import { commandDigest } from '../../src/supervisor/service-tag.ts';
+import {
+  exitOf,
+  launch,
+  makeTempDir,
+  readLog,
+  readStatus,
+  readText,
+  removeTempDir,
+  ROOT,
+  run,
+  sandbox,
+  type Sandbox,
+  SERVICE,
+  SVC,
+  taggedWith,
+  track,
+  waitFor,
+  waitForStarts,
+  type RunResult,
+} from '../helpers/harness.ts';
 
 const asRoot = process.getuid?.() === 0;
 const NOBODY = asRoot ? Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).trim()) : -1;
@@ -157,3 +177,63 @@ describe('svc writing control letters as root (item 5)', { skip: asRoot ? false 
     t.diagnostic(`exit statuses of 40 calls: ${results.map((r) => r.code).join(' ')}`);
   });
 });
+
+/** Starts `argv` as `nobody` in `/`, with `env` added; stopped (by pid) at the end of the test. */
+function startAsNobody(sb: Sandbox, env: Record<string, string>, ...argv: string[]): number {
+  const [program, ...args] = asNobody('env', ...Object.entries(env).map(([name, value]) => `${name}=${value}`), ...argv);
+  const child = spawn(program as string, args, { cwd: '/', stdio: 'ignore' });
+  return sb.own(child.pid as number);
+}
+
+function ownerOf(pid: number): number {
+  return Number(/^Uid:\s+(\d+)/m.exec(readText(`/proc/${pid}/status`))?.[1] ?? -1);
+}
+
+describe('processes of another user that claim a status directory (items 2, 3)', { skip: asRoot ? false : 'needs root' }, () => {
+  test('her process carrying the directory’s tag and a guessed start id is never adopted: the real service starts', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const words = ['node', SERVICE, 'forever', box.root];
+    // The start id begins with a digest of the argv, which anyone can compute from the command line.
+    const guessed = `${commandDigest(words)}.4242.1.${Date.now().toString(36)}`;
+    const hers = startAsNobody(box, { SUPERVISE_DIR: box.dir, SUPERVISE_START: guessed }, 'sleep', '1000');
+    await waitFor('her process tagged', () => taggedWith(box.dir).includes(hers) && ownerOf(hers) === NOBODY);
+    const { result } = await launch(box, words.join(' '));
+    assert.equal(result.code, 0, result.stderr);
+    const pid = readStatus(box.dir)?.pid ?? 0;
+    assert.notEqual(pid, hers, `her process was adopted as the service: ${readLog(box.dir)}`);
+    assert.doesNotMatch(readLog(box.dir), /adopted/);
+    await waitForStarts(box, 1);
+    assert.equal(ownerOf(pid), 0, 'the service is root’s own start');
+  });
+
+  test('her process marked as a supervisor of the directory and holding a file named lock does not keep root’s supervise out', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const herDir = makeTempDir('supervise-hers-');
+    t.after(() => removeTempDir(herDir));
+    fs.chownSync(herDir, NOBODY, NOGROUP);
+    fs.chmodSync(herDir, 0o755);
+    const hers = startAsNobody(box, { SUPERVISE_SUPERVISOR: box.dir }, 'sh', '-c', 'exec 3>"$0/lock"; exec sleep 1000', herDir);
+    await waitFor('her file named lock open', () => fs.readdirSync(`/proc/${hers}/fd`).some((fd) => readLink(`/proc/${hers}/fd/${fd}`) === `${herDir}/lock`));
+    const { result } = await launch(box, `node ${SERVICE} forever ${box.root}`);
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  test('a process of its own user marked as a supervisor of the directory, with a file named lock it does not hold locked, does not keep supervise out either', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const other = path.join(box.root, 'elsewhere');
+    fs.mkdirSync(other);
+    const child = spawn('sh', ['-c', 'exec 3>"$0/lock"; exec sleep 1000', other], { stdio: 'ignore', env: { ...process.env, SUPERVISE_SUPERVISOR: box.dir } });
+    const pid = box.own(child.pid as number);
+    await waitFor('its file named lock open', () => fs.readdirSync(`/proc/${pid}/fd`).some((fd) => readLink(`/proc/${pid}/fd/${fd}`) === `${other}/lock`));
+    const { result } = await launch(box, `node ${SERVICE} forever ${box.root}`);
+    assert.equal(result.code, 0, result.stderr);
+  });
+});
+
+function readLink(link: string): string {
+  try {
+    return fs.readlinkSync(link);
+  } catch {
+    return '';
+  }
+}
