@@ -121,6 +121,12 @@ export interface StatusDocument {
   restart_delay_s?: number | null;
   /** How the last graceful reload (`g`, `svc reload`) ended: when, and why it failed (null: it did not). */
   last_reload?: { at: string; error: string | null } | null;
+  /**
+   * The tag (SUPERVISE_START) of the service's last start, made or adopted by this supervise;
+   * null before the first. A later supervise adopts only processes of a start recorded here.
+   * Absent in documents of earlier versions.
+   */
+  start_id?: string | null;
   version: string;
 }
 

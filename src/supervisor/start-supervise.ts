@@ -26,6 +26,8 @@ import { ControlDecoder } from './control-decoder.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
 import { findLeftover } from './leftover-service.ts';
 import { Runner } from './runner.ts';
+import { systemWorld } from './run-world.ts';
+import { parseUserSpec } from '../config/run-values.ts';
 import { reportStraySignals } from './stray-signals.ts';
 import { holderOfPath, scanProc } from './service-tag.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
@@ -188,7 +190,7 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
   }
 
   log.notice(`supervise ${VERSION} (pid ${process.pid}) supervises ${serviceName}: ${options.command.join(' ')}`);
-  const leftover = findLeftover(paths, options.command, scan.tagged);
+  const leftover = findLeftover(paths, options.command, scan.tagged, serviceUidOf(config));
   runner.boot({ adopt: leftover.adopt, stop: leftover.stop, staleStarts: leftover.staleStarts, notes: leftover.notes });
 
   guard = new StatusDirGuard(paths, lock, log, {
@@ -203,6 +205,14 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
   guard.start();
   outputCap.configure(config.logMaxBytes, config.logBackups);
   return { started: spawned, finished };
+}
+
+/** The real uid the service runs as: the configured `user`'s for a root supervise, else supervise's own; null when unknown. */
+function serviceUidOf(config: ServiceConfig): number | null {
+  const own = process.getuid?.() ?? null;
+  if (own !== 0 || config.user === '') return own;
+  const spec = parseUserSpec(config.user);
+  return spec === null ? null : (systemWorld.account(spec.user)?.uid ?? null);
 }
 
 /**

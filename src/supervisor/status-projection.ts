@@ -56,6 +56,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       next_start_at: nextStart === undefined ? null : new Date(Math.round(facts.monoToWall(nextStart))).toISOString(),
       restart_delay_s: nextStart === undefined ? null : facts.restartDelayMs / 1000,
       last_reload: s.lastReload === null ? null : { at: new Date(s.lastReload.atWall).toISOString(), error: s.lastReload.error },
+      start_id: s.startId,
       version: facts.version,
     },
   };

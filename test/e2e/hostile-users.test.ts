@@ -11,6 +11,7 @@ import { encodeStatus } from '../../src/status/status-codec.ts';
 import { commandDigest } from '../../src/supervisor/service-tag.ts';
 import {
   exitOf,
+  isDead,
   launch,
   makeTempDir,
   readLog,
@@ -22,6 +23,7 @@ import {
   sandbox,
   type Sandbox,
   SERVICE,
+  startService,
   SVC,
   taggedWith,
   track,
@@ -204,6 +206,18 @@ describe('processes of another user that claim a status directory (items 2, 3)',
     assert.doesNotMatch(readLog(box.dir), /adopted/);
     await waitForStarts(box, 1);
     assert.equal(ownerOf(pid), 0, 'the service is root’s own start');
+  });
+
+  test('a service that runs as its configured user is still adopted after kill -9 of supervise: the owner checked is that user', async (t) => {
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nuser : nobody\n' });
+    const first = await startService(box, 'sleep 1007');
+    assert.equal(ownerOf(first.servicePid), NOBODY);
+    process.kill(first.supervisorPid, 'SIGKILL');
+    await waitFor('supervise dead', () => isDead(first.supervisorPid));
+    const { result } = await launch(box, 'sleep 1007');
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(readStatus(box.dir)?.pid, first.servicePid);
+    assert.match(readLog(box.dir), new RegExp(`adopted app \\(pid ${first.servicePid}\\)`));
   });
 
   test('her process marked as a supervisor of the directory and holding a file named lock does not keep root’s supervise out', async (t) => {

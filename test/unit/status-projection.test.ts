@@ -68,6 +68,7 @@ describe('statusOf: status.json', () => {
     const state: SupervisorState = {
       ...UP,
       restarts: 3,
+      startId: '0123456789abcdef.100.4.lq2x',
       window: { exits: 2, coredumps: 1 },
       lastExit: { code: null, signal: 'SIGSEGV', coredump: true, at: '2023-11-14T22:13:19.000Z', uptime_s: 1.5 },
       config: { generation: 4, loadedAtWall: T0.wall + 1000, error: 'supervise.conf line 2: max_tries: expected a number, found "x"', attempts: 3 },
@@ -96,6 +97,7 @@ describe('statusOf: status.json', () => {
       next_start_at: null,
       restart_delay_s: null,
       last_reload: null,
+      start_id: '0123456789abcdef.100.4.lq2x',
       version: '9.9.9',
     });
   });
