@@ -59,7 +59,7 @@ export function resolveServiceConfig(
   // Line that last set each field: for "keeping …" wording and for the alarms-off warning.
   const setAt = new Map<keyof ServiceConfig, number>();
   const { base, overlay } = chooseSections(sections, serviceName);
-  warnings.push(...repeatedSectionWarnings(sections, serviceName, fileName));
+  for (const warning of repeatedSectionWarnings(sections, serviceName, fileName)) warnings.push(warning);
   // Key warnings come only from the sections this service uses: one file serves many services,
   // and each supervisor reports on its own settings.
   if (base) applySection(config, base, { fileName, warnings, setAt, isOverlay: false });

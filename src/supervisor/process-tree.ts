@@ -56,7 +56,8 @@ function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
     const pid = pending.pop() as number;
     if (members.has(pid)) continue;
     members.add(pid);
-    pending.push(...(childrenOf.get(pid) ?? []));
+    // One at a time: a spread of a pid's children as arguments overflows the stack past ~125,000.
+    for (const child of childrenOf.get(pid) ?? []) pending.push(child);
   }
   return members;
 }

@@ -26,6 +26,7 @@ import { ControlDecoder } from './control-decoder.ts';
 import { StatusDirGuard } from './status-dir-guard.ts';
 import { findLeftover } from './leftover-service.ts';
 import { Runner } from './runner.ts';
+import { pidOf } from './supervisor-state.ts';
 import { systemWorld } from './run-world.ts';
 import { parseUserSpec } from '../config/run-values.ts';
 import { reportStraySignals } from './stray-signals.ts';
@@ -56,6 +57,15 @@ export interface StartFailure {
 
 export type StartOutcome = { ok: true; supervisorPid: number; servicePid: number } | StartFailure;
 
+/**
+ * What a fault of supervise itself (an exception nobody caught) can still use: the log, and the
+ * pid of the service it leaves running. Handed out once the logs are open.
+ */
+export interface FaultWitness {
+  log: Log;
+  servicePid(): number;
+}
+
 export interface Supervision {
   /** Resolves once the first start of the service succeeded or failed. */
   started: Promise<StartOutcome>;
@@ -65,7 +75,7 @@ export interface Supervision {
 
 const failure = (kind: StartFailure['kind'], message: string): StartFailure => ({ ok: false, kind, message: fatal(message) });
 
-export function startSupervise(options: SupervisionOptions): StartFailure | Supervision {
+export function startSupervise(options: SupervisionOptions, witness?: (witness: FaultWitness) => void): StartFailure | Supervision {
   const dir = options.statusDir.replace(/[ \t]+$/, '');
   const paths = statusPaths(path.resolve(dir));
   const serviceName = serviceNameOf(dir);
@@ -94,6 +104,8 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
     lock.release();
     return failure('setup', `unable to open the logs in ${dir}: ${reason(error)}`);
   }
+  let runnerOf: () => Runner | null = () => null;
+  witness?.({ log, servicePid: () => pidOf(runnerOf()?.state.run ?? { phase: 'down' }) });
   // One look at /proc: a live supervise of this directory that flock could not see (its `lock`
   // or the whole directory was removed and made again), and what a dead one left running.
   const scan = scanProc(paths.dir);
@@ -167,6 +179,8 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Supe
       reportFinish(code);
     },
   });
+
+  runnerOf = () => runner;
 
   // SIGHUP is ignored (meetbill); TERM and INT bring the service down, then supervise exits 0.
   process.on('SIGHUP', () => {});

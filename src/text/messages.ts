@@ -62,7 +62,8 @@ export type Fact =
   | { kind: 'changedOnDisk'; paths: readonly string[] }
   | { kind: 'daemonizedItself'; pids: readonly number[] }
   | { kind: 'reloaded'; newPid: number; oldPid: number }
-  | { kind: 'reloadFailed'; why: string };
+  | { kind: 'reloadFailed'; why: string }
+  | { kind: 'supervisorFault'; error: unknown; exitCode: number; servicePid: number };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -103,6 +104,10 @@ export function textOf(fact: Fact): string {
     }
     case 'sweepGaveUp':
       return `processes of the service could not be stopped, even by SIGKILL: ${fact.pids.join(' ')}`;
+    case 'supervisorFault': {
+      const left = fact.servicePid === 0 ? 'no service is running' : `leaves the service (pid ${fact.servicePid}) running: the next supervise of this directory adopts it`;
+      return `supervise failed: ${describeFault(fact.error)}; it exits with status ${fact.exitCode} and ${left}`;
+    }
     case 'straySignal':
       return `received ${fact.signal}: ignored (supervise ends only on SIGTERM, SIGINT, x or its limits)`;
     case 'startFailedRetrying':
@@ -128,4 +133,15 @@ export function textOf(fact: Fact): string {
     case 'changedOnDisk':
       return `${fact.paths.join(' ')} changed: restarting the service (restart_on_change)`;
   }
+}
+
+/** `RangeError: Maximum call stack size exceeded (at directoryEntries (…/supervise.cjs:12:34))`: the error and where, on one line. */
+function describeFault(error: unknown): string {
+  if (!(error instanceof Error)) return `a value thrown that is no Error: ${String(error)}`;
+  const frame = error.stack
+    ?.split('\n')
+    .find((line) => /^\s+at /.test(line))
+    ?.trim()
+    .slice(3);
+  return `${error.name}: ${error.message}${frame === undefined ? '' : ` (at ${frame})`}`;
 }
