@@ -17,7 +17,7 @@ import { newStartId, tagOf } from './service-tag.ts';
 import { planRun, type RunWorld } from './run-environment.ts';
 import { ServiceObservers } from './service-observers.ts';
 import type { CheckSpec } from '../health/check-spec.ts';
-import { systemWorld } from './run-world.ts';
+import { readAhead } from './run-world.ts';
 import { statusOf } from './status-projection.ts';
 import { initialState, nextTimer, pidOf, type BootFacts, type Effect, type Instant, type ProcessTarget, type SupervisorEvent, type SupervisorState } from './supervisor-state.ts';
 import { restartDelayOf, transition, type TransitionContext } from './transition.ts';
@@ -64,8 +64,11 @@ export interface RunnerOptions {
   hookTimeoutMs?: number;
   adoptedPollMs?: number;
   world?: RunnerWorld;
-  /** The system facts a start reads for its run environment (SPEC §17); tests pass their own. */
-  runWorld?: RunWorld;
+  /**
+   * The system facts a start reads for its run environment (SPEC §17), with the slow ones read
+   * ahead without blocking (readAhead); tests may pass their own.
+   */
+  runWorld?: (config: ServiceConfig) => Promise<RunWorld>;
   /** Told once how the first start went. */
   onStartOutcome?: (outcome: { pid: number } | { reason: string }) => void;
   /** Called once, when supervise should end, after pending alarms and hooks are done. */
@@ -88,6 +91,8 @@ export class Runner {
   readonly #hooks: HookRunner;
   /** Wall clock minus monotonic clock, read once: status.json's times of monotonic deadlines. */
   readonly #wallOffset: number;
+  /** The run world of the last start (exec checks run as the service runs); null after a reload. */
+  #lastRunWorld: Promise<RunWorld> | null = null;
 
   constructor(private options: RunnerOptions) {
     this.#world = options.world ?? REAL_WORLD;
@@ -192,6 +197,7 @@ export class Runner {
         if ('config' in loaded) {
           this.#context = { ...this.#context, config: loaded.config };
           this.#observers.configure(loaded.config, this.options.env);
+          this.#lastRunWorld = null;
         }
         this.dispatch({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
         return;
@@ -220,45 +226,61 @@ export class Runner {
   async #probe(purpose: 'ready' | 'health', pid: number, spec: CheckSpec): Promise<void> {
     // Loaded on the first probe: node:http is for supervisors with checks only.
     const { runProbe } = await import('../health/probe.ts');
-    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, ...this.#asTheService(spec) });
+    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, ...(await this.#asTheService(spec)) });
     this.#collectNowAndThen();
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }
 
-  /** `overlap`: the second copy of a graceful reload (its outcome is not the first start's). */
+  /**
+   * `overlap`: the second copy of a graceful reload (its outcome is not the first start's).
+   *
+   * A start never begins inside the handling of another event (a failed start above all): it
+   * waits for the next turn of the event loop, after control letters and signals were read,
+   * and its slow facts (accounts, env files) are read without blocking. Before, a start that
+   * failed slower than restart_delay began the next one from the failure's own microtask, and
+   * supervise read nothing else again (`d` and SIGTERM ignored).
+   */
   #spawn(overlap = false): void {
+    setImmediate(() => {
+      void this.#startNow(overlap);
+    });
+  }
+
+  async #startNow(overlap: boolean): Promise<void> {
+    if (this.#exiting) return;
     const flag = overlap ? { overlap: true as const } : {};
-    const startId = newStartId(this.options.command);
-    // The tag and the name go last: no env file or `environment` key can change them.
-    const notifyFd = this.#context.config.notifyFd;
-    const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tagOf(this.options.statusDir, startId) };
-    if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
-    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
-    if (!run.ok) {
-      // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
-      queueMicrotask(() => {
-        if (!overlap) this.#tellStartOutcome({ reason: run.reason });
-        this.dispatch({ type: 'spawnFailed', reason: run.reason, ...flag });
-      });
+    const failed = (reason: string): void => {
+      if (this.#exiting) return;
+      if (!overlap) this.#tellStartOutcome({ reason });
+      this.dispatch({ type: 'spawnFailed', reason, ...flag });
+    };
+    const config = this.#context.config;
+    let world: RunWorld;
+    try {
+      this.#lastRunWorld = (this.options.runWorld ?? readAhead)(config);
+      world = await this.#lastRunWorld;
+    } catch (error) {
+      failed(`unable to start ${this.options.command[0]}: unable to set up the run environment: ${(error as Error).message}`);
       return;
     }
+    if (this.#exiting) return;
+    const startId = newStartId(this.options.command);
+    // The tag and the name go last: no env file or `environment` key can change them.
+    const notifyFd = config.notifyFd;
+    const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tagOf(this.options.statusDir, startId) };
+    if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
+    const run = planRun(config, this.options.command, this.options.env, extraEnv, world);
+    // A run environment that cannot be set up is a start that failed (SPEC §17), as a spawn error is.
+    if (!run.ok) return failed(run.reason);
     let notifyEnd: ReturnType<ServiceObservers['beforeSpawn']>;
     try {
       notifyEnd = this.#observers.beforeSpawn();
     } catch (error) {
-      const reason = `unable to make the notify FIFO: ${(error as Error).message}`;
-      queueMicrotask(() => {
-        if (!overlap) this.#tellStartOutcome({ reason });
-        this.dispatch({ type: 'spawnFailed', reason, ...flag });
-      });
-      return;
+      return failed(`unable to make the notify FIFO: ${(error as Error).message}`);
     }
     const pid = this.#world.spawn(run.plan, this.options.output, {
       onExit: (exitedPid, code, signal) => this.dispatch({ type: 'exited', pid: exitedPid, code, signal, statusKnown: true }),
-      onSpawnError: (reason) => {
-        if (!overlap) this.#tellStartOutcome({ reason });
-        this.dispatch({ type: 'spawnFailed', reason, ...flag });
-      },
+      onSpawnError: failed,
     }, notifyEnd === null ? null : { at: notifyFd, fd: notifyEnd.fd });
     // The service holds its own copy now; supervise keeps only its reading end.
     notifyEnd?.close();
@@ -284,10 +306,19 @@ export class Runner {
    * An exec: check runs as the service runs (SPEC §14): its user, limits, environment and
    * directory, through the same helpers that exec the service (the words before the command).
    */
-  #asTheService(spec: CheckSpec): { wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } {
+  async #asTheService(spec: CheckSpec): Promise<{ wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string }> {
     if (spec.kind !== 'exec') return {};
     const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName };
-    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, this.options.runWorld ?? systemWorld);
+    // The facts of the service's last start (an adopted service's are read once): no account
+    // lookup or env file read at every probe.
+    this.#lastRunWorld ??= (this.options.runWorld ?? readAhead)(this.#context.config);
+    let world: RunWorld;
+    try {
+      world = await this.#lastRunWorld;
+    } catch {
+      return { env: this.options.env };
+    }
+    const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, world);
     if (!run.ok) return { env: this.options.env };
     const { argv, env, cwd } = run.plan;
     return { wrapper: argv.slice(0, argv.length - this.options.command.length), env, cwd };

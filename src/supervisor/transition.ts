@@ -81,7 +81,11 @@ function step(s: SupervisorState, event: SupervisorEvent, now: Instant, context:
     case 'boot':
       return boot(s, event.leftover, now, context, effects);
     case 'spawned':
-      if (event.overlap === true) return s.reload?.phase === 'spawning' ? reloadSpawned(s, event.pid, event.startId, now, context) : s;
+      if (event.overlap === true) {
+        // A reload called off while its copy was being started (a stop came): the copy goes at once.
+        if (s.reload?.phase !== 'spawning') return retire(s, event.pid, event.startId, stopSignalOf(context), now, context, effects);
+        return reloadSpawned(s, event.pid, event.startId, now, context);
+      }
       return spawned(s, event.pid, event.startId, now, context, effects);
     case 'spawnFailed':
       if (event.overlap === true) return reloadFailed(s, event.reason, stopSignalOf(context), now, context, effects);
@@ -413,6 +417,8 @@ function spawned(s: SupervisorState, pid: number, startId: string, now: Instant,
     // Not now: the /proc scan it takes would hold up the new start's first words.
     timers: { ...without(s.timers, 'kill'), ...(s.timers.kill === undefined ? {} : { leftovers: s.timers.kill }), ...startingTimers(context.config, now) },
   };
+  // A stop asked for while the start was being prepared (d, SIGTERM, x): it goes at once.
+  if (s.want === 'down' || s.exitWhenDown) return stopService(started, s.exitWhenDown ? 'terminate' : 'down', now, context, effects);
   // Without a readiness source a service is ready when it runs (Part one's behaviour).
   return readinessSource(context.config) === 'none' ? markReady(started, now, context, effects) : started;
 }
@@ -448,9 +454,14 @@ function stopService(prior: SupervisorState, reason: StopReason, now: Instant, c
   const s =
     pending?.phase === 'starting'
       ? retire({ ...prior, reload: null, timers: withoutReloadTimers(prior.timers) }, pending.pid, pending.startId, stopSignalOf(context), now, context, effects)
-      : prior;
+      : pending?.phase === 'spawning'
+        ? { ...prior, reload: null } // its copy is stopped when its spawn answers
+        : prior;
   const run = s.run;
-  if (run.phase === 'down' || run.phase === 'spawning') {
+  // Being started: what is wanted now is acted on when the spawn answers (spawned stops it,
+  // a failed start ends supervise if it should); ending now would leave its process behind.
+  if (run.phase === 'spawning') return { ...s, timers: without(s.timers, 'restart') };
+  if (run.phase === 'down') {
     const down = { ...s, timers: without(s.timers, 'restart') };
     return s.exitWhenDown ? finish(down, 0, now, context, effects) : down;
   }

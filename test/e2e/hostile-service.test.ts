@@ -7,16 +7,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  holdsFor,
   isGone,
   launch,
   nextServicePid,
+  readDocument,
   readLog,
   readStatus,
+  readText,
   ROOT,
   sandbox,
+  type Sandbox,
   sendControl,
   startService,
   STACK_TRACE,
+  supervisorOf,
   waitFor,
   waitForDown,
 } from '../helpers/harness.ts';
@@ -85,5 +90,61 @@ describe('a fault in supervise itself (item 4: the last-resort handler)', () => 
     assert.doesNotMatch(result.stderr, STACK_TRACE);
     assert.match(result.stderr, /^supervise: fatal: supervise failed: Error: a fault planted by the test \(at start-up\) \(at .*\); it exits with status 70/);
     assert.match(readLog(box.dir, 'supervise.log.wf'), /\[FATAL\] .* supervise failed: Error: a fault planted by the test \(at start-up\)/);
+  });
+});
+
+describe('starts that fail slower than restart_delay (item 6)', () => {
+  /** A 20 MB env file: 200,000 variables of 100 bytes. */
+  function hugeEnvFile(root: string): string {
+    const file = path.join(root, 'huge.env');
+    const line = (i: number) => `V${String(i).padStart(6, '0')}=${'x'.repeat(91)}\n`;
+    const fd = fs.openSync(file, 'w');
+    for (let i = 0; i < 200_000; i += 1000) fs.writeSync(fd, Array.from({ length: 1000 }, (_, k) => line(i + k)).join(''));
+    fs.closeSync(fd);
+    return file;
+  }
+
+  for (const [how, stop] of [
+    ['d', (box: Sandbox) => sendControl(box.dir, 'd')],
+    ['SIGTERM', (_box: Sandbox, supervisorPid: number) => process.kill(supervisorPid, 'SIGTERM')],
+  ] as const) {
+    test(`a 20 MB env_file with restart_delay 100ms: ${how} is obeyed promptly`, async (t) => {
+      const box = sandbox(t, { name: 'app' });
+      fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nrestart_delay : 100ms\nenv_file : ${hugeEnvFile(box.root)}\n`);
+      const { result } = await launch(box, 'sleep 1013');
+      assert.equal(result.code, 111, result.stderr);
+      const supervisorPid = box.own(await supervisorOf(box.dir));
+      await waitFor('a few failed starts', () => (readDocument(box.dir)?.restarts ?? 0) >= 2, { timeoutMs: 30_000 });
+      const sent = performance.now();
+      stop(box, supervisorPid);
+      const obeyed = how === 'd' ? () => readStatus(box.dir)?.want === 'down' : () => isGone(supervisorPid);
+      await waitFor(`${how} obeyed`, obeyed, { timeoutMs: 15_000 });
+      const ms = performance.now() - sent;
+      t.diagnostic(`${how} obeyed ${ms.toFixed(0)} ms after it was sent`);
+      assert.match(readLog(box.dir, 'supervise.log.wf'), /env_file .*huge\.env: unable to read it: it has 20000000 bytes, more than the 1 MiB an env file may have/);
+      if (how === 'd') await holdsFor('no start after d', 500, () => readStatus(box.dir)?.pid === 0);
+    });
+  }
+
+  test('a user lookup that hangs (getent): d is obeyed while it waits', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const bin = path.join(box.root, 'bin');
+    const lookups = path.join(box.root, 'lookups');
+    fs.mkdirSync(bin);
+    // A directory server that does not answer: getent waits, here for 6 s, and supervise gives up after 5 s.
+    fs.writeFileSync(path.join(bin, 'getent'), `#!/bin/sh\necho "$*" >> '${lookups}'\nexec sleep 6\n`, { mode: 0o755 });
+    fs.writeFileSync(box.conf, '[global]\nkill_timeout : 1\nrestart_delay : 100ms\nuser : ghost-of-issue-19\n');
+    const env = { ...box.env, PATH: `${bin}:${process.env.PATH}` };
+    const { result } = await launch(box, 'sleep 1014', env);
+    assert.equal(result.code, 111, result.stderr);
+    assert.match(result.stderr, /user ghost-of-issue-19: no such user/);
+    box.own(await supervisorOf(box.dir));
+    await waitFor('a second lookup under way', () => readText(lookups).split('\n').length > 2, { timeoutMs: 30_000 });
+    const sent = performance.now();
+    sendControl(box.dir, 'd');
+    await waitFor('d obeyed', () => readStatus(box.dir)?.want === 'down', { timeoutMs: 15_000 });
+    const ms = performance.now() - sent;
+    t.diagnostic(`d obeyed ${ms.toFixed(0)} ms after it was sent, with a lookup of 5 s under way`);
+    assert.ok(ms < 2500, `d waited ${ms.toFixed(0)} ms for the lookup`);
   });
 });

@@ -160,6 +160,67 @@ describe('starting the service', () => {
   });
 });
 
+// A start is prepared off the event loop's current turn (the env files and the account are read
+// without blocking): control letters and signals arrive between the spawn effect and its answer.
+describe('while a start is being prepared (spawning)', () => {
+  test('d: the start, once spawned, is stopped at once and nothing restarts it', () => {
+    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    machine.send(boot(), 0);
+    machine.send(control('down'), 10);
+    assert.equal(machine.status.bytes.want, 'down');
+    const effects = machine.send({ type: 'spawned', pid: 777, startId: 's-777' }, 20);
+    assert.deepEqual(signals(effects), [[777, 'SIGTERM'], [777, 'SIGCONT']]);
+    assert.equal(machine.state.run.phase, 'stopping');
+    assert.deepEqual(hasSpawn(machine.send(exited(777, null, 'SIGTERM'), 30)), false);
+    assert.equal(machine.state.run.phase, 'down');
+    assert.equal(machine.status.document.state, 'down');
+  });
+
+  test('d, then the start fails: down, no restart', () => {
+    const machine = new Machine(contextWith());
+    machine.send(boot(), 0);
+    machine.send(control('down'), 10);
+    const effects = machine.send({ type: 'spawnFailed', reason: 'unable to start redis-server: ENOENT' }, 20);
+    assert.equal(hasSpawn(effects), false);
+    assert.equal(machine.state.timers.restart, undefined);
+    assert.equal(machine.status.document.state, 'down');
+  });
+
+  test('SIGTERM: supervise waits for the start’s answer; a spawned service is stopped before supervise exits', () => {
+    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    machine.send(boot(), 0);
+    const onTerm = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 10);
+    assert.deepEqual(exitCodes(onTerm), [], 'not before the spawn has answered: its process would be left behind');
+    assert.deepEqual(looks(onTerm), []);
+    const onSpawned = machine.send({ type: 'spawned', pid: 777, startId: 's-777' }, 20);
+    assert.deepEqual(signals(onSpawned), [[777, 'SIGTERM'], [777, 'SIGCONT']]);
+    const onExit = machine.send(exited(777, null, 'SIGTERM'), 30);
+    assert.deepEqual(looks(onExit), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 31)), [0]);
+  });
+
+  test('SIGTERM, then the start fails: supervise exits 0 (after its sweep)', () => {
+    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    machine.send(boot(), 0);
+    machine.send({ type: 'terminate', signal: 'SIGTERM' }, 10);
+    const effects = machine.send({ type: 'spawnFailed', reason: 'unable to start redis-server: ENOENT' }, 20);
+    assert.equal(hasSpawn(effects), false);
+    assert.deepEqual(looks(effects), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 21)), [0]);
+  });
+
+  test('the new copy of an overlapping reload that comes after a d is stopped at once, never left running', () => {
+    const machine = running({ reload: { kind: 'overlap' }, killTimeout: 5 });
+    const effects = machine.send(control('graceful'), 100);
+    assert.ok(effects.some((e) => e.type === 'spawn' && e.overlap === true));
+    machine.send(control('down'), 110);
+    const onSpawned = machine.send({ type: 'spawned', pid: 900, startId: 's-900', overlap: true }, 120);
+    assert.deepEqual(signals(onSpawned), [[900, 'SIGTERM'], [900, 'SIGCONT']]);
+    assert.deepEqual(machine.state.retiring.pids, [900]);
+    assert.equal(machine.state.reload, null);
+  });
+});
+
 describe('restarting after an exit, with the 1 s start throttle', () => {
   test('an exit at least 1 s after the last start restarts at once and logs the exit', () => {
     const machine = running();
