@@ -96,7 +96,10 @@ function tooBig(size: number | null): Error {
 
 /**
  * The world of one start with its slow facts read ahead, asynchronously: the account (and group)
- * of `user`, and the env files. The rest is asked of `base` as a start asks it (cheap local calls).
+ * of `user`, and the env files, each read as the service's user when supervise switches to one
+ * (through setpriv, as the service itself is started): she may replace her env file by a link to
+ * a file only root may read, and root must not then put its content in her environment. The
+ * rest is asked of `base` as a start asks it (cheap local calls).
  */
 export async function readAhead(config: ServiceConfig, base: RunWorld = systemWorld): Promise<RunWorld> {
   const accounts = new Map<string, Account | null>();
@@ -134,15 +137,35 @@ export async function readAhead(config: ServiceConfig, base: RunWorld = systemWo
   };
 }
 
-/** An env file's text: opened without waiting on a FIFO, read in the thread pool, at most ENV_FILE_MAX_BYTES. */
-async function readEnvFileAs(file: string, _as: Account | null): Promise<string> {
+/**
+ * An env file's text. As supervise's own user (`as` null), opened without waiting on a FIFO and
+ * read in the thread pool; as the service's user, by `setpriv … head -c` so that what that user
+ * may not read is refused as it would be to her. Either way at most ENV_FILE_MAX_BYTES.
+ */
+async function readEnvFileAs(file: string, as: Account | null): Promise<string> {
+  // supervise's own look first: a missing file (optional with `-`), a FIFO or a huge file are
+  // refused before anything is read (a FIFO would make head wait).
   const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     checkEnvFile(await handle.stat());
-    return await handle.readFile('utf8');
+    if (as === null) return await handle.readFile('utf8');
   } finally {
     await handle.close();
   }
+  const setpriv = systemWorld.helper('setpriv');
+  const head = HELPER_DIRS.map((dir) => path.join(dir, 'head')).find(isExecutableFile);
+  if (setpriv === null || head === undefined) throw new Error('the setpriv and head programs (util-linux, coreutils) are needed to read it as the service’s user');
+  const argv = [`--reuid=${as.uid}`, `--regid=${as.gid}`, '--init-groups', '--', head, '-c', String(ENV_FILE_MAX_BYTES + 1), '--', file];
+  const text = await new Promise<Buffer>((resolve, reject) => {
+    execFile(setpriv, argv, { encoding: 'buffer', timeout: LOOKUP_TIMEOUT_MS, maxBuffer: ENV_FILE_MAX_BYTES + 2, env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' } }, (error, stdout, stderr) => {
+      if (error === null) return resolve(stdout);
+      const said = stderr.toString('utf8').trim().split('\n').at(-1)?.replace(/^head: /, '');
+      const why = (error as { killed?: boolean }).killed === true ? `no answer within ${LOOKUP_TIMEOUT_MS / 1000} s (a FIFO?)` : (said ?? error.message);
+      reject(new Error(`as ${as.name}: ${why}`));
+    });
+  });
+  if (text.length > ENV_FILE_MAX_BYTES) throw tooBig(null);
+  return text.toString('utf8');
 }
 
 /** The fields of a passwd or group entry (see entryOf), looked up without blocking. */

@@ -251,3 +251,29 @@ function readLink(link: string): string {
     return '';
   }
 }
+
+describe('env_file of a service run as another user (item 7)', { skip: asRoot ? false : 'needs root' }, () => {
+  test('her env file swapped for a link to a root-only file: the start is refused, its content never reaches her environment', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const root = playground(t);
+    const secret = path.join(root, 'root-only.env');
+    fs.writeFileSync(secret, 'STOLEN=root-only-secret\n', { mode: 0o600 });
+    const hers = path.join(root, 'hers');
+    fs.mkdirSync(hers, { mode: 0o755 });
+    fs.chownSync(hers, NOBODY, NOGROUP);
+    const envFile = path.join(hers, 'app.env');
+    const seen = path.join(hers, 'environment');
+    runAsNobody('sh', '-c', `echo MINE=1 > '${envFile}'`);
+    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nuser : nobody\nenv_file : ${envFile}\n`);
+    const command = `sh -c 'env > ${seen}; exec sleep 1015'`;
+    const first = await startService(box, command);
+    await waitFor('her service wrote its environment', () => readText(seen).includes('MINE=1'));
+    // She swaps her file for a link to root's, and restarts her service (any exit would do).
+    runAsNobody('sh', '-c', `rm -f '${seen}' && ln -sf '${secret}' '${envFile}.new' && mv -f '${envFile}.new' '${envFile}' && kill ${first.servicePid}`);
+    const refused = () => /env_file .*app\.env: unable to read it: as nobody: .*Permission denied/.test(readLog(box.dir, 'supervise.log.wf'));
+    await waitFor('the next start: refused, or her service with the file read', () => refused() || readText(seen).includes('STOLEN'), { timeoutMs: 15_000 });
+    assert.ok(!readText(seen).includes('root-only-secret'), `the root-only content reached her environment: ${readText(seen).split('\n').find((line) => line.startsWith('STOLEN'))}`);
+    assert.ok(refused());
+    assert.equal(readStatus(box.dir)?.pid, 0, 'no service started with it');
+  });
+});
