@@ -478,20 +478,17 @@ function armKill(s: SupervisorState, now: Instant, context: TransitionContext): 
 }
 
 /**
- * supervise ends. Asked to stop the service and exit (SIGTERM, `d` + `x`), nothing of it may
- * outlive supervise: a sweep first. `x` alone keeps meetbill's way: supervise goes once the
- * service's own process is down.
+ * supervise ends, once the service's own process is down: after SIGTERM, `x` (with or without
+ * `d`) or a give-up. Nothing of the service may outlive supervise: what its starts left (children
+ * of earlier crashed starts, a setsid'd grandchild) is swept first, with the stop escalation.
  */
 function finish(s: SupervisorState, code: number, now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
   const ending = { ...s, timers: without(s.timers, 'restart', 'window', 'adopted') };
-  if (code === 0 && s.want === 'down') {
-    const everything: ProcessTarget = { tree: null, session: true, spare: null, tagged: 'all', pids: s.sweep?.target.pids ?? [] };
-    // A sweep under way (leftovers at boot) ends in the exit instead, over everything.
-    if (s.sweep !== null) return { ...ending, sweep: { ...s.sweep, target: everything, then: 'exit' } };
-    return beginSweep(ending, everything, 'exit', now, context, effects);
-  }
-  effects.push({ type: 'exit', code });
-  return { ...ending, ended: { code }, timers: {} };
+  const everything: ProcessTarget = { tree: null, session: true, spare: null, tagged: 'all', pids: s.sweep?.target.pids ?? [] };
+  // A sweep under way (leftovers at boot) ends in the exit instead, over everything.
+  if (s.sweep !== null) return { ...ending, sweep: { ...s.sweep, target: everything, then: 'exit', exitCode: code } };
+  const swept = beginSweep(ending, everything, 'exit', now, context, effects);
+  return swept.sweep === null ? swept : { ...swept, sweep: { ...swept.sweep, exitCode: code } };
 }
 
 function beginSweep(s: SupervisorState, target: ProcessTarget, then: 'boot' | 'exit' | 'nothing', now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
@@ -512,7 +509,7 @@ function looked(s: SupervisorState, pids: readonly number[], now: Instant, conte
   // kill_timeout 0 never escalates: the stop signal once, nothing waited for.
   if (pids.length === 0 || sweep.killAtMono === null || givenUp) {
     if (givenUp) effects.push({ type: 'log', level: 'WARNING', text: textOf({ kind: 'sweepGaveUp', pids }) });
-    return sweepDone({ ...s, sweep: null, timers: without(s.timers, 'sweep') }, sweep.then, now, context, effects);
+    return sweepDone({ ...s, sweep: null, timers: without(s.timers, 'sweep') }, sweep.then, now, context, effects, sweep.exitCode ?? 0);
   }
   if (pastKill) {
     for (const pid of pids) effects.push({ type: 'signal', pid, signal: 'SIGKILL' });
@@ -522,10 +519,10 @@ function looked(s: SupervisorState, pids: readonly number[], now: Instant, conte
   return { ...s, sweep: { ...sweep, signalled: [...sweep.signalled, ...fresh], killed: sweep.killed || pastKill }, timers: { ...s.timers, sweep: wake } };
 }
 
-function sweepDone(s: SupervisorState, then: 'boot' | 'exit' | 'nothing', now: Instant, context: TransitionContext, effects: Effect[]): SupervisorState {
+function sweepDone(s: SupervisorState, then: 'boot' | 'exit' | 'nothing', now: Instant, context: TransitionContext, effects: Effect[], exitCode: number): SupervisorState {
   if (then === 'exit') {
-    effects.push({ type: 'exit', code: 0 });
-    return { ...s, ended: { code: 0 }, timers: {} };
+    effects.push({ type: 'exit', code: exitCode });
+    return { ...s, ended: { code: exitCode }, timers: {} };
   }
   // After the boot sweep: the first start; after one beside an adopted service that has ended
   // meanwhile: its restart.

@@ -16,12 +16,15 @@ import {
   readStatus,
   readText,
   ROOT,
+  run,
   sandbox,
   type Sandbox,
   sendControl,
   startService,
   STACK_TRACE,
   supervisorOf,
+  SVC,
+  taggedWith,
   waitFor,
   waitForDown,
 } from '../helpers/harness.ts';
@@ -146,5 +149,33 @@ describe('starts that fail slower than restart_delay (item 6)', () => {
     const ms = performance.now() - sent;
     t.diagnostic(`d obeyed ${ms.toFixed(0)} ms after it was sent, with a lookup of 5 s under way`);
     assert.ok(ms < 2500, `d waited ${ms.toFixed(0)} ms for the lookup`);
+  });
+});
+
+describe('what crashed starts left behind, when supervise ends (item 8)', () => {
+  // Each start leaves a child behind (tagged, in supervise's session) and exits 1.
+  const leaver = (n: number) => `sh -c 'sleep ${n} & exit 1'`;
+
+  test('svc exit while the service is in backoff: no tagged process of the earlier starts is left', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const { result } = await launch(box, leaver(1016));
+    assert.equal(result.code, 0, result.stderr);
+    const supervisorPid = box.own(await supervisorOf(box.dir));
+    await waitFor('three starts, each leaving a sleep', () => taggedWith(box.dir).length >= 3, { timeoutMs: 30_000 });
+    const exit = await run(SVC, [box.dir, 'exit'], { cwd: box.root });
+    assert.equal(exit.code, 0, exit.stderr);
+    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+    assert.deepEqual(taggedWith(box.dir), [], 'no tagged process is left');
+  });
+
+  test('a give-up (max_tries): no tagged process of the earlier starts is left, and supervise says it gave up', async (t) => {
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nalarm_interval : 60\nmax_tries : 2\n' });
+    const { result } = await launch(box, leaver(1017));
+    assert.equal(result.code, 0, result.stderr);
+    const supervisorPid = box.own(await supervisorOf(box.dir));
+    await waitFor('supervise gave up and is gone', () => isGone(supervisorPid), { timeoutMs: 30_000 });
+    assert.match(readLog(box.dir), /supervise refused to restart app any more and exited itself!/);
+    assert.equal(readDocument(box.dir)?.state, 'fatal');
+    assert.deepEqual(taggedWith(box.dir), [], 'no tagged process is left');
   });
 });

@@ -485,7 +485,7 @@ describe('control letters', () => {
     assert.equal(machine.status.document.state, 'exited');
   });
 
-  test('x when up does not stop the service; supervise exits 0 once it exits, without a restart or a sweep', () => {
+  test('x when up does not stop the service; once it exits, what its starts left is swept, then supervise exits 0 without a restart', () => {
     const machine = running();
     const effects = machine.send(control('exit'), 100);
     assert.deepEqual(signals(effects), []);
@@ -493,9 +493,22 @@ describe('control letters', () => {
     assert.equal(machine.pid, SERVICE_PID);
     const gone = machine.exitAt(5000, 1);
     assert.ok(!hasSpawn(gone));
-    assert.deepEqual(looks(gone), []);
-    assert.deepEqual(exitCodes(gone), [0]);
+    assert.deepEqual(looks(gone), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(gone), []);
+    assert.equal(machine.status.document.state, 'stopping');
+    assert.deepEqual(exitCodes(machine.send(looked(), 5001)), [0]);
     assert.deepEqual(machine.state.ended, { code: 0 });
+    assert.equal(machine.status.document.state, 'exited');
+  });
+
+  test('x while the service is in backoff: the orphans of the crashed starts get the stop signal, then supervise exits 0', () => {
+    const machine = running({ killTimeout: 5 });
+    machine.exitAt(100, 1);
+    assert.equal(machine.status.document.state, 'backoff');
+    const effects = machine.send(control('exit'), 200);
+    assert.deepEqual(looks(effects), [EXIT_SWEEP]);
+    assert.deepEqual(signals(machine.send(looked(9001), 201)), [[9001, 'SIGTERM'], [9001, 'SIGCONT']]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 300)), [0]);
     assert.equal(machine.status.document.state, 'exited');
   });
 
@@ -627,8 +640,9 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     assert.ok(!hasSpawn(fourth));
     assert.ok(logs(fourth, 'NOTICE').includes('supervise refused to restart redis any more and exited itself!'));
     assert.deepEqual(alarms(fourth), ['giveup']);
-    assert.deepEqual(exitCodes(fourth), [1]);
-    assert.deepEqual(looks(fourth), [], 'giving up does not wait for a sweep');
+    assert.deepEqual(looks(fourth), [EXIT_SWEEP], 'what the crashed starts left is swept first');
+    assert.deepEqual(exitCodes(fourth), []);
+    assert.deepEqual(exitCodes(machine.send(looked(), 4001)), [1]);
     assert.deepEqual(machine.state.ended, { code: 1 });
     assert.equal(machine.status.document.state, 'fatal');
     assert.equal(machine.state.window.exits, 4);
@@ -691,7 +705,8 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     const last = dumps[2] as Effect[];
     assert.ok(!hasSpawn(last));
     assert.deepEqual(alarms(last), ['giveup']);
-    assert.deepEqual(exitCodes(last), [1]);
+    assert.deepEqual(looks(last), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 99_999)), [1]);
     assert.equal(machine.state.window.coredumps, 3);
   });
 
