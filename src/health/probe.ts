@@ -27,6 +27,8 @@ export interface ProbeOptions {
   /** exec: environment and working directory; supervise's own by default. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Aborted when supervise exits: the probe ends at once (an exec check's group is killed). */
+  signal?: AbortSignal;
 }
 
 /** Output of an exec check kept for the detail: its last line is what a failing check says. */
@@ -42,10 +44,15 @@ export function runProbe(spec: CheckSpec, options: ProbeOptions): Promise<ProbeR
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       resolve({ ok, detail, ms: Math.round(performance.now() - started) });
     };
     let onTimeout = (): void => finish(false, timedOut(options.timeoutMs));
     const timer = setTimeout(() => onTimeout(), options.timeoutMs);
+    // Ended as at the time limit (the kind's cleanup kills and closes what it started); the
+    // listener goes with the probe: one signal serves every probe for months.
+    const onAbort = (): void => onTimeout();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       switch (spec.kind) {
         case 'tcp':

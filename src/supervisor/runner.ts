@@ -13,7 +13,7 @@ import { stillRunning } from './leftover-service.ts';
 import { findProcesses, readProcess } from './process-tree.ts';
 import { readPidFile } from '../policy/pid-file.ts';
 import { signalProcess, spawnService, type ServiceOutput } from './service-process.ts';
-import { newStartId, tagOf } from './service-tag.ts';
+import { newCheckId, newStartId, tagOf } from './service-tag.ts';
 import { planRun, type RunWorld } from './run-environment.ts';
 import { ServiceObservers } from './service-observers.ts';
 import type { CheckSpec } from '../health/check-spec.ts';
@@ -93,6 +93,9 @@ export class Runner {
   readonly #wallOffset: number;
   /** The run world of the last start (exec checks run as the service runs); null after a reload. */
   #lastRunWorld: Promise<RunWorld> | null = null;
+  /** Tags of the exec checks running now; ended (with what they started) when supervise exits. */
+  readonly #checksRunning = new Set<string>();
+  readonly #exitSignal = new AbortController();
 
   constructor(private options: RunnerOptions) {
     this.#world = options.world ?? REAL_WORLD;
@@ -226,7 +229,14 @@ export class Runner {
   async #probe(purpose: 'ready' | 'health', pid: number, spec: CheckSpec): Promise<void> {
     // Loaded on the first probe: node:http is for supervisors with checks only.
     const { runProbe } = await import('../health/probe.ts');
-    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, ...(await this.#asTheService(spec)) });
+    // An exec check carries a tag of its own: what it starts and leaves (a setsid'd process
+    // escapes its process group) is found by it and stopped once the check has ended.
+    const checkId = spec.kind === 'exec' ? newCheckId() : null;
+    const asTheService = await this.#asTheService(spec, checkId);
+    if (this.#exiting) return;
+    if (checkId !== null) this.#checksRunning.add(checkId);
+    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, signal: this.#exitSignal.signal, ...asTheService });
+    if (checkId !== null) this.#endCheck(checkId);
     this.#collectNowAndThen();
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }
@@ -306,9 +316,9 @@ export class Runner {
    * An exec: check runs as the service runs (SPEC §14): its user, limits, environment and
    * directory, through the same helpers that exec the service (the words before the command).
    */
-  async #asTheService(spec: CheckSpec): Promise<{ wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string }> {
+  async #asTheService(spec: CheckSpec, checkId: string | null): Promise<{ wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string }> {
     if (spec.kind !== 'exec') return {};
-    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName };
+    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName, ...(checkId === null ? {} : tagOf(this.options.statusDir, checkId)) };
     // The facts of the service's last start (an adopted service's are read once): no account
     // lookup or env file read at every probe.
     this.#lastRunWorld ??= (this.options.runWorld ?? readAhead)(this.#context.config);
@@ -319,9 +329,16 @@ export class Runner {
       return { env: this.options.env };
     }
     const run = planRun(this.#context.config, this.options.command, this.options.env, extraEnv, world);
-    if (!run.ok) return { env: this.options.env };
+    if (!run.ok) return { env: { ...this.options.env, ...extraEnv } };
     const { argv, env, cwd } = run.plan;
     return { wrapper: argv.slice(0, argv.length - this.options.command.length), env, cwd };
+  }
+
+  /** SIGKILL to what an ended exec check left (it has no business running on). */
+  #endCheck(checkId: string): void {
+    this.#checksRunning.delete(checkId);
+    const target: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: [checkId] }, pids: [] };
+    for (const pid of this.#world.find(target, this.options.statusDir)) this.#world.signal(pid, 'SIGKILL');
   }
 
   #tellStartOutcome(outcome: { pid: number } | { reason: string }): void {
@@ -335,6 +352,9 @@ export class Runner {
     this.#writeStatus(false);
     this.#exiting = true;
     this.#observers.close();
+    // A check still running (its process group, and what it started) does not outlive supervise.
+    this.#exitSignal.abort();
+    for (const checkId of [...this.#checksRunning]) this.#endCheck(checkId);
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     void Promise.all([this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));

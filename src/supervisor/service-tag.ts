@@ -38,6 +38,17 @@ export function newStartId(command: readonly string[]): string {
 let starts = 0;
 
 /**
+ * The tag of one run of an exec check: never a start of the service (no command digest), so a
+ * later supervise never adopts what a check left, and stops it like any leftover.
+ */
+export function newCheckId(): string {
+  checks += 1;
+  return `check.${process.pid}.${checks}`;
+}
+
+let checks = 0;
+
+/**
  * FNV-1a (64 bits) of the argv, words separated by NUL: enough to tell commands apart, and no
  * crypto module to load in every supervisor for it.
  */

@@ -11,6 +11,7 @@ import {
   isGone,
   launch,
   nextServicePid,
+  processesMentioning,
   readDocument,
   readLog,
   readStatus,
@@ -177,5 +178,44 @@ describe('what crashed starts left behind, when supervise ends (item 8)', () => 
     assert.match(readLog(box.dir), /supervise refused to restart app any more and exited itself!/);
     assert.equal(readDocument(box.dir)?.state, 'fatal');
     assert.deepEqual(taggedWith(box.dir), [], 'no tagged process is left');
+  });
+});
+
+describe('exec health checks and what they start (item 9)', () => {
+  /** An exec check: sh running `script` from a file in the sandbox. */
+  function checkScript(box: Sandbox, script: string): string {
+    const file = path.join(box.root, 'check.sh');
+    fs.writeFileSync(file, script);
+    return `exec:sh ${file}`;
+  }
+
+  test('a check still running when supervise exits goes with it (its process group would have stayed)', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nhealth_check : ${checkScript(box, 'sleep 101819\n:\n')}\nhealth_interval : 100ms\ncheck_timeout : 60s\n`);
+    const { supervisorPid } = await startService(box, 'sleep 1018');
+    const check = await waitFor('the check running', () => processesMentioning('sleep 101819')[0], { timeoutMs: 15_000 });
+    box.own(check);
+    const exit = await run(SVC, [box.dir, 'exit'], { cwd: box.root });
+    assert.equal(exit.code, 0, exit.stderr);
+    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+    await waitFor('the check gone', () => processesMentioning('sleep 101819').length === 0, { timeoutMs: 5000 }).catch(() => {
+      throw new Error(`the check outlived supervise: ${processesMentioning('sleep 101819').join(' ')}`);
+    });
+  });
+
+  test('a check that leaves a setsid’d process behind at every run: each is stopped once its check has ended, none pile up', async (t) => {
+    const runs = path.join(fs.mkdtempSync(path.join('/tmp', 'supervise-check-runs-')), 'runs');
+    t.after(() => fs.rmSync(path.dirname(runs), { recursive: true, force: true }));
+    const box = sandbox(t, { name: 'app' });
+    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nhealth_check : ${checkScript(box, `echo run >> ${runs}\nsetsid sleep 101820 &\nexit 0\n`)}\nhealth_interval : 200ms\n`);
+    await startService(box, 'sleep 1019');
+    await waitFor('four checks run', () => readText(runs).split('\n').length > 4, { timeoutMs: 20_000 });
+    const leaked = () => processesMentioning('sleep 101820');
+    for (const pid of leaked()) box.own(pid);
+    // The last run's process may not have been stopped yet; more than that piles up.
+    await holdsFor('at most the last run’s process alive', 1000, () => leaked().length <= 1).catch((error: Error) => {
+      throw new Error(`${error.message}: ${leaked().length} left by ${readText(runs).split('\n').length - 1} runs`);
+    });
+    sendControl(box.dir, 'd');
   });
 });
