@@ -233,8 +233,11 @@ describe('restart policy and backoff (SPEC §16)', () => {
     r.runner.boot(NO_LEFTOVER);
     await waitFor('a backoff of 800 ms', () => r.document()?.state === 'backoff' && r.document()?.restart_delay_s === 0.8, { timeoutMs: 15_000 });
     assert.ok(r.document()?.next_start_at !== null);
-    const restarts = r.document()?.restarts ?? 0;
+    // The backoff may have ended since status.json said so (a loaded machine): a start may be
+    // under way, which u would not repeat. Down first, then u must start at once.
     r.send('d');
+    await waitFor('down', () => r.document()?.state === 'down', { timeoutMs: 15_000 });
+    const restarts = r.document()?.restarts ?? 0;
     r.send('u');
     await waitFor('started again at once', () => (r.document()?.restarts ?? 0) > restarts, { timeoutMs: 2000 });
     r.send('d');
