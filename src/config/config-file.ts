@@ -51,7 +51,14 @@ function decodeValue(rawValue: string): string {
   return JSON.stringify(decoded);
 }
 
-class NotRegularFileError extends Error {}
+/** A file that is there but no config file: a FIFO, a device, one too big. */
+class NotAConfigFileError extends Error {}
+
+/**
+ * The biggest config file read: far more than a file people write for thousands of services,
+ * and a bound on what reading one costs (a 62 MB file took 1.2 GB of memory to parse).
+ */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 function readRegularFile(filePath: string): string {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.
@@ -59,7 +66,8 @@ function readRegularFile(filePath: string): string {
   try {
     const stat = fs.fstatSync(fd);
     if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
-    if (!stat.isFile()) throw new NotRegularFileError('not a regular file');
+    if (!stat.isFile()) throw new NotAConfigFileError('not a regular file');
+    if (stat.size > MAX_CONFIG_BYTES) throw new NotAConfigFileError(`it has ${stat.size} bytes, more than the 16 MiB a config file may have`);
     return fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -67,5 +75,5 @@ function readRegularFile(filePath: string): string {
 }
 
 function describeReadError(error: unknown): string {
-  return error instanceof NotRegularFileError ? error.message : describeOsError(error);
+  return error instanceof NotAConfigFileError ? error.message : describeOsError(error);
 }
