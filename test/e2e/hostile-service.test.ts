@@ -3,10 +3,12 @@
 // processes, each test checking that supervise stays in control or, failing that, says why in
 // its log and leaves a service the next supervise adopts.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  exitOf,
   holdsFor,
   isGone,
   launch,
@@ -31,6 +33,7 @@ import {
 } from '../helpers/harness.ts';
 
 const PLANT_FAULT = path.join(ROOT, 'test/fixtures/plant-fault.cjs');
+const SWAP_CONTROL = path.join(ROOT, 'test/fixtures/swap-control.mjs');
 
 describe('a restart_on_change directory with 130,000 entries (item 4)', () => {
   // On tmpfs: 130,000 files are made there in about two seconds.
@@ -219,3 +222,43 @@ describe('exec health checks and what they start (item 9)', () => {
     sendControl(box.dir, 'd');
   });
 });
+
+describe('a storm of renames over control (item 11)', () => {
+  test('links and FIFOs renamed over control for two seconds: afterwards control is supervise’s FIFO again and d is obeyed', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    await startService(box, 'sleep 1021');
+    const racer = spawn(process.execPath, [SWAP_CONTROL, box.dir, '/nonexistent/target'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    box.own(racer.pid as number);
+    let said = '';
+    racer.stdout.on('data', (chunk: Buffer) => (said += chunk.toString()));
+    await waitFor('the racer swapping control', () => said.includes('swapping'));
+    await holdsFor('the storm going on', 2000, () => racer.exitCode === null);
+    racer.kill('SIGKILL');
+    await exitOf(racer, 'the racer to die of SIGKILL', 10_000);
+    for (const name of ['.swap-fifo', '.swap-fifo-link', '.swap-symlink']) fs.rmSync(path.join(box.dir, name), { force: true });
+    await waitFor(
+      'd obeyed through control',
+      () => {
+        try {
+          sendControl(box.dir, 'd');
+        } catch {
+          return false; // not a FIFO supervise reads (yet)
+        }
+        return readStatus(box.dir)?.want === 'down';
+      },
+      { timeoutMs: 15_000, intervalMs: 200 },
+    ).catch((error: Error) => {
+      const control = path.join(box.dir, 'control');
+      const what = fs.existsSync(control) || isLink(control) ? (isLink(control) ? 'a link' : fs.statSync(control).isFIFO() ? 'a FIFO nobody reads' : 'a file') : 'missing';
+      throw new Error(`${error.message}: control is ${what}; supervise.log.wf: ${readLog(box.dir, 'supervise.log.wf').split('\n').slice(-4).join(' | ')}`);
+    });
+  });
+});
+
+function isLink(file: string): boolean {
+  try {
+    return fs.lstatSync(file).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
