@@ -9,6 +9,7 @@ import { formatDuration } from '../config/duration.ts';
 import { describeOsError } from '../os-error.ts';
 import { VERSION } from '../version.ts';
 import type { CheckSpec } from './check-spec.ts';
+import { withoutFormatCharacters } from '../text/format-characters.ts';
 
 export interface ProbeResult {
   ok: boolean;
@@ -180,7 +181,7 @@ function withOutput(detail: string, output: Buffer): string {
     .toString('utf8')
     .split('\n')
     // Control characters removed: the detail goes into log lines and alarm mails.
-    .map((line) => line.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, '').trim())
+    .map((line) => withoutFormatCharacters(line.replace(/[\x00-\x1f\x7f-\x9f]/g, '')).trim())
     .filter((line) => line !== '');
   const last = lines.at(-1);
   if (last === undefined) return detail;

@@ -1,5 +1,6 @@
 // The status file bytes (SPEC §2.1) and status.json (SPEC §2.2): one codec for supervise, which
 // writes them, and svc, which reads them, so the two can never disagree.
+import { visibleJson } from '../text/format-characters.ts';
 
 export const STATUS_SIZE = 20;
 
@@ -130,8 +131,9 @@ export interface StatusDocument {
   version: string;
 }
 
+/** Format characters in a name or a service's words are written as \u escapes (format-characters.ts). */
 export function encodeStatusDocument(document: StatusDocument): string {
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return `${visibleJson(document, 2)}\n`;
 }
 
 export function decodeStatusDocument(text: string): StatusDocument {

@@ -187,6 +187,11 @@ describe('exec probes', () => {
     assert.deepEqual([result.ok, result.detail], [false, 'exit 3: database unreachable']);
   });
 
+  it('fail with the last line the check printed, without its format characters (a bidirectional override)', async () => {
+    const result = await runProbe(exec('sh', '-c', "printf 'all \\342\\200\\256good\\n'; exit 3"), LIMIT);
+    assert.deepEqual([result.ok, result.detail], [false, 'exit 3: all good']);
+  });
+
   it('fail with the signal that ended the check', async () => {
     const result = await runProbe(exec('sh', '-c', 'kill -TERM $$'), LIMIT);
     assert.deepEqual([result.ok, result.detail], [false, 'killed by SIGTERM']);
