@@ -262,3 +262,18 @@ function isLink(file: string): boolean {
     return false;
   }
 }
+
+describe('what the stop sweep cannot reach (item 13, a documented limit)', () => {
+  test('a process that cleared its environment and left the session (env -i setsid) outlives svc exit: only a cgroup (the systemd unit) holds it', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    const { supervisorPid } = await startService(box, `sh -c 'env -i setsid sleep 101822 & exec sleep 1022'`);
+    // The one that runs sleep itself (the shell's command line mentions it too).
+    const escaped = await waitFor('the escaped process running', () => processesMentioning('sleep 101822').find((pid) => readText(`/proc/${pid}/cmdline`) === 'sleep\0' + '101822\0'), { timeoutMs: 15_000 });
+    box.own(escaped);
+    const exit = await run(SVC, [box.dir, 'exit'], { cwd: box.root });
+    assert.equal(exit.code, 0, exit.stderr);
+    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+    assert.ok(!isGone(escaped), 'no tag, not in the session: the sweep cannot find it (docs/reliability.md says so)');
+    assert.deepEqual(taggedWith(box.dir), []);
+  });
+});
