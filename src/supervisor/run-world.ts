@@ -116,9 +116,11 @@ export async function readAhead(config: ServiceConfig, base: RunWorld = systemWo
   const envFiles = new Map<string, { text: string } | { error: unknown }>();
   for (const file of config.envFile === '' ? [] : (parseEnvFilePaths(config.envFile) ?? [])) {
     if (envFiles.has(file.path)) continue;
+    // Without the account there is nobody to read it as (and the start fails on `user` first).
+    const read = spec !== null && reader === null ? Promise.reject(new Error(`no account for user ${config.user}`)) : readEnvFileAs(file.path, reader);
     envFiles.set(
       file.path,
-      await readEnvFileAs(file.path, spec === null ? null : reader).then(
+      await read.then(
         (text) => ({ text }),
         (error: unknown) => ({ error }),
       ),
@@ -141,17 +143,18 @@ export async function readAhead(config: ServiceConfig, base: RunWorld = systemWo
  * An env file's text. As supervise's own user (`as` null), opened without waiting on a FIFO and
  * read in the thread pool; as the service's user, by `setpriv … head -c` so that what that user
  * may not read is refused as it would be to her. Either way at most ENV_FILE_MAX_BYTES.
+ *
+ * A file only root could have put where it is (every directory on its path root's and writable
+ * by no one else, no link on the way: /etc/shop/base.env, mode 0600) is read as root even for a
+ * service with `user`, as systemd reads EnvironmentFile: keeping secrets root-only there is
+ * common, and nobody else can have swapped it.
  */
 async function readEnvFileAs(file: string, as: Account | null): Promise<string> {
-  // supervise's own look first: a missing file (optional with `-`), a FIFO or a huge file are
-  // refused before anything is read (a FIFO would make head wait).
-  const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  try {
-    checkEnvFile(await handle.stat());
-    if (as === null) return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  if (as === null) return readOwnEnvFile(file, 0);
+  if (await onlyRootCouldPlace(file)) return readOwnEnvFile(file, fs.constants.O_NOFOLLOW);
+  // A look first, without opening what may be a device she linked to: a missing file (optional
+  // with `-`), a FIFO or a huge file is refused before anything is read (head would wait on a FIFO).
+  checkEnvFile(await fs.promises.stat(file));
   const setpriv = systemWorld.helper('setpriv');
   const head = HELPER_DIRS.map((dir) => path.join(dir, 'head')).find(isExecutableFile);
   if (setpriv === null || head === undefined) throw new Error('the setpriv and head programs (util-linux, coreutils) are needed to read it as the service’s user');
@@ -160,12 +163,38 @@ async function readEnvFileAs(file: string, as: Account | null): Promise<string> 
     execFile(setpriv, argv, { encoding: 'buffer', timeout: LOOKUP_TIMEOUT_MS, maxBuffer: ENV_FILE_MAX_BYTES + 2, env: { LC_ALL: 'C', PATH: '/usr/bin:/bin' } }, (error, stdout, stderr) => {
       if (error === null) return resolve(stdout);
       const said = stderr.toString('utf8').trim().split('\n').at(-1)?.replace(/^head: /, '');
-      const why = (error as { killed?: boolean }).killed === true ? `no answer within ${LOOKUP_TIMEOUT_MS / 1000} s (a FIFO?)` : (said ?? error.message);
+      const why = (error as { killed?: boolean }).killed === true ? `no answer within ${LOOKUP_TIMEOUT_MS / 1000} s (a FIFO?)` : said || error.message;
       reject(new Error(`as ${as.name}: ${why}`));
     });
   });
   if (text.length > ENV_FILE_MAX_BYTES) throw tooBig(null);
   return text.toString('utf8');
+}
+
+/** An env file read as supervise's own user: opened without waiting on a FIFO, read in the thread pool. */
+async function readOwnEnvFile(file: string, flags: number): Promise<string> {
+  const handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | flags);
+  try {
+    checkEnvFile(await handle.stat());
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Whether `file` is no link, and every directory above it is root's and writable by no other user or group. */
+async function onlyRootCouldPlace(file: string): Promise<boolean> {
+  const absolute = path.resolve(file);
+  try {
+    if ((await fs.promises.lstat(absolute)).isSymbolicLink()) return false;
+    for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+      const stat = await fs.promises.lstat(dir);
+      if (!stat.isDirectory() || stat.uid !== 0 || (stat.mode & 0o002) !== 0 || ((stat.mode & 0o020) !== 0 && stat.gid !== 0)) return false;
+      if (dir === path.dirname(dir)) return true;
+    }
+  } catch {
+    return false; // missing: said by the read that follows
+  }
 }
 
 /** The fields of a passwd or group entry (see entryOf), looked up without blocking. */

@@ -253,6 +253,22 @@ function readLink(link: string): string {
 }
 
 describe('env_file of a service run as another user (item 7)', { skip: asRoot ? false : 'needs root' }, () => {
+  test('a root-only env file where only root could have put it (/etc/shop/base.env, 0600) is still read for a service with user, as systemd reads EnvironmentFile', async (t) => {
+    const box = sandbox(t, { name: 'app' });
+    // Not under /tmp, which every user may write to: /run is root's, mode 0755.
+    const etc = fs.mkdtempSync('/run/supervise-test-etc-');
+    t.after(() => fs.rmSync(etc, { recursive: true, force: true }));
+    fs.chmodSync(etc, 0o755);
+    const envFile = path.join(etc, 'base.env');
+    fs.writeFileSync(envFile, 'DATABASE_PASSWORD=kept-from-others\n', { mode: 0o600 });
+    const hers = playground(t);
+    fs.chownSync(hers, NOBODY, NOGROUP);
+    const seen = path.join(hers, 'environment');
+    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nuser : nobody\nenv_file : ${envFile}\n`);
+    await startService(box, `sh -c 'env > ${seen}; exec sleep 1016'`);
+    await waitFor('the service wrote its environment', () => readText(seen).includes('DATABASE_PASSWORD=kept-from-others'));
+  });
+
   test('her env file swapped for a link to a root-only file: the start is refused, its content never reaches her environment', async (t) => {
     const box = sandbox(t, { name: 'app' });
     const root = playground(t);
