@@ -43,7 +43,7 @@ export function listProcesses(): ProcessInfo[] {
 }
 
 /** Descendants of `root` (and root itself) among `processes`. */
-function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
+export function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
   const childrenOf = new Map<number, number[]>();
   for (const p of processes) {
     const siblings = childrenOf.get(p.ppid) ?? [];

@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import {
   exitOf,
   holdsFor,
   isGone,
   launch,
-  nextServicePid,
   processesMentioning,
   readDocument,
   readLog,
@@ -29,42 +28,10 @@ import {
   SVC,
   taggedWith,
   waitFor,
-  waitForDown,
 } from '../helpers/harness.ts';
 
 const PLANT_FAULT = path.join(ROOT, 'test/fixtures/plant-fault.cjs');
 const SWAP_CONTROL = path.join(ROOT, 'test/fixtures/swap-control.mjs');
-
-describe('a restart_on_change directory with 130,000 entries (item 4)', () => {
-  // On tmpfs: 130,000 files are made there in about two seconds.
-  let watched = '';
-  before(() => {
-    watched = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : '/tmp', 'supervise-watched-'));
-  });
-  after(() => fs.rmSync(watched, { recursive: true, force: true }));
-
-  test('made while supervise watches it: supervise stays up, restarts the service for the change, and obeys d', async (t) => {
-    const box = sandbox(t, { name: 'app', config: `[global]\nkill_timeout : 1\nrestart_on_change : ${watched}\nchange_settle : 500ms\n` });
-    const { supervisorPid, servicePid } = await startService(box, 'sleep 1008');
-    for (let i = 0; i < 130_000; i += 1) fs.closeSync(fs.openSync(path.join(watched, `f${i}`), 'w'));
-    await waitFor('the service restarted for the change, or supervise gone', () => isGone(supervisorPid) || ![0, servicePid].includes(readStatus(box.dir)?.pid ?? 0), { timeoutMs: 60_000 });
-    assert.ok(!isGone(supervisorPid), `supervise died; supervise.log.wf: ${readLog(box.dir, 'supervise.log.wf')}`);
-    await nextServicePid(box, servicePid, 30_000);
-    sendControl(box.dir, 'd');
-    await waitForDown(box.dir, 20_000);
-  });
-
-  test('there before supervise starts: it starts, with no stack trace, and supervises', async (t) => {
-    assert.ok(fs.readdirSync(watched).length >= 130_000, 'the directory of the previous test');
-    const box = sandbox(t, { name: 'app', config: `[global]\nkill_timeout : 1\nrestart_on_change : ${watched}\n` });
-    const { result } = await launch(box, 'sleep 1009');
-    assert.doesNotMatch(result.stderr, STACK_TRACE);
-    assert.equal(result.code, 0, result.stderr);
-    await waitFor('the service up', () => (readStatus(box.dir)?.pid ?? 0) !== 0, { timeoutMs: 30_000 });
-    sendControl(box.dir, 'd');
-    await waitForDown(box.dir, 20_000);
-  });
-});
 
 describe('a fault in supervise itself (item 4: the last-resort handler)', () => {
   const faulty = (box: { env: NodeJS.ProcessEnv }, extra: NodeJS.ProcessEnv = {}) => ({ ...box.env, NODE_OPTIONS: `--require ${PLANT_FAULT}`, ...extra });
