@@ -172,7 +172,13 @@ export class OutputCap {
       for (let n = this.backups - plan.pieces + 1; n <= this.backups; n += 1) await fs.promises.rm(`${file}.${n}`, { force: true });
       const pieceSize = Math.ceil((cut - from) / plan.pieces);
       const fresh: string[] = [];
-      const copy: Copying = { file, limit: 2 * maxBytes * (this.backups + 1) - plan.survivors - 1.5 * maxBytes, copied: 0, abandoned: null };
+      const copy: Copying = {
+        file,
+        limit: 2 * maxBytes * (this.backups + 1) - plan.survivors - 1.5 * maxBytes,
+        outrunAt: size + maxBytes / 2,
+        copied: 0,
+        abandoned: null,
+      };
       this.#copy = copy;
       try {
         for (let piece = 0; piece < plan.pieces && from < cut; piece += 1) {
@@ -203,8 +209,9 @@ export class OutputCap {
   /**
    * Called on each write seen while a copy runs (at most every 2 ms): when the device is slow
    * (its dirty-page throttling stalls the copy's writes for half a second at times) and the live
-   * file would take the disk use past 2 × cap × (backups + 1), its head is cut at once without
-   * a copy, as the only way to keep the bound; the copy is then abandoned.
+   * file, still growing (half a cap since the copy began), would take the disk use past
+   * 2 × cap × (backups + 1), its head is cut at once without a copy, as the only way to keep the
+   * bound; the copy is then abandoned.
    */
   #guardCopy(): void {
     const copy = this.#copy;
@@ -218,7 +225,7 @@ export class OutputCap {
     } catch {
       return;
     }
-    if (size + copy.copied <= copy.limit) return;
+    if (size + copy.copied <= copy.limit || size < copy.outrunAt) return;
     const cut = cuttableHead(size);
     copy.abandoned = collapseHead(copy.file, cut).then((failure) => (failure === null ? cut : 0));
   }
@@ -301,6 +308,13 @@ interface Copying {
   file: string;
   /** Live file size plus bytes copied above which the copy is abandoned. */
   limit: number;
+  /**
+   * The live file size that shows a writer outrunning the copy (half a cap more than when it
+   * began): below it the copy is never abandoned, whatever `limit` says. A few last lines written
+   * during the last copy of a flood, the writer done, would otherwise have the whole head cut
+   * without a copy.
+   */
+  outrunAt: number;
   copied: number;
   abandoned: Promise<number> | null;
 }

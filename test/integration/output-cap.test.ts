@@ -92,6 +92,35 @@ test('where collapse-range fails, the warning says what failed and why (tmpfs: n
   assert.equal(readAll(file, 2), 'x'.repeat(20_000) + '\n', 'every byte kept by the fallback here (nothing was writing)');
 });
 
+test('a few lines written while a big head is copied do not make the copy be abandoned: the newest kept lines survive', async (t) => {
+  // The end of a flood that outran the rotation: the live file is far over the cap, the writer
+  // has stopped, and its last line lands while the head is copied. Only a writer that outruns
+  // the copy justifies cutting the head without one.
+  const tmp = makeTempDir();
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  const line = (n: number) => `${String(n).padStart(63, '0')}\n`;
+  const fd = fs.openSync(file, 'w');
+  const lines = 24 * 16384; // 24 MiB of 64-byte lines
+  for (let n = 0; n < lines; n += 16384) fs.writeSync(fd, Array.from({ length: 16384 }, (_, k) => line(n + k)).join(''));
+  fs.closeSync(fd);
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 10 * 1024 * 1024, 1, log);
+  t.after(() => cap.stop());
+  cap.configure(10 * 1024 * 1024, 1); // watches the directory: each write is seen, as under supervise
+  const writer = fs.openSync(file, 'a');
+  t.after(() => fs.closeSync(writer));
+  const trickle = setInterval(() => fs.writeSync(writer, 'trickle\n'), 2);
+  t.after(() => clearInterval(trickle));
+  await waitFor('the live file back under the cap', () => fs.statSync(file).size < 10 * 1024 * 1024 && fs.existsSync(`${file}.1`), { timeoutMs: 30_000 }).catch((error: Error) => {
+    throw new Error(`${error.message}: live ${fs.statSync(file).size} bytes, .1 ${fs.existsSync(`${file}.1`)}; ${log.lines.map((l) => l.text).join(' | ')}`);
+  });
+  clearInterval(trickle);
+  await cap.check();
+  const kept = readAll(file, 1);
+  assert.ok(kept.includes(line(lines - 1)), `the newest line of the head was not kept (${kept.length} bytes kept; ${log.lines.map((l) => l.text).join(' | ')})`);
+});
+
 test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', async (t) => {
   const tmp = makeTempDir();
   const dir = path.join(tmp, 'status', 'chatty');
