@@ -208,10 +208,12 @@ export function startSupervise(options: SupervisionOptions, witness?: (witness: 
   runner.boot({ adopt: leftover.adopt, stop: leftover.stop, staleStarts: leftover.staleStarts, notes: leftover.notes });
 
   guard = new StatusDirGuard(paths, lock, log, {
-    reopenControl: () => control?.reopen(),
+    reopenControl: () => control?.reopen() ?? -1,
     reopenOk: () => {
       if (okFd !== null) fs.closeSync(okFd);
+      okFd = null;
       okFd = openOkFifo(paths.ok);
+      return fs.fstatSync(okFd).ino;
     },
     obey,
     rewriteStatus: () => runner.rewriteStatus(),

@@ -14,10 +14,10 @@ import { makeDirectory } from '../status/make-directory.ts';
 import type { StatusLock } from './status-lock.ts';
 
 export interface StatusDirGuardActions {
-  /** Reopen the reader of `control`. */
-  reopenControl(): void;
-  /** Reopen the held descriptor of `ok`. */
-  reopenOk(): void;
+  /** Reopen the reader of `control`; the inode of what was opened. */
+  reopenControl(): number;
+  /** Reopen the held descriptor of `ok`; the inode of what was opened. */
+  reopenOk(): number;
   /** Bytes found in a regular file that stood where `control` should be. */
   obey(bytes: Buffer): void;
   /** Write `status` and `status.json` again. */
@@ -162,11 +162,13 @@ export class StatusDirGuard {
     }
     ensureFifo(fifo);
     if (orders !== null) fs.rmSync(`${fifo}.stale`, { force: true });
-    this.#fifoInodes.set(fifo, inodeOf(fifo));
+    // Ours only once reopened, and what was opened (the entry may have been replaced again
+    // meanwhile): a reopen that fails leaves the reader closed, and the next look must not take
+    // the FIFO there for a good one.
+    this.#fifoInodes.set(fifo, -1);
     // Reopened before the line is written: whoever reads "made the FIFO again" (a test, an
     // operator) may write to it at once, and a non-blocking open finds a reader.
-    if (fifo === this.paths.control) this.actions.reopenControl();
-    else this.actions.reopenOk();
+    this.#fifoInodes.set(fifo, fifo === this.paths.control ? this.actions.reopenControl() : this.actions.reopenOk());
     this.log.warning(`${fifo} was ${seen === null ? 'removed' : 'replaced'}: made the FIFO again`);
     if (orders !== null && orders.length > 0) {
       this.log.notice(`obeying ${orders.length} byte(s) written to a regular file in place of control`);

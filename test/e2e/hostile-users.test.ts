@@ -133,7 +133,8 @@ async function racedDirectory(t: TestContext, root: string, owner: 'nobody' | 'r
     for (const name of ['', 'status', 'ok']) fs.chownSync(path.join(dir, name), NOBODY, NOGROUP);
   }
   const ok = fs.openSync(path.join(dir, 'ok'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  const argv = [process.execPath, SWAP_CONTROL, dir, target];
+  // Niced: its busy loop must not starve the test files running beside this one.
+  const argv = ['nice', '-n', '19', process.execPath, SWAP_CONTROL, dir, target];
   const [program, ...args] = owner === 'nobody' ? asNobody(...argv) : argv;
   const racer = spawn(program as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   track(racer.pid);
@@ -148,11 +149,11 @@ async function racedDirectory(t: TestContext, root: string, owner: 'nobody' | 'r
   return dir;
 }
 
-/** `svc DIR alarm on` (alarms are off in its status, so it sends `n`) `times` times, four at a time; the outcomes. */
+/** `svc DIR alarm on` (alarms are off in its status, so it sends `n`) `times` times, two at a time; the outcomes. */
 async function alarmOnRepeatedly(dir: string, times: number): Promise<RunResult[]> {
   const results: RunResult[] = [];
-  for (let i = 0; i < times; i += 4) {
-    results.push(...(await Promise.all(Array.from({ length: Math.min(4, times - i) }, () => run(SVC, [dir, 'alarm', 'on', '--timeout', '0.2'])))));
+  for (let i = 0; i < times; i += 2) {
+    results.push(...(await Promise.all(Array.from({ length: Math.min(2, times - i) }, () => run(SVC, [dir, 'alarm', 'on', '--timeout', '0.2'])))));
   }
   return results;
 }
@@ -162,7 +163,7 @@ describe('svc writing control letters as root (item 5)', { skip: asRoot ? false 
     const root = playground(t);
     const secret = rootOnlyFile(root);
     const dir = await racedDirectory(t, root, 'nobody', secret.file);
-    const results = await alarmOnRepeatedly(dir, 20);
+    const results = await alarmOnRepeatedly(dir, 10);
     assert.ok(secret.intact(), `the root-only file was written: ${JSON.stringify(fs.readFileSync(secret.file, 'utf8'))}`);
     for (const result of results) {
       assert.equal(result.code, 6, result.stderr);
@@ -174,9 +175,9 @@ describe('svc writing control letters as root (item 5)', { skip: asRoot ? false 
     const root = playground(t);
     const secret = rootOnlyFile(root);
     const dir = await racedDirectory(t, root, 'root', secret.file);
-    const results = await alarmOnRepeatedly(dir, 40);
+    const results = await alarmOnRepeatedly(dir, 30);
     assert.ok(secret.intact(), `the link target was written: ${JSON.stringify(fs.readFileSync(secret.file, 'utf8'))}`);
-    t.diagnostic(`exit statuses of 40 calls: ${results.map((r) => r.code).join(' ')}`);
+    t.diagnostic(`exit statuses of 30 calls: ${results.map((r) => r.code).join(' ')}`);
   });
 });
 
