@@ -29,6 +29,11 @@ fi
 tar -xzf "$tarball" -C "$work"
 pkg=$work/package
 version=$(node -p 'require(process.argv[1]).version' "$pkg/package.json")
+# The Node the code needs, as package.json's engines says it (">=20.17" gives "nodejs (>= 20.17)").
+node_min=$(node -p 'require(process.argv[1]).engines.node.replace(/^>=\s*/, "")' "$pkg/package.json")
+case $node_min in
+  ''|*[!0-9.]*) fail "unable to turn engines.node of package.json into a Debian version: $node_min" ;;
+esac
 
 stage=$work/stage
 lib=$stage/usr/lib/supervise
@@ -76,7 +81,7 @@ Version: $version
 Architecture: all
 Maintainer: $maintainer
 Installed-Size: $size
-Depends: nodejs (>= 20), util-linux
+Depends: nodejs (>= $node_min), util-linux
 Conflicts: daemontools
 Section: admin
 Priority: optional

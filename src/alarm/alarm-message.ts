@@ -2,6 +2,7 @@
 import { localTimestamp } from '../logs/log-line.ts';
 // The mail body's words for an exit and an uptime live with the other describers of src/text/.
 import { mailExitLine as describeExit, mailUptime as describeUptime } from '../text/describe.ts';
+import { markFormatCharacters, withoutFormatCharacters } from '../text/format-characters.ts';
 
 /**
  * `exit`: the service exited (first counted exit of a window); `giveup`: limits reached,
@@ -61,14 +62,14 @@ export function buildAlarmMessage(facts: AlarmFacts): AlarmMessage {
   const lines = [
     subject,
     '',
-    ...(facts.detail === undefined ? [] : [facts.detail]),
+    ...(facts.detail === undefined ? [] : [withoutFormatCharacters(facts.detail)]),
     // An uptime means the service ran: an event without an exit happened while it was running.
     describeExit(facts.exit, facts.uptimeS !== null),
     `uptime: ${describeUptime(facts.uptimeS)}`,
     `exits in the last window: ${facts.exitsInWindow} (coredumps: ${facts.coredumpsInWindow})`,
   ];
   if (facts.stderrTail.length > 0) {
-    lines.push('', `last ${facts.stderrTail.length} lines of __stderr:`, ...facts.stderrTail);
+    lines.push('', `last ${facts.stderrTail.length} lines of __stderr:`, ...facts.stderrTail.map(withoutFormatCharacters));
   } else {
     lines.push('', '__stderr: (empty)');
   }
@@ -87,8 +88,9 @@ function firstLine(facts: AlarmFacts): string {
   return facts.event === 'giveup' ? `${head} supervise refused to restart it any more` : head;
 }
 
-// A service or host name is used in a mail header and a command argument: it must stay one line.
+// A service or host name is used in a mail header and a command argument: it must stay one line,
+// and read as what it is (no bidirectional override may turn it around).
 function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/[\x00-\x1f\x7f]/g, '?');
+  return markFormatCharacters(text.replace(/[\x00-\x1f\x7f]/g, '?'), '?');
 }

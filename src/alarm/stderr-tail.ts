@@ -1,5 +1,6 @@
 // Reads the last lines of the service's __stderr for an alarm, without reading a huge file whole.
 import fs from 'node:fs';
+import { withoutFormatCharacters } from '../text/format-characters.ts';
 
 /** Only the end of the file is read: __stderr may be gigabytes and alarms must stay cheap. */
 const TAIL_BYTES = 64 * 1024;
@@ -41,9 +42,10 @@ function readEnd(path: string): { text: string; fromMiddle: boolean } {
   }
 }
 
-// Terminal escapes and control characters would garble a mail or an SMS; a tab is harmless.
+// Terminal escapes, control and format characters would garble a mail or an SMS (or make a
+// line read as another); a tab is harmless.
 function clean(line: string): string {
-  const text = line
+  const text = withoutFormatCharacters(line)
     // eslint-disable-next-line no-control-regex
     .replace(/\x1b\[[0-?]*[ -/]*[@-~]/g, '')
     // eslint-disable-next-line no-control-regex

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { errorText, type ChannelResult } from './channel-result.ts';
+import { visibleJson } from '../text/format-characters.ts';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
 
@@ -22,7 +23,7 @@ export function postWebhook(
       resolve({ ok: false, detail: `unsupported protocol ${target.protocol} (expected http: or https:)` });
       return;
     }
-    const body = Buffer.from(JSON.stringify(payload));
+    const body = Buffer.from(visibleJson(payload));
     const headers: http.OutgoingHttpHeaders = {
       'content-type': 'application/json',
       'content-length': body.length,

@@ -55,7 +55,7 @@ function scan(argv: readonly string[]): Scan {
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i] as string;
     if (word === '--') {
-      s.positional.push(...argv.slice(i + 1));
+      for (const rest of argv.slice(i + 1)) s.positional.push(rest); // no spread: argv may be huge
       break;
     }
     if (word.startsWith('--')) {

@@ -10,4 +10,6 @@ export const EXIT = {
   statusDir: 110,
   /** The directory is already supervised, or the lock, FIFOs or logs cannot be set up, or the service could not be started. */
   system: 111,
+  /** supervise itself failed (an internal error, logged to supervise.log.wf); the service runs on (BSD's EX_SOFTWARE). */
+  fault: 70,
 } as const;

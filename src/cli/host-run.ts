@@ -1,5 +1,6 @@
 // `supervise --host`: the host's start-up and its process (signals, the launcher's report), as
 // supervise-main.ts does it for one service.
+import type { FaultWitness } from '../supervisor/start-supervise.ts';
 import path from 'node:path';
 import { HostOutput } from '../host/host-output.ts';
 import { startHost } from '../host/start-host.ts';
@@ -18,7 +19,7 @@ function keeperPath(): string {
  * Starts the host; `say` reports the start (quietly: a host already running for ROOT is a
  * no-op, exit 0, so that cron can start it every minute). Resolves with the exit status.
  */
-export async function runHost(options: HostOptions, say: (code: number, text: string) => void, straySignals: StraySignals): Promise<number> {
+export async function runHost(options: HostOptions, say: (code: number, text: string) => void, straySignals: StraySignals, witness?: (witness: FaultWitness) => void): Promise<number> {
   // The one writer of this process's stdout and stderr once the host runs (log_to : stdout).
   const dist = path.dirname(path.resolve(process.argv[1] ?? '.'));
   const output = new HostOutput();
@@ -41,6 +42,8 @@ export async function runHost(options: HostOptions, say: (code: number, text: st
     say(code, `${started.message}\n`);
     return code;
   }
+  // Its services run on under their keepers whatever happens to the host: the next one adopts them.
+  witness?.({ log: started.log, servicePid: () => -1 });
   process.on('SIGHUP', () => started.host.reload());
   const stop = (): void => void started.stop();
   process.on('SIGTERM', stop);

@@ -5,10 +5,10 @@ import { parseArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
 import { USAGE } from './usage.ts';
-import { textOf } from '../text/messages.ts';
 import { runHost } from './host-run.ts';
 import { VERSION } from '../version.ts';
-import { startSupervise, type StartFailure } from '../supervisor/start-supervise.ts';
+import { startSupervise, type FaultWitness, type StartFailure } from '../supervisor/start-supervise.ts';
+import { fatal, textOf } from '../text/messages.ts';
 
 /** SPEC §10: what each start-up failure exits with. */
 const EXIT_OF_FAILURE: Record<StartFailure['kind'], number> = {
@@ -20,6 +20,10 @@ const EXIT_OF_FAILURE: Record<StartFailure['kind'], number> = {
 
 // First thing: no SIGUSR1 may open the inspector, no stray signal may end supervise.
 const straySignals = catchStraySignals();
+// And no fault of supervise's own may end it silently (see lastResort).
+let witness: FaultWitness | null = null;
+process.on('uncaughtException', (error) => lastResort(error));
+process.on('unhandledRejection', (reason) => lastResort(reason));
 // The mark tells other supervisors in /proc that this is one; the service must not inherit it.
 delete process.env[SUPERVISOR_MARK];
 const report = LaunchReport.fromEnvironment();
@@ -52,8 +56,8 @@ async function main(): Promise<number | null> {
     say(code, text);
     return code;
   }
-  if (request.kind === 'host') return runHost(request.options, say, straySignals);
-  const supervision = startSupervise(request.options);
+  if (request.kind === 'host') return runHost(request.options, say, straySignals, (given) => (witness = given));
+  const supervision = startSupervise(request.options, (given) => (witness = given));
   if (!('started' in supervision)) {
     const code = EXIT_OF_FAILURE[supervision.kind];
     say(code, `${supervision.message}\n`);
@@ -92,12 +96,30 @@ function releaseStartUpGarbage(): void {
   }, START_UP_SETTLE_MS).unref();
 }
 
+/**
+ * A fault of supervise itself (a bug, an exception nobody caught): said in supervise.log.wf, and
+ * to the launcher or stderr while anyone listens, then supervise exits 70. Carrying on after an
+ * exception in unknown state could do worse than exiting. The service is left running (it is in
+ * supervise's session, but nothing signals it); the next supervise of the directory adopts it.
+ */
+function lastResort(error: unknown): void {
+  const text = textOf({ kind: 'supervisorFault', error, exitCode: EXIT.fault, servicePid: safely(() => witness?.servicePid() ?? 0, 0) });
+  safely(() => witness?.log.fatal(text), undefined);
+  safely(() => say(EXIT.fault, `${fatal(text)}\n`), undefined);
+  process.exit(EXIT.fault);
+}
+
+function safely<T>(act: () => T, otherwise: T): T {
+  try {
+    return act();
+  } catch {
+    return otherwise;
+  }
+}
+
 main().then(
   (code) => {
     if (code !== null) process.exit(code);
   },
-  (error: unknown) => {
-    say(EXIT.system, `supervise: fatal: ${(error as Error).stack ?? String(error)}\n`);
-    process.exit(EXIT.system);
-  },
+  (error: unknown) => lastResort(error),
 );

@@ -44,7 +44,7 @@ function splitFlags(argv: readonly string[]): { flags: Flags; words: string[] } 
   for (let i = 0; i < argv.length; i += 1) {
     const word = argv[i] as string;
     if (word === '--') {
-      words.push(...argv.slice(i + 1));
+      for (const rest of argv.slice(i + 1)) words.push(rest); // no spread: argv may be huge
       break;
     }
     if (word === '-h' || word === '--help') flags.help = true;

@@ -27,7 +27,7 @@ export type ReadConfigTextResult = { ok: true; text: string } | { ok: false; rea
  * The text of a config file, or why it cannot be one: unreadable, not a regular file, binary, or
  * (when `maxBytes` is given) larger than that, refused before it is read.
  */
-export function readConfigText(filePath: string, maxBytes = Infinity): ReadConfigTextResult {
+export function readConfigText(filePath: string, maxBytes = MAX_CONFIG_BYTES): ReadConfigTextResult {
   let text: string;
   try {
     text = readRegularFile(filePath, maxBytes);
@@ -100,6 +100,12 @@ function decodeValue(rawValue: string): string {
 
 // A file refused for what it is (not a regular file, too large) rather than by an OS error: its message is the cause.
 class RefusedFileError extends Error {}
+
+/**
+ * The biggest config file read: far more than a file people write for thousands of services,
+ * and a bound on what reading one costs (a 62 MB file took 1.2 GB of memory to parse).
+ */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
 
 function readRegularFile(filePath: string, maxBytes: number): string {
   // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever.

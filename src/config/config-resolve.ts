@@ -64,18 +64,28 @@ export function resolveServiceConfig(
 ): LoadedConfig {
   const config: ServiceConfig = { ...DEFAULT_CONFIG, alarmMail: [], alarmGsm: [] };
   const warnings: ConfigWarning[] = [];
+  let unshown = 0;
+  // A file of a million unknown keys must not become a million log lines (and their memory).
+  const warn = (text: string): void => {
+    if (warnings.length < MAX_KEY_WARNINGS) warnings.push({ text });
+    else unshown += 1;
+  };
   // Line that last set each field: for "keeping …" wording and for the alarms-off warning.
   const setAt = new Map<keyof ServiceConfig, Place>();
   const { base, overlay } = chooseSections(sections, serviceName);
-  warnings.push(...repeatedSectionWarnings(sections, serviceName, fileName));
+  repeatedSectionWarnings(sections, serviceName, fileName, warn);
   // Key warnings come only from the sections this service uses: one file serves many services,
   // and each supervisor reports on its own settings.
-  if (base) applySection(config, base, { fileName, warnings, setAt, isOverlay: false });
-  if (overlay) applySection(config, overlay, { fileName, warnings, setAt, isOverlay: true });
+  if (base) applySection(config, base, { fileName, warn, setAt, isOverlay: false });
+  if (overlay) applySection(config, overlay, { fileName, warn, setAt, isOverlay: true });
+  if (unshown > 0) warnings.push({ text: `${fileName}: ${unshown} more warnings about keys (not shown)` });
   const alarmsOff = alarmsOffWarning(config, setAt, fileName);
   if (alarmsOff) warnings.push(alarmsOff);
   return { config, warnings };
 }
+
+/** Warnings about keys and sections shown per reading of the file; the rest are counted. */
+const MAX_KEY_WARNINGS = 20;
 
 /**
  * Only the first [global] and the first [NAME] count (meetbill's reader stops at the first header
@@ -83,8 +93,7 @@ export function resolveServiceConfig(
  * like settings and would silently do nothing. Said for [global] by every service, since it
  * concerns them all, and for [NAME] by that service only.
  */
-function repeatedSectionWarnings(sections: readonly ConfigSection[], serviceName: string, fileName: string): ConfigWarning[] {
-  const warnings: ConfigWarning[] = [];
+function repeatedSectionWarnings(sections: readonly ConfigSection[], serviceName: string, fileName: string, warn: (text: string) => void): void {
   for (const name of new Set(['global', serviceName])) {
     const [first, ...later] = sections.filter((section) => section.name === name);
     if (first === undefined) continue;
@@ -93,37 +102,34 @@ function repeatedSectionWarnings(sections: readonly ConfigSection[], serviceName
       const keys = section.entries.length === 0 ? 'it has no keys' : `its ${section.entries.length} key(s) are ignored`;
       const sectionFile = section.fileName ?? fileName;
       const firstAt = sectionFile === firstFile ? `line ${first.line}` : `${firstFile}:${first.line}`;
-      warnings.push({
-        text: `${sectionFile}:${section.line}: [${name}] appears again (first at ${firstAt}): only the first counts, ${keys}; merge them into one section`,
-      });
+      warn(`${sectionFile}:${section.line}: [${name}] appears again (first at ${firstAt}): only the first counts, ${keys}; merge them into one section`);
     }
   }
-  return warnings;
 }
 
 interface ApplyContext {
   fileName: string;
-  warnings: ConfigWarning[];
+  warn: (text: string) => void;
   setAt: Map<keyof ServiceConfig, Place>;
   isOverlay: boolean;
 }
 
 function applySection(config: ServiceConfig, section: ConfigSection, context: ApplyContext): void {
-  const { warnings, setAt, isOverlay } = context;
+  const { warn, setAt, isOverlay } = context;
   const fileName = section.fileName ?? context.fileName;
   const seenHere = new Map<string, number>();
   for (const entry of section.entries) {
     const where = `${fileName}:${entry.line}`;
     const key = configKeyNamed(entry.key);
     if (!key) {
-      warnings.push({ text: `${where}: unknown key "${entry.key}" (ignored)` });
+      warn(`${where}: unknown key "${entry.key}" (ignored)`);
       continue;
     }
     // Empty means "not set here": the default in a base section, the [global] value in an
     // overlay (meetbill's `alarm_interval :` under [someOtherModuleName] keeps global's 60).
     if (entry.value === '') continue;
     if (key.kind === 'parsed' && key.onlyInGlobal && section.name !== 'global') {
-      warnings.push({ text: `${where}: ${key.name} only counts in [global] (ignored here)` });
+      warn(`${where}: ${key.name} only counts in [global] (ignored here)`);
       continue;
     }
 
@@ -135,12 +141,11 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
     };
     const refuse = (expected: string, reason?: string): void => {
       const found = shownText(maskSecrets(entry.value));
-      warnings.push({
-        text:
-          reason === undefined
-            ? `${where}: ${key.name}: expected ${expected}, found ${found}; keeping ${keeping()}`
-            : `${where}: ${reason}, found ${found}; keeping ${keeping()}`,
-      });
+      warn(
+        reason === undefined
+          ? `${where}: ${key.name}: expected ${expected}, found ${found}; keeping ${keeping()}`
+          : `${where}: ${reason}, found ${found}; keeping ${keeping()}`,
+      );
     };
     // The Part two kinds: a refused value keeps the earlier one, a kept value may still warn.
     const accept = <T>(parsed: ParsedValue<T>, set: (value: T) => void): boolean => {
@@ -148,7 +153,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
         refuse(parsed.expected, parsed.reason);
         return false;
       }
-      if (parsed.notice !== undefined) warnings.push({ text: `${where}: ${key.name}: ${parsed.notice}` });
+      if (parsed.notice !== undefined) warn(`${where}: ${key.name}: ${parsed.notice}`);
       set(parsed.value);
       return true;
     };
@@ -178,16 +183,12 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
         const accepted = key.accepts ? given.filter((item) => key.accepts?.(item)) : given;
         if (accepted.length < given.length) {
           const refused = given.filter((item) => !accepted.includes(item)).map((item) => shownText(maskSecrets(item)));
-          warnings.push({ text: `${where}: ${key.name}: expected ${key.expected ?? 'another value'}, found ${refused.join(' ')}; dropped` });
+          warn(`${where}: ${key.name}: expected ${key.expected ?? 'another value'}, found ${refused.join(' ')}; dropped`);
         }
         const items = [...config[key.field], ...accepted];
         if (key.maxItems !== undefined && items.length > key.maxItems) {
           const dropped = items.splice(key.maxItems);
-          warnings.push({
-            text:
-              `${where}: ${key.name}: at most ${key.maxItems} items are kept, ` +
-              `${dropped.length} dropped: ${dropped.join(' ')}`,
-          });
+          warn(`${where}: ${key.name}: at most ${key.maxItems} items are kept, ${dropped.length} dropped: ${dropped.join(' ')}`);
         }
         config[key.field] = items;
         break;
@@ -211,15 +212,13 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
           refuse(parsed.expected);
           continue;
         }
-        if (parsed.note !== undefined) warnings.push({ text: `${where}: ${key.name}: ${parsed.note}` });
+        if (parsed.note !== undefined) warn(`${where}: ${key.name}: ${parsed.note}`);
         break;
       }
     }
     const earlier = seenHere.get(key.name);
     if (earlier !== undefined && key.kind !== 'list') {
-      warnings.push({
-        text: `${where}: ${key.name} repeated in [${section.name}] (first at line ${earlier}): this line wins`,
-      });
+      warn(`${where}: ${key.name} repeated in [${section.name}] (first at line ${earlier}): this line wins`);
     }
     seenHere.set(key.name, entry.line);
     setAt.set(key.field, { fileName, line: entry.line });

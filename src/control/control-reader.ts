@@ -1,5 +1,6 @@
 // Reads command bytes from the `control` FIFO through the event loop (never a blocking read),
 // one chunk at a time, so a flood of bytes costs at most one chunk of memory.
+import fs from 'node:fs';
 import net from 'node:net';
 import { openFifoForReading } from './fifo.ts';
 
@@ -11,14 +12,17 @@ export class ControlReader {
     private readonly onChunk: (bytes: Buffer) => void,
   ) {}
 
-  open(): void {
+  /** Opens the FIFO; the inode of what was opened. */
+  open(): number {
     const fd = openFifoForReading(this.path);
+    const ino = fs.fstatSync(fd).ino;
     const socket = new net.Socket({ fd, readable: true, writable: false });
     socket.on('data', (chunk: Buffer) => this.onChunk(chunk));
     // A read error on our own FIFO is not expected; the reader is reopened by whoever watches it.
     socket.on('error', () => this.close());
     // Kept referenced: while the service is down, this reader is what keeps supervise alive.
     this.#socket = socket;
+    return ino;
   }
 
   close(): void {
@@ -26,8 +30,8 @@ export class ControlReader {
     this.#socket = null;
   }
 
-  reopen(): void {
+  reopen(): number {
     this.close();
-    this.open();
+    return this.open();
   }
 }

@@ -4,6 +4,7 @@
 //
 // Memory is bounded whatever the service writes: at most one line (4096 bytes) is held between
 // chunks; a longer line is dropped, together with everything up to its newline.
+import { withoutFormatCharacters } from '../text/format-characters.ts';
 
 export type NotifyMessage =
   /** An empty line (s6) or READY=1 (sd_notify). */
@@ -95,7 +96,7 @@ export function parseNotifyLine(line: Uint8Array): NotifyMessage | undefined {
 
 /** Control characters removed, cut to MAX_STATUS_CHARS characters (never inside a surrogate pair). */
 export function cleanStatus(text: string): string {
-  const clean = text.replace(CONTROL, '');
+  const clean = withoutFormatCharacters(text.replace(CONTROL, ''));
   if (clean.length <= MAX_STATUS_CHARS) return clean;
   return Array.from(clean).slice(0, MAX_STATUS_CHARS).join('');
 }

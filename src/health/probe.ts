@@ -10,6 +10,7 @@ import { describeOsError } from '../os-error.ts';
 import { VERSION } from '../version.ts';
 import type { CheckSpec } from './check-spec.ts';
 import { monotonicMs } from '../clock/monotonic.ts';
+import { withoutFormatCharacters } from '../text/format-characters.ts';
 
 export interface ProbeResult {
   ok: boolean;
@@ -28,6 +29,8 @@ export interface ProbeOptions {
   /** exec: environment and working directory; supervise's own by default. */
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Aborted when supervise exits: the probe ends at once (an exec check's group is killed). */
+  signal?: AbortSignal;
 }
 
 /** Output of an exec check kept for the detail: its last line is what a failing check says. */
@@ -43,10 +46,15 @@ export function runProbe(spec: CheckSpec, options: ProbeOptions): Promise<ProbeR
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       resolve({ ok, detail, ms: Math.round(monotonicMs() - started) });
     };
     let onTimeout = (): void => finish(false, timedOut(options.timeoutMs));
     const timer = setTimeout(() => onTimeout(), options.timeoutMs);
+    // Ended as at the time limit (the kind's cleanup kills and closes what it started); the
+    // listener goes with the probe: one signal serves every probe for months.
+    const onAbort = (): void => onTimeout();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       switch (spec.kind) {
         case 'tcp':
@@ -174,7 +182,7 @@ function withOutput(detail: string, output: Buffer): string {
     .toString('utf8')
     .split('\n')
     // Control characters removed: the detail goes into log lines and alarm mails.
-    .map((line) => line.replace(/[\x00-\x1f\x7f-\x9f\u2028\u2029]/g, '').trim())
+    .map((line) => withoutFormatCharacters(line.replace(/[\x00-\x1f\x7f-\x9f]/g, '')).trim())
     .filter((line) => line !== '');
   const last = lines.at(-1);
   if (last === undefined) return detail;

@@ -5,6 +5,7 @@
 import { describeConfig } from '../config/describe-config.ts';
 import type { FileLog } from '../logs/file-log.ts';
 import type { StatusDocument } from '../status/status-codec.ts';
+import { serviceUidOf } from '../supervisor/service-uid.ts';
 import { findLeftover } from '../supervisor/leftover-service.ts';
 import { ServiceSupervision, type ServiceSetup } from '../supervisor/service-supervision.ts';
 import type { Timing } from '../supervisor/supervisor-state.ts';
@@ -203,7 +204,7 @@ export class Host {
     });
     const entry: HostEntry = { name: service.name, service, supervision, world, state: 'supervised', reason: null, document: null };
     this.#entries.set(service.name, entry);
-    const failure = supervision.start(findLeftover(paths, service.argv, scan.tagged));
+    const failure = supervision.start(findLeftover(paths, service.argv, scan.tagged, serviceUidOf(service.config)));
     if (failure !== null) {
       world.close();
       this.#options.log.warning(`[${service.name}] not supervised: ${failure.message}`);

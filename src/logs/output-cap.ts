@@ -160,7 +160,7 @@ export class OutputCap {
       return;
     }
     if (size <= maxBytes) return;
-    const cut = size - (size % BLOCK);
+    const cut = cuttableHead(size);
     if (cut === 0) return;
     try {
       const survivors = await totalSize(file, 1, this.backups - Math.min(Math.max(1, Math.floor(cut / maxBytes)), this.backups));
@@ -173,7 +173,13 @@ export class OutputCap {
       for (let n = this.backups - plan.pieces + 1; n <= this.backups; n += 1) await fs.promises.rm(`${file}.${n}`, { force: true });
       const pieceSize = Math.ceil((cut - from) / plan.pieces);
       const fresh: string[] = [];
-      const copy: Copying = { file, limit: 2 * maxBytes * (this.backups + 1) - plan.survivors - 1.5 * maxBytes, copied: 0, abandoned: null };
+      const copy: Copying = {
+        file,
+        limit: 2 * maxBytes * (this.backups + 1) - plan.survivors - 1.5 * maxBytes,
+        outrunAt: size + maxBytes / 2,
+        copied: 0,
+        abandoned: null,
+      };
       this.#copy = copy;
       try {
         for (let piece = 0; piece < plan.pieces && from < cut; piece += 1) {
@@ -194,7 +200,8 @@ export class OutputCap {
       await this.#shiftBackups(file, fresh.length);
       // Oldest piece in the highest number: `.N` … `.1` then the live file read in order.
       for (const [index, name] of fresh.entries()) await fs.promises.rename(name, `${file}.${fresh.length - index}`);
-      if (!(await collapseHead(file, cut))) await this.#copyAndTruncate(file, cut);
+      const failure = await collapseHead(file, cut);
+      if (failure !== null) await this.#copyAndTruncate(file, cut, failure);
     } catch (error) {
       this.log.warning(`unable to rotate ${file}: ${(error as Error).message}`);
     }
@@ -203,8 +210,9 @@ export class OutputCap {
   /**
    * Called on each write seen while a copy runs (at most every 2 ms): when the device is slow
    * (its dirty-page throttling stalls the copy's writes for half a second at times) and the live
-   * file would take the disk use past 2 × cap × (backups + 1), its head is cut at once without
-   * a copy, as the only way to keep the bound; the copy is then abandoned.
+   * file, still growing (half a cap since the copy began), would take the disk use past
+   * 2 × cap × (backups + 1), its head is cut at once without a copy, as the only way to keep the
+   * bound; the copy is then abandoned.
    */
   #guardCopy(): void {
     const copy = this.#copy;
@@ -218,9 +226,9 @@ export class OutputCap {
     } catch {
       return;
     }
-    if (size + copy.copied <= copy.limit) return;
-    const cut = size - (size % BLOCK);
-    copy.abandoned = collapseHead(copy.file, cut).then((done) => (done ? cut : 0));
+    if (size + copy.copied <= copy.limit || size < copy.outrunAt) return;
+    const cut = cuttableHead(size);
+    copy.abandoned = collapseHead(copy.file, cut).then((failure) => (failure === null ? cut : 0));
   }
 
   async #shiftBackups(file: string, by: number): Promise<void> {
@@ -233,9 +241,9 @@ export class OutputCap {
     }
   }
 
-  async #copyAndTruncate(file: string, copied: number): Promise<void> {
+  async #copyAndTruncate(file: string, copied: number, failure: string): Promise<void> {
     if (!this.#fallbackLogged) {
-      this.log.warning(`fallocate --collapse-range is not available for ${file}: rotating by copy and truncate, which can lose a line written during the rotation`);
+      this.log.warning(`unable to cut the head of ${file} with fallocate --collapse-range: ${failure}: rotating by copy and truncate, which can lose a line written during the rotation`);
       this.#fallbackLogged = true;
     }
     const size = (await fs.promises.stat(file)).size;
@@ -301,6 +309,13 @@ interface Copying {
   file: string;
   /** Live file size plus bytes copied above which the copy is abandoned. */
   limit: number;
+  /**
+   * The live file size that shows a writer outrunning the copy (half a cap more than when it
+   * began): below it the copy is never abandoned, whatever `limit` says. A few last lines written
+   * during the last copy of a flood, the writer done, would otherwise have the whole head cut
+   * without a copy.
+   */
+  outrunAt: number;
   copied: number;
   abandoned: Promise<number> | null;
 }
@@ -345,8 +360,22 @@ async function nextLineStart(file: string, from: number, end: number): Promise<n
   }
 }
 
-function collapseHead(file: string, length: number): Promise<boolean> {
+/**
+ * The whole blocks at the head of a file of `size` bytes that collapse-range may cut: never the
+ * whole file, which the kernel refuses (EINVAL: the range must end before the end of the file),
+ * so a file of whole blocks (1 MiB writes keep it so) keeps its last block.
+ */
+export function cuttableHead(size: number): number {
+  const whole = size - (size % BLOCK);
+  return whole === size ? Math.max(0, whole - BLOCK) : whole;
+}
+
+/** Cuts `length` bytes from the head of `file`; null when done, else what fallocate said. */
+function collapseHead(file: string, length: number): Promise<string | null> {
   return new Promise((resolve) => {
-    execFile('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), file], (error) => resolve(error === null));
+    execFile('fallocate', ['--collapse-range', '--offset', '0', '--length', String(length), file], (error, _stdout, stderr) => {
+      if (error === null) resolve(null);
+      else resolve(stderr.trim().split('\n').at(-1) || error.message);
+    });
   });
 }

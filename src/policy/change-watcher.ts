@@ -159,7 +159,9 @@ export function fingerprint(target: string): string {
     return [...parts, 'missing'].join('\n');
   }
   parts.push(signature(stats));
-  if (stats.isDirectory()) parts.push(...directoryEntries(chain.final));
+  // A loop, not push(...entries): a spread passes every entry as an argument, and a directory of
+  // ~125,000 entries (which a hostile service can make) overflows the stack.
+  if (stats.isDirectory()) for (const entry of directoryEntries(chain.final)) parts.push(entry);
   return parts.join('\n');
 }
 

@@ -1,5 +1,6 @@
 // The status file bytes (SPEC §2.1) and status.json (SPEC §2.2): one codec for supervise, which
 // writes them, and svc, which reads them, so the two can never disagree.
+import { visibleJson } from '../text/format-characters.ts';
 
 export const STATUS_SIZE = 20;
 
@@ -124,11 +125,18 @@ export interface StatusDocument {
   last_reload?: { at: string; error: string | null } | null;
   /** While `waiting`: what it requires and does not hold yet, such as `db (ready)` (absent before 1.2). */
   waiting_for?: string[] | null;
+  /**
+   * The tag (SUPERVISE_START) of the service's last start, made or adopted by this supervise;
+   * null before the first. A later supervise adopts only processes of a start recorded here.
+   * Absent in documents of earlier versions.
+   */
+  start_id?: string | null;
   version: string;
 }
 
+/** Format characters in a name or a service's words are written as \u escapes (format-characters.ts). */
 export function encodeStatusDocument(document: StatusDocument): string {
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return `${visibleJson(document, 2)}\n`;
 }
 
 export function decodeStatusDocument(text: string): StatusDocument {

@@ -6,12 +6,18 @@
 // a wrapper that exec'd, a program that renamed itself, a start whose pid never reached `status`.
 // The pid recorded in `status`, identified by its start time, is also trusted when it carries no
 // tag (a service started by an older version, or one that overwrote its environment area).
+//
+// Anyone can put the tag in a process's environment, and a start id can be guessed from the
+// command line: a process is adopted only when it belongs to the service's user (root, or the
+// configured `user`) and its start was recorded by a supervise of this directory (status.json's
+// `start_id`). Without a recorded id (status.json missing, or written by a version before 1.1)
+// only the process `status` names, identified by its start time, can be adopted.
 import fs from 'node:fs';
 import { readRegularFile } from '../status/read-regular-file.ts';
 import { decodeStatus, decodeStatusDocument, type LastExit, type StatusBytes, type StatusDocument } from '../status/status-codec.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
 import { readProcess } from './process-tree.ts';
-import { startRan, type TaggedProcess } from './service-tag.ts';
+import { realUidOf, startRan, type TaggedProcess } from './service-tag.ts';
 
 /** Linux reports process start times in clock ticks of 1/100 s (USER_HZ) on every architecture. */
 const TICKS_PER_SECOND = 100;
@@ -46,7 +52,11 @@ export interface Leftover {
   notes: string[];
 }
 
-export function findLeftover(paths: StatusPaths, command: readonly string[], found: readonly TaggedProcess[]): Leftover {
+/**
+ * `serviceUid`: the real uid the service runs as (root's 0, the configured `user`'s, or that of
+ * a supervise not run as root); null when unknown, and then nothing is adopted.
+ */
+export function findLeftover(paths: StatusPaths, command: readonly string[], found: readonly TaggedProcess[], serviceUid: number | null): Leftover {
   // Keepers (a host's) are never the service, and never stopped: each ends with its service.
   const keepers = found.filter((p) => p.keeper);
   const tagged = found.filter((p) => !p.keeper);
@@ -56,6 +66,8 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
   let recorded = status === null ? null : recordedService(status, notes);
   const recordedPid = recorded?.pid;
   const recordedTag = tagged.find((p) => p.pid === recordedPid);
+  const recordedStart = typeof document?.start_id === 'string' ? document.start_id : null;
+  const ownedByService = (pid: number): boolean => serviceUid !== null && realUidOf(pid) === serviceUid;
 
   let adopt: FoundService | null = null;
   let keep = new Set<number>();
@@ -64,20 +76,29 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
     // is; what it started is kept with it when adopted.
     const cmdline = readCmdline(recorded.pid);
     if (sameWords(cmdline, command)) {
-      adopt = foundService(recorded.pid, recorded.startTicks, null, status, document, true);
-      keep = descendantsOf(recorded.pid, tagged);
+      if (ownedByService(recorded.pid)) {
+        adopt = foundService(recorded.pid, recorded.startTicks, null, status, document, true);
+        keep = descendantsOf(recorded.pid, tagged);
+      } else {
+        notes.push(notOwned(recorded.pid, serviceUid));
+      }
     } else if (!sameWords(cmdline, document?.command ?? null)) {
       notes.push(`pid ${recorded.pid} in status runs "${(cmdline ?? []).join(' ')}", not this service: ignored`);
       recorded = null;
     }
   } else {
-    // The recorded pid's start, else the newest start found.
-    const startId = recordedTag?.startId ?? newestStart(tagged);
+    // The recorded pid's start, else the newest start found of those recorded in status.json.
+    const trusted = (p: TaggedProcess): boolean => (recordedStart === null ? p === recordedTag : p.startId === recordedStart);
+    const startId = recordedTag !== undefined && trusted(recordedTag) ? recordedTag.startId : newestStart(tagged.filter(trusted));
     if (startId !== null && startRan(startId, command)) {
       const group = tagged.filter((p) => p.startId === startId);
-      const main = recordedTag ?? rootOf(group);
-      adopt = foundService(main.pid, main.startTicks, startId, status, document, recordedTag !== undefined);
-      keep = new Set(group.map((p) => p.pid));
+      const main = recordedTag?.startId === startId ? recordedTag : rootOf(group);
+      if (ownedByService(main.pid)) {
+        adopt = foundService(main.pid, main.startTicks, startId, status, document, main === recordedTag);
+        keep = new Set(group.map((p) => p.pid));
+      } else {
+        notes.push(notOwned(main.pid, serviceUid));
+      }
     }
   }
 
@@ -91,6 +112,10 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
     adopt = { ...adopt, keeperPid: keepers.find((k) => k.pid === parent)?.pid ?? null };
   }
   return { adopt, stop: [...stop], staleStarts: [...staleStarts], notes };
+}
+
+function notOwned(pid: number, serviceUid: number | null): string {
+  return `pid ${pid} was started for this service but runs as uid ${realUidOf(pid)}, not the service's ${serviceUid === null ? '(unknown user)' : `uid ${serviceUid}`}: not adopted`;
 }
 
 /** The process `status` names, if it is still the one that was started then. */

@@ -100,6 +100,18 @@ export function snapshotProcesses(statusDirs: readonly string[] = []): ProcSnaps
   return { processes, scans };
 }
 
+const OWN_UID = process.getuid?.() ?? -1;
+
+/** The real uid of a process (/proc/PID/status), -1 when it is gone. */
+export function realUidOf(pid: number): number {
+  try {
+    const match = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return match === null ? -1 : Number(match[1]);
+  } catch {
+    return -1;
+  }
+}
+
 /** The walk for one status directory: its tagged processes and the supervisors that may serve it. */
 export function scanProc(statusDir: string): ProcScan {
   return snapshotProcesses([statusDir]).scans.get(statusDir) as ProcScan;
@@ -110,7 +122,9 @@ const DIR_NEEDLE = Buffer.from(`\0${TAG_DIR}=`);
 const KEEPER_NEEDLE = Buffer.from(`\0${KEEPER_MARK}=`);
 
 function noteEnvironment(info: ProcessInfo, environ: Buffer, scans: Map<string, ProcScan>): void {
-  if (environ.includes(MARK_NEEDLE)) noteSupervisor(info.pid, valueOf(environ, SUPERVISOR_MARK), scans);
+  // Anyone can put the mark in a process's environment: only a supervisor of our own user can
+  // hold our directory (a root supervise refuses a directory another user could write to).
+  if (environ.includes(MARK_NEEDLE) && realUidOf(info.pid) === OWN_UID) noteSupervisor(info.pid, valueOf(environ, SUPERVISOR_MARK), scans);
   if (!environ.includes(DIR_NEEDLE) || info.state === 'Z') return;
   const scan = scans.get(valueOf(environ, TAG_DIR) ?? '');
   const startId = valueOf(environ, TAG_START);

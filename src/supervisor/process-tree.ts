@@ -5,7 +5,7 @@ import type { ProcessTarget } from './supervisor-state.ts';
 export { readProcess, type ProcessInfo } from './proc-table.ts';
 
 /** Descendants of `root` (and root itself) among `processes`. */
-function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
+export function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
   const childrenOf = new Map<number, number[]>();
   for (const p of processes) {
     const siblings = childrenOf.get(p.ppid) ?? [];
@@ -18,7 +18,8 @@ function subtree(root: number, processes: readonly ProcessInfo[]): Set<number> {
     const pid = pending.pop() as number;
     if (members.has(pid)) continue;
     members.add(pid);
-    pending.push(...(childrenOf.get(pid) ?? []));
+    // One at a time: a spread of a pid's children as arguments overflows the stack past ~125,000.
+    for (const child of childrenOf.get(pid) ?? []) pending.push(child);
   }
   return members;
 }

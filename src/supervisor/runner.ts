@@ -16,9 +16,10 @@ import { textOf } from '../text/messages.ts';
 import type { AlarmDispatcher } from './alarm-dispatcher.ts';
 import type { Copy } from './attempt.ts';
 import { HookRunner } from './hook-runner.ts';
-import { planRun } from './run-environment.ts';
+import { planRun, type RunWorld } from './run-environment.ts';
+import { readAhead } from './run-world.ts';
 import { ServiceObservers } from './service-observers.ts';
-import { newStartId, tagOf } from './service-tag.ts';
+import { newCheckId, newStartId, tagOf } from './service-tag.ts';
 import type { ServiceOutput, ServiceWorld } from './service-world.ts';
 import { restartDelayOf } from './starting.ts';
 import { statusOf } from './status-projection.ts';
@@ -81,6 +82,11 @@ export class Runner {
   #exiting = false;
   /** Wall clock minus monotonic clock, read once: status.json's times of monotonic deadlines. */
   readonly #wallOffset: number;
+  /** The run world of the last start (exec checks run as the service runs); null after a reload. */
+  #lastRunWorld: Promise<RunWorld> | null = null;
+  /** Tags of the exec checks running now; ended (with what they started) when supervise exits. */
+  readonly #checksRunning = new Set<string>();
+  readonly #exitSignal = new AbortController();
 
   constructor(private options: RunnerOptions) {
     this.#world = options.world;
@@ -109,6 +115,7 @@ export class Runner {
   reconfigure(config: ServiceConfig, command: readonly string[]): void {
     this.#context = { ...this.#context, config };
     this.#command = command;
+    this.#lastRunWorld = null;
     this.#observers.configure(config, this.options.env, command);
   }
 
@@ -173,7 +180,7 @@ export class Runner {
   readonly #performers: { [T in Effect['type']]: (effect: Extract<Effect, { type: T }>) => void } = {
     spawn: ({ copy }) => {
       this.#startsPending += 1;
-      setImmediate(() => this.#start(copy));
+      setImmediate(() => void this.#start(copy));
     },
     signal: ({ pid, signal }) => void this.#world.signal(pid, signal),
     kill: (effect) => this.#kill(effect),
@@ -219,6 +226,7 @@ export class Runner {
     if ('config' in loaded) {
       this.#context = { ...this.#context, config: loaded.config };
       this.#observers.configure(loaded.config, this.options.env);
+      this.#lastRunWorld = null;
     }
     this.#answer({ type: 'configLoaded', error: 'error' in loaded ? loaded.error : null });
   }
@@ -226,22 +234,42 @@ export class Runner {
   async #probe(purpose: 'ready' | 'health', pid: number, spec: CheckSpec): Promise<void> {
     // Loaded on the first probe: node:http is for supervisors with checks only.
     const { runProbe } = await import('../health/probe.ts');
-    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, ...this.#asTheService(spec) });
+    // An exec check carries a tag of its own: what it starts and leaves (a setsid'd process
+    // escapes its process group) is found by it and stopped once the check has ended.
+    const checkId = spec.kind === 'exec' ? newCheckId() : null;
+    const asTheService = await this.#asTheService(spec, checkId);
+    if (this.#exiting) return;
+    if (checkId !== null) this.#checksRunning.add(checkId);
+    const result = await runProbe(spec, { timeoutMs: this.#context.config.checkTimeoutMs, signal: this.#exitSignal.signal, ...asTheService });
+    if (checkId !== null) this.#endCheck(checkId);
     this.#collectNowAndThen();
     if (!this.#exiting) this.dispatch({ type: 'probed', purpose, pid, ok: result.ok, detail: result.detail });
   }
 
-  /** A start, from the event loop: the run environment, the notify FIFO, then the world's spawn. */
-  #start(copy: Copy): void {
+  /**
+   * A start, from the event loop: its slow facts (accounts, env files) read without blocking,
+   * then the run environment, the notify FIFO and the world's spawn. Meanwhile control letters
+   * and signals are read: a stop asked for now is acted on when the spawn answers.
+   */
+  async #start(copy: Copy): Promise<void> {
     this.#startsPending -= 1;
     if (this.#exiting) return;
     const failed = (reason: string): void => {
+      if (this.#exiting) return;
       if (copy === 'run') this.#tellStartOutcome({ reason });
       this.dispatch({ type: 'spawnFailed', copy, reason });
     };
     this.#starts += 1;
     const startId = newStartId(this.#command, this.#starts);
-    const plan = this.#plan(tagOf(this.options.statusDir, startId));
+    let world: RunWorld;
+    try {
+      this.#lastRunWorld = this.#readAhead();
+      world = await this.#lastRunWorld;
+    } catch (error) {
+      return failed(`unable to start ${this.#command[0]}: unable to set up the run environment: ${(error as Error).message}`);
+    }
+    if (this.#exiting) return;
+    const plan = this.#plan(tagOf(this.options.statusDir, startId), world);
     if (!plan.ok) return failed(plan.reason);
     let notifyEnd: ReturnType<ServiceObservers['beforeSpawn']>;
     try {
@@ -263,12 +291,17 @@ export class Runner {
     notifyEnd?.close();
   }
 
+  /** The world's facts for a start of the current config, the slow ones read ahead (run-world.ts). */
+  #readAhead(): Promise<RunWorld> {
+    return readAhead(this.#context.config, this.options.world.runWorld);
+  }
+
   /** How a start runs (the run environment), with the variables supervise adds going last. */
-  #plan(tag: Record<string, string>): ReturnType<typeof planRun> {
+  #plan(tag: Record<string, string>, world: RunWorld): ReturnType<typeof planRun> {
     const notifyFd = this.#context.config.notifyFd;
     const extraEnv: Record<string, string> = { SUPERVISE_SERVICE: this.options.serviceName, ...tag };
     if (notifyFd >= 3) extraEnv.NOTIFY_FD = String(notifyFd);
-    return planRun(this.#context.config, this.#command, this.options.env, extraEnv, this.options.world.runWorld);
+    return planRun(this.#context.config, this.#command, this.options.env, extraEnv, world);
   }
 
   /**
@@ -287,12 +320,28 @@ export class Runner {
    * An exec: check runs as the service runs: its user, limits, environment and directory,
    * through the same helpers that exec the service (the words before the command).
    */
-  #asTheService(spec: CheckSpec): { wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string } {
+  async #asTheService(spec: CheckSpec, checkId: string | null): Promise<{ wrapper?: string[]; env?: NodeJS.ProcessEnv; cwd?: string }> {
     if (spec.kind !== 'exec') return {};
-    const run = planRun(this.#context.config, this.#command, this.options.env, { SUPERVISE_SERVICE: this.options.serviceName }, this.options.world.runWorld);
-    if (!run.ok) return { env: this.options.env };
+    const extraEnv = { SUPERVISE_SERVICE: this.options.serviceName, ...(checkId === null ? {} : tagOf(this.options.statusDir, checkId)) };
+    // The facts of the service's last start (an adopted service's are read once): no account
+    // lookup or env file read at every probe.
+    this.#lastRunWorld ??= this.#readAhead();
+    let world: RunWorld;
+    try {
+      world = await this.#lastRunWorld;
+    } catch {
+      return { env: { ...this.options.env, ...extraEnv } };
+    }
+    const run = planRun(this.#context.config, this.#command, this.options.env, extraEnv, world);
+    if (!run.ok) return { env: { ...this.options.env, ...extraEnv } };
     const { argv, env, cwd } = run.plan;
     return { wrapper: argv.slice(0, argv.length - this.#command.length), env, cwd };
+  }
+
+  /** SIGKILL to what an ended exec check left (it has no business running on). */
+  #endCheck(checkId: string): void {
+    this.#checksRunning.delete(checkId);
+    for (const pid of this.#world.find({ tree: null, session: false, spare: null, tagged: { only: [checkId] }, pids: [] })) this.#world.signal(pid, 'SIGKILL');
   }
 
   #tellStartOutcome(outcome: StartOutcomeFact): void {
@@ -306,6 +355,9 @@ export class Runner {
     this.#writeStatus(false);
     this.#exiting = true;
     this.#observers.close();
+    // A check still running (its process group, and what it started) does not outlive supervise.
+    this.#exitSignal.abort();
+    for (const checkId of [...this.#checksRunning]) this.#endCheck(checkId);
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     void Promise.all([this.options.alarms.settled(), this.#hooks.settled()]).then(() => this.options.onExit(code));

@@ -133,13 +133,16 @@ export class ServiceSupervision {
     this.runner.boot({ ...leftover, alertsOpen: this.#alarms.alertsLeftOpen });
     this.#guard = new StatusDirGuard(paths, lock, log, {
       reopenControl: () => {
-        this.#control?.reopen();
+        const inode = this.#control?.reopen() ?? -1;
         this.#openToGroup(true);
+        return inode;
       },
       reopenOk: () => {
         if (this.#okFd !== null) fs.closeSync(this.#okFd);
+        this.#okFd = null;
         this.#okFd = openOkFifo(paths.ok);
         this.#openToGroup(true);
+        return fs.fstatSync(this.#okFd).ino;
       },
       obey,
       rewriteStatus: () => this.runner.rewriteStatus(),

@@ -2,10 +2,11 @@
 // environment, and every descendant inherits them, also one that left the session or exec'd
 // another program. Supervise finds its service's processes by reading them back from
 // /proc/PID/environ: for adoption, for the stop sweep, and for what a start left behind.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { snapshotProcesses, TAG_DIR, TAG_START, type ProcScan } from './proc-table.ts';
 
-export { KEEPER_MARK, scanProc, SUPERVISOR_MARK, TAG_DIR, TAG_START, type ProcScan, type TaggedProcess } from './proc-table.ts';
+export { KEEPER_MARK, realUidOf, scanProc, SUPERVISOR_MARK, TAG_DIR, TAG_START, type ProcScan, type TaggedProcess } from './proc-table.ts';
 
 /** The walk for many status directories at once (a host's): what scanProc finds for each. */
 export function scanProcMany(statusDirs: readonly string[]): Map<string, ProcScan> {
@@ -20,6 +21,17 @@ export function scanProcMany(statusDirs: readonly string[]): Map<string, ProcSca
 export function newStartId(command: readonly string[], sequence: number): string {
   return `${commandDigest(command)}.${process.pid}.${sequence}.${Date.now().toString(36)}`;
 }
+
+/**
+ * The tag of one run of an exec check: never a start of the service (no command digest), so a
+ * later supervise never adopts what a check left, and stops it like any leftover.
+ */
+export function newCheckId(): string {
+  checks += 1;
+  return `check.${process.pid}.${checks}`;
+}
+
+let checks = 0;
 
 /**
  * FNV-1a (64 bits) of the argv, words separated by NUL: enough to tell commands apart, and no
@@ -45,9 +57,10 @@ export function tagOf(statusDir: string, startId: string): Record<string, string
  * (inode `ownIno`): one whose `lock` was removed or replaced (`… (deleted)`), or whose whole
  * directory was removed, or moved away, and made again. Such a supervise is alive and serving
  * this directory although flock(2) on the new file could not see it. Holders of our own file are
- * flock's business (a supervise refused a moment ago may still have it open). For a supervisor
- * marked with this directory any file named `lock` counts (a moved directory changes the path);
- * for one whose mark says no directory, only `lockPath` itself.
+ * flock's business (a supervise refused a moment ago may still have it open). `lockPath` itself
+ * counts; for a supervisor marked with this directory, also another file named `lock` that it
+ * holds flock'ed (a moved directory changes the path; an open file that merely has the name,
+ * which anyone can arrange, does not count).
  */
 export function holderOfPath(supervisors: ProcScan['supervisors'], lockPath: string, ownIno: number): number | null {
   const names = new Set([lockPath, `${lockPath} (deleted)`]);
@@ -62,12 +75,21 @@ export function holderOfPath(supervisors: ProcScan['supervisors'], lockPath: str
       try {
         const link = `/proc/${pid}/fd/${fd}`;
         const target = fs.readlinkSync(link);
-        const isLock = sameDir ? target.endsWith('/lock') || target.endsWith('/lock (deleted)') : names.has(target);
-        if (isLock && fs.statSync(link).ino !== ownIno) return pid;
+        const elsewhere = sameDir && (target.endsWith('/lock') || target.endsWith('/lock (deleted)'));
+        if (!names.has(target) && !elsewhere) continue;
+        if (fs.statSync(link).ino === ownIno) continue;
+        if (names.has(target) || heldLocked(link)) return pid;
       } catch {
         // closed meanwhile
       }
     }
   }
   return null;
+}
+
+/** Whether the file open at `link` (/proc/PID/fd/N) is flock'ed exclusively by its holder (a shared lock is refused). */
+function heldLocked(link: string): boolean {
+  const busy = 75;
+  const result = spawnSync('flock', ['-n', '-s', '-E', String(busy), link, 'true'], { stdio: 'ignore', timeout: 5000 });
+  return result.status === busy;
 }

@@ -19,6 +19,7 @@ import { statusPaths, type StatusPaths } from '../status/status-paths.ts';
 import fs from 'node:fs';
 import { childWorld } from './child-world.ts';
 import { findLeftover } from './leftover-service.ts';
+import { serviceUidOf } from './service-uid.ts';
 import { holderOfPath, scanProc } from './service-tag.ts';
 import { ServiceSupervision, startFailure, type StartFailure } from './service-supervision.ts';
 import { acquireStatusLock, LockBusyError, type StatusLock } from './status-lock.ts';
@@ -36,7 +37,16 @@ export interface SupervisionOptions {
   resetAfterS: number | null;
 }
 
-export function startSupervise(options: SupervisionOptions): StartFailure | ServiceSupervision {
+/**
+ * What a fault of supervise itself (an exception nobody caught) can still use: the log, and the
+ * pid of the service it leaves running. Handed out once the logs are open.
+ */
+export interface FaultWitness {
+  log: Log;
+  servicePid(): number;
+}
+
+export function startSupervise(options: SupervisionOptions, witness?: (witness: FaultWitness) => void): StartFailure | ServiceSupervision {
   const dir = options.statusDir.replace(/[ \t]+$/, '');
   const paths = statusPaths(path.resolve(dir));
   const serviceName = serviceNameOf(dir);
@@ -71,7 +81,8 @@ export function startSupervise(options: SupervisionOptions): StartFailure | Serv
     supervisorPid: process.pid,
     readConfig: () => loadConfig(options.configPath, serviceName, log),
   });
-  return supervision.start(findLeftover(paths, options.command, tagged)) ?? supervision;
+  witness?.({ log, servicePid: () => supervision.runner.state.run?.pid ?? 0 });
+  return supervision.start(findLeftover(paths, options.command, tagged, serviceUidOf(config.config))) ?? supervision;
 }
 
 function usableDirectory(paths: StatusPaths, dir: string): StartFailure | null {

@@ -3,7 +3,9 @@
 // someone deleted the FIFO), it is put back: the FIFOs made again and reopened, the hold restored
 // so that a second supervise is still refused, the status files rewritten; bytes a writer put
 // into a regular file in place of `control` are obeyed. inotify watches on those four entries
-// cost nothing while nobody touches them.
+// cost nothing while nobody touches them. A repair that fails (a storm of renames over `control`
+// still going on) is tried again a moment later, and without watches (inotify exhausted) the
+// entries are looked at once a second until watches can be set again.
 import fs from 'node:fs';
 import type { Log } from '../logs/log.ts';
 import type { StatusPaths } from '../status/status-paths.ts';
@@ -12,15 +14,20 @@ import { makeDirectory } from '../status/make-directory.ts';
 import type { StatusLock } from './status-lock.ts';
 
 export interface StatusDirGuardActions {
-  /** Reopen the reader of `control`. */
-  reopenControl(): void;
-  /** Reopen the held descriptor of `ok`. */
-  reopenOk(): void;
+  /** Reopen the reader of `control`; the inode of what was opened. */
+  reopenControl(): number;
+  /** Reopen the held descriptor of `ok`; the inode of what was opened. */
+  reopenOk(): number;
   /** Bytes found in a regular file that stood where `control` should be. */
   obey(bytes: Buffer): void;
   /** Write `status` and `status.json` again. */
   rewriteStatus(): void;
 }
+
+/** A failed repair is tried again after this long. */
+const RETRY_MS = 100;
+/** Without inotify watches, how often the entries are looked at. */
+const UNWATCHED_LOOK_MS = 1000;
 
 export class StatusDirGuard {
   readonly #watchers = new Map<string, fs.FSWatcher>();
@@ -28,6 +35,10 @@ export class StatusDirGuard {
   #repairQueued = false;
   #closed = false;
   #unwatchedLogged = false;
+  #unwatched = false;
+  #retry: NodeJS.Timeout | null = null;
+  /** When a failed repair was last said: a storm that lasts is one line a second, not ten. */
+  #failureLoggedAt = -Infinity;
 
   constructor(
     private readonly paths: StatusPaths,
@@ -38,20 +49,25 @@ export class StatusDirGuard {
 
   start(): void {
     for (const fifo of [this.paths.control, this.paths.ok]) this.#fifoInodes.set(fifo, inodeOf(fifo));
-    this.#watchAll();
+    this.#afterWatching(this.#watchAll(), false);
   }
 
   close(): void {
     this.#closed = true;
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
   }
 
-  #watchAll(): void {
-    for (const entry of [this.paths.control, this.paths.ok, this.paths.lock]) this.#watch(entry);
+  /** Whether every entry is watched now. */
+  #watchAll(): boolean {
+    let all = true;
+    for (const entry of [this.paths.control, this.paths.ok, this.paths.lock]) all = this.#watch(entry) && all;
+    return all;
   }
 
-  #watch(entry: string): void {
+  #watch(entry: string): boolean {
     this.#watchers.get(entry)?.close();
     this.#watchers.delete(entry);
     const inode = inodeOf(entry);
@@ -62,18 +78,40 @@ export class StatusDirGuard {
       });
       watcher.on('error', () => this.#queueRepair());
       this.#watchers.set(entry, watcher);
+      return true;
     } catch (error) {
       // Out of inotify instances or watches (fs.inotify.max_user_instances is 128 per user by
-      // default: the 129th supervisor of a user gets none): run unguarded, said once. Retrying
-      // would spin, a repair queueing a watch queueing a repair.
+      // default: the 129th supervisor of a user gets none): looked at once a second instead,
+      // said once. An entry missing meanwhile is repaired at the next look.
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOSPC') {
-        if (!this.#unwatchedLogged) this.log.warning(`unable to watch ${this.paths.dir} (${code}: raise fs.inotify.max_user_instances or max_user_watches): removed or replaced FIFOs and lock will not be repaired`);
+        if (!this.#unwatchedLogged) this.log.warning(`unable to watch ${this.paths.dir} (${code}: raise fs.inotify.max_user_instances or max_user_watches): looking at control, ok and lock once a second instead`);
         this.#unwatchedLogged = true;
-        return;
+        this.#unwatched = true;
       }
-      this.#queueRepair();
+      return false;
     }
+  }
+
+  /** After watches were set (or not) and a repair went (or not): look again later if needed. */
+  #afterWatching(watching: boolean, repairFailed: boolean): void {
+    if (watching && this.#unwatched) {
+      this.#unwatched = false;
+      this.#unwatchedLogged = false;
+      this.log.notice(`watching ${this.paths.dir} again`);
+    }
+    if (!watching || repairFailed) this.#lookAgain(repairFailed || !this.#unwatched ? RETRY_MS : UNWATCHED_LOOK_MS);
+  }
+
+  /** One repair (which looks first, and changes nothing when all is well) after `ms`. */
+  #lookAgain(ms: number): void {
+    if (this.#retry !== null || this.#closed) return;
+    this.#retry = setTimeout(() => {
+      this.#retry = null;
+      if (!this.#closed) this.#repair();
+    }, ms);
+    // Never what keeps supervise alive: the control FIFO's reader does that.
+    this.#retry.unref();
   }
 
   /** One repair per burst of events, on the next turn of the loop (after the remover is done). */
@@ -87,16 +125,24 @@ export class StatusDirGuard {
   }
 
   #repair(): void {
+    let failed = false;
     try {
       makeDirectory(this.paths.dir, 0o700);
       if (this.lock.restore()) this.log.warning(`lock removed or replaced in ${this.paths.dir}: the hold is restored`);
       for (const fifo of [this.paths.control, this.paths.ok]) this.#repairFifo(fifo);
       if (!fs.existsSync(this.paths.status) || !fs.existsSync(this.paths.statusJson)) this.actions.rewriteStatus();
-      // Watches follow inodes: the entries put back need new ones.
-      this.#watchAll();
     } catch (error) {
-      this.log.warning(`unable to repair ${this.paths.dir}: ${(error as Error).message}`);
+      // Something is still changing the directory (links and FIFOs renamed over control: the
+      // open meets a link, ELOOP; mkfifo meets a new entry, EEXIST): tried again in a moment.
+      const now = performance.now();
+      if (now - this.#failureLoggedAt >= UNWATCHED_LOOK_MS) {
+        this.log.warning(`unable to repair ${this.paths.dir}: ${(error as Error).message}; trying again`);
+        this.#failureLoggedAt = now;
+      }
+      failed = true;
     }
+    // Watches follow inodes: the entries put back need new ones, after a failure too.
+    this.#afterWatching(this.#watchAll(), failed);
   }
 
   #repairFifo(fifo: string): void {
@@ -116,11 +162,13 @@ export class StatusDirGuard {
     }
     ensureFifo(fifo);
     if (orders !== null) fs.rmSync(`${fifo}.stale`, { force: true });
-    this.#fifoInodes.set(fifo, inodeOf(fifo));
+    // Ours only once reopened, and what was opened (the entry may have been replaced again
+    // meanwhile): a reopen that fails leaves the reader closed, and the next look must not take
+    // the FIFO there for a good one.
+    this.#fifoInodes.set(fifo, -1);
     // Reopened before the line is written: whoever reads "made the FIFO again" (a test, an
     // operator) may write to it at once, and a non-blocking open finds a reader.
-    if (fifo === this.paths.control) this.actions.reopenControl();
-    else this.actions.reopenOk();
+    this.#fifoInodes.set(fifo, fifo === this.paths.control ? this.actions.reopenControl() : this.actions.reopenOk());
     this.log.warning(`${fifo} was ${seen === null ? 'removed' : 'replaced'}: made the FIFO again`);
     if (orders !== null && orders.length > 0) {
       this.log.notice(`obeying ${orders.length} byte(s) written to a regular file in place of control`);

@@ -59,6 +59,7 @@ export function statusOf(s: SupervisorState, facts: StatusFacts): { bytes: Statu
       last_reload: s.lastReload === null ? null : { at: new Date(s.lastReload.atWall).toISOString(), error: s.lastReload.error },
       // Only while it waits: a service running on without requires_stop, or wanted down, waits for nothing.
       waiting_for: state === 'waiting' ? [...s.requirements.waitingFor] : null,
+      start_id: s.run?.startId ?? null,
       version: facts.version,
     },
   };

@@ -55,20 +55,17 @@ export function armKill(s: SupervisorState, turn: Turn): ServiceTimers {
 }
 
 /**
- * supervise ends. Asked to stop the service and exit (SIGTERM, `d` + `x`), nothing of it may
- * outlive supervise: a sweep first. `x` alone keeps meetbill's way: supervise goes once the
- * service's own process is down.
+ * supervise ends, once the service's own process is down: after SIGTERM, `x` (with or without
+ * `d`) or a give-up. Nothing of the service may outlive supervise: what its starts left (children
+ * of earlier crashed starts, a setsid'd grandchild) is swept first, with the stop escalation.
  */
 export function finish(s: SupervisorState, code: number, turn: Turn): SupervisorState {
   const ending = { ...s, timers: without(s.timers, 'restart', 'window') };
-  if (code === 0 && s.want === 'down') {
-    const everything: ProcessTarget = { tree: null, session: true, spare: null, tagged: 'all', pids: s.sweep?.target.pids ?? [] };
-    // A sweep under way (leftovers at boot) ends in the exit instead, over everything.
-    if (s.sweep !== null) return { ...ending, sweep: { ...s.sweep, target: everything, then: 'exit' } };
-    return beginSweep(ending, everything, 'exit', turn);
-  }
-  emit(turn, { type: 'exit', code });
-  return { ...ending, ended: { code }, timers: {} };
+  const everything: ProcessTarget = { tree: null, session: true, spare: null, tagged: 'all', pids: s.sweep?.target.pids ?? [] };
+  // A sweep under way (leftovers at boot) ends in the exit instead, over everything.
+  if (s.sweep !== null) return { ...ending, sweep: { ...s.sweep, target: everything, then: 'exit', exitCode: code } };
+  const swept = beginSweep(ending, everything, 'exit', turn);
+  return swept.sweep === null ? swept : { ...swept, sweep: { ...swept.sweep, exitCode: code } };
 }
 
 export function beginSweep(s: SupervisorState, target: ProcessTarget, then: Sweep['then'], turn: Turn): SupervisorState {
@@ -90,7 +87,7 @@ export function looked(s: SupervisorState, pids: readonly number[], turn: Turn):
   // kill_timeout 0 never escalates: the stop signal once, nothing waited for.
   if (pids.length === 0 || sweep.killAtMono === null || givenUp) {
     if (givenUp) log(turn, 'WARNING', textOf({ kind: 'sweepGaveUp', pids }));
-    return sweepDone({ ...s, sweep: null, timers: without(s.timers, 'sweep') }, sweep.then, turn);
+    return sweepDone({ ...s, sweep: null, timers: without(s.timers, 'sweep') }, sweep.then, turn, sweep.exitCode ?? 0);
   }
   if (pastKill) {
     for (const pid of pids) emit(turn, { type: 'signal', pid, signal: 'SIGKILL' });
@@ -100,10 +97,10 @@ export function looked(s: SupervisorState, pids: readonly number[], turn: Turn):
   return { ...s, sweep: { ...sweep, signalled: [...sweep.signalled, ...fresh], killed: sweep.killed || pastKill }, timers: { ...s.timers, sweep: wake } };
 }
 
-function sweepDone(s: SupervisorState, then: Sweep['then'], turn: Turn): SupervisorState {
+function sweepDone(s: SupervisorState, then: Sweep['then'], turn: Turn, exitCode: number): SupervisorState {
   if (then === 'exit') {
-    emit(turn, { type: 'exit', code: 0 });
-    return { ...s, ended: { code: 0 }, timers: {} };
+    emit(turn, { type: 'exit', code: exitCode });
+    return { ...s, ended: { code: exitCode }, timers: {} };
   }
   // After the boot sweep: the first start; after one beside an adopted service that has ended
   // meanwhile: its restart.

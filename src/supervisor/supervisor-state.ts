@@ -76,6 +76,8 @@ export interface Sweep {
   killed: boolean;
   /** What comes once they are gone: the first start, the exit of supervise, or nothing more. */
   then: 'boot' | 'exit' | 'nothing';
+  /** With `then: 'exit'`: supervise's exit status (1 after a give-up). */
+  exitCode?: number;
 }
 
 export interface SupervisorState {

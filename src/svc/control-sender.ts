@@ -13,12 +13,19 @@ const FULL_PIPE_PATIENCE_MS = 2000;
 export async function sendLetters(paths: StatusPaths, letters: readonly ControlLetter[], dir: string): Promise<void> {
   let fd: number;
   try {
-    fd = fs.openSync(paths.control, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    // Never through a link, and only a FIFO: `control` may have been swapped since it was
+    // checked, and letters written to a regular file would overwrite its first bytes.
+    fd = fs.openSync(paths.control, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENXIO') throw new SvcError('notAlive', { kind: 'notRunning', dir, why: 'controlUnread' });
     if (code === 'EACCES' || code === 'EPERM') throw new SvcError('notAlive', { kind: 'noPermission', dir, file: 'control' });
+    if (code === 'ELOOP') throw new SvcError('noControl', { kind: 'controlFailed', dir, action: 'open', cause: 'it is a symbolic link, not a FIFO' });
     throw new SvcError('noControl', { kind: 'controlFailed', dir, action: 'open', cause: causeOf(error) });
+  }
+  if (!isFifo(fd)) {
+    fs.closeSync(fd);
+    throw new SvcError('noControl', { kind: 'controlFailed', dir, action: 'open', cause: 'it is not a FIFO' });
   }
   try {
     // One write: the letters reach supervise together and in order (a pipe write of a few bytes is atomic).
@@ -38,5 +45,13 @@ export async function sendLetters(paths: StatusPaths, letters: readonly ControlL
     }
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+function isFifo(fd: number): boolean {
+  try {
+    return fs.fstatSync(fd).isFIFO();
+  } catch {
+    return false;
   }
 }

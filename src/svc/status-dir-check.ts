@@ -9,6 +9,7 @@ import type { SvcFact } from '../text/svc-messages.ts';
 import { describeOsError as causeOf } from '../os-error.ts';
 import { isPermissionError, probeSupervisor } from './supervisor-liveness.ts';
 import { readSnapshot } from './status-snapshot.ts';
+import { writableByOthers } from '../status/directory-safety.ts';
 
 export interface Target {
   /** The directory as the user wrote it, for messages. */
@@ -75,6 +76,13 @@ export function openTarget(dir: string, needControl: boolean): Target {
   const { bytes, document } = readSnapshot(paths);
   if (bytes === null) throw new SvcError('noStatus', { kind: 'noStatusFile', dir });
   if (needControl) {
+    // As root, letters go only into a directory no other user can write to: its owner could
+    // swap `control` for a link to a file of root's between any check and the write.
+    const unsafe = process.getuid?.() === 0 ? writableByOthers(paths.dir) : null;
+    if (unsafe !== null) {
+      const cause = `${unsafe}: as root, svc writes control letters only in a directory no other user can write to (run svc as its owner)`;
+      throw new SvcError('noControl', { kind: 'controlFailed', dir, action: 'open', cause });
+    }
     let isFifo = false;
     try {
       isFifo = fs.lstatSync(paths.control).isFIFO();

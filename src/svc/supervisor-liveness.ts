@@ -17,16 +17,20 @@ export function probeSupervisor(okPath: string): Liveness {
   }
   let fd: number;
   try {
-    fd = fs.openSync(okPath, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    // Never through a link swapped in since the lstat (an open for writing of someone's file).
+    fd = fs.openSync(okPath, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENXIO') return 'not-running';
     if (isPermissionError(error)) return 'no-permission';
-    if (code === 'ENOENT') return 'no-ok';
+    if (code === 'ENOENT' || code === 'ELOOP') return 'no-ok';
     throw error;
   }
-  fs.closeSync(fd);
-  return 'alive';
+  try {
+    return fs.fstatSync(fd).isFIFO() ? 'alive' : 'no-ok';
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function isPermissionError(error: unknown): boolean {

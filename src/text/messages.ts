@@ -85,7 +85,9 @@ export type Fact =
   | { kind: 'requiresTimedOut'; afterMs: number; waitingFor: readonly string[] }
   | { kind: 'reloadNotTaken'; pid: number; how: string; signal: string; killedByIt: boolean }
   | { kind: 'noReloadKey'; service: string }
-  | { kind: 'reloadTaken'; pid: number; signal: string; afterMs: number };
+  | { kind: 'reloadTaken'; pid: number; signal: string; afterMs: number }
+  /** servicePid: 0 when none runs, -1 for a host (its services run on under their keepers). */
+  | { kind: 'supervisorFault'; error: unknown; exitCode: number; servicePid: number };
 
 /** `1.5s`, `250ms`, `2m30s`: a duration as people write it in supervise.conf. */
 export function duration(ms: number): string {
@@ -126,6 +128,16 @@ export function textOf(fact: Fact): string {
     }
     case 'sweepGaveUp':
       return `processes of the service could not be stopped, even by SIGKILL: ${fact.pids.join(' ')}`;
+    case 'supervisorFault': {
+      // servicePid -1: a host, whose services run on under their keepers.
+      const left =
+        fact.servicePid === -1
+          ? 'leaves every service running under its keeper: the next host of this directory adopts them'
+          : fact.servicePid === 0
+            ? 'no service is running'
+            : `leaves the service (pid ${fact.servicePid}) running: the next supervise of this directory adopts it`;
+      return `supervise failed: ${describeFault(fact.error)}; it exits with status ${fact.exitCode} and ${left}`;
+    }
     case 'straySignal':
       return `received ${fact.signal}: ignored (supervise ends only on SIGTERM, SIGINT, x or its limits)`;
     case 'startFailedRetrying':
@@ -192,4 +204,15 @@ export function textOf(fact: Fact): string {
     case 'orphaned':
       return `the keeper of the service (pid ${fact.pid}) is gone, the service runs on: it is watched by polling from now on, its exit status will be unknown`;
   }
+}
+
+/** `RangeError: Maximum call stack size exceeded (at directoryEntries (…/supervise.cjs:12:34))`: the error and where, on one line. */
+function describeFault(error: unknown): string {
+  if (!(error instanceof Error)) return `a value thrown that is no Error: ${String(error)}`;
+  const frame = error.stack
+    ?.split('\n')
+    .find((line) => /^\s+at /.test(line))
+    ?.trim()
+    .slice(3);
+  return `${error.name}: ${error.message}${frame === undefined ? '' : ` (at ${frame})`}`;
 }

@@ -11,7 +11,7 @@ import { encodeStatus, decodeStatus } from '../../src/status/status-codec.ts';
 import { readDocument, readLog, readStatus, run, sendControl, SERVICE, SUPERVISE } from '../helpers/supervise-cli.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { raceTrial } from '../fixtures/race-trial.ts';
-import { holdsFor, isDead, isGone, launch, readText, sandbox, startService, starts, supervisorsOf, taggedWith, type Box } from '../fixtures/reliability-kit.ts';
+import { holdsFor, isDead, isGone, launch, nextServicePid, readText, sandbox, startService, starts, supervisorsOf, taggedWith, type Box } from '../fixtures/reliability-kit.ts';
 
 const forever = (box: Box) => `node ${SERVICE} forever ${box.root}`;
 
@@ -116,18 +116,44 @@ describe('adoption by the service tag, whatever the service runs', () => {
     assert.match(readText(`/proc/${pid}/cmdline`), /^renamed-service/, 'its command line no longer names the command');
   });
 
-  test('a start whose pid never reached status (supervise died right after the spawn) is adopted, not doubled', async (t) => {
+  test('a start whose pid reached status.json but not status (supervise died between the two renames) is adopted, not doubled', async (t) => {
     const box = sandbox(t);
     const first = await startService(box, forever(box));
     await killSupervisor(first.supervisorPid);
-    // As if supervise had died between spawning the service and writing `status`.
+    const status = decodeStatus(fs.readFileSync(path.join(box.dir, 'status')));
+    fs.writeFileSync(path.join(box.dir, 'status'), encodeStatus({ ...status, pid: 0 }));
+    const second = await launch(box, forever(box));
+    assert.equal(second.result.code, 0, second.result.stderr);
+    assert.equal(readStatus(box.dir)?.pid, first.servicePid);
+    await holdsFor('one copy', 1500, () => taggedWith(box.dir).length === 1 && starts(box).length === 1);
+  });
+
+  test('status.json of a version that recorded no start id: the process status names is adopted', async (t) => {
+    const box = sandbox(t);
+    const first = await startService(box, forever(box));
+    await killSupervisor(first.supervisorPid);
+    const document = readDocument(box.dir);
+    assert.equal(typeof document?.start_id, 'string', 'this version records its start id');
+    fs.writeFileSync(path.join(box.dir, 'status.json'), JSON.stringify({ ...document, start_id: undefined }));
+    const second = await launch(box, forever(box));
+    assert.equal(second.result.code, 0, second.result.stderr);
+    assert.equal(readStatus(box.dir)?.pid, first.servicePid);
+    await holdsFor('one copy', 1500, () => taggedWith(box.dir).length === 1 && starts(box).length === 1);
+  });
+
+  test('a tagged start that neither status nor status.json records (status.json removed) is stopped, then the service started once: never two copies', async (t) => {
+    const box = sandbox(t);
+    const first = await startService(box, forever(box));
+    await killSupervisor(first.supervisorPid);
     const status = decodeStatus(fs.readFileSync(path.join(box.dir, 'status')));
     fs.writeFileSync(path.join(box.dir, 'status'), encodeStatus({ ...status, pid: 0 }));
     fs.rmSync(path.join(box.dir, 'status.json'));
     const second = await launch(box, forever(box));
     assert.equal(second.result.code, 0, second.result.stderr);
-    assert.equal(readStatus(box.dir)?.pid, first.servicePid);
-    await holdsFor('one copy', 1500, () => taggedWith(box.dir).length === 1 && starts(box).length === 1);
+    const pid = await nextServicePid(box, first.servicePid);
+    assert.ok(isGone(first.servicePid), 'the unrecorded start was stopped');
+    assert.match(readLog(box.dir), new RegExp(`stopping 1 process\\(es\\) a previous supervise of this directory left running \\(${first.servicePid}\\)`));
+    await holdsFor('one copy', 1500, () => JSON.stringify(taggedWith(box.dir)) === JSON.stringify([pid]));
   });
 
   test('a chain of replacements leaves one copy: each new command stops what the previous one left', async (t) => {
@@ -175,13 +201,13 @@ describe('nothing of the service outlives a stop', () => {
     await waitFor('no tagged process left', () => taggedWith(box.dir).length === 0, { timeoutMs: 15_000 });
   });
 
-  test('x alone keeps meetbill’s way: supervise exits when the service is down, and leaves what the service left', async (t) => {
+  test('x alone: supervise exits once the service is down, and sweeps what the service left before it goes', async (t) => {
     const box = sandbox(t);
     const { supervisorPid, servicePid } = await startService(box, `sh -c 'setsid sleep 1005 & exec sleep 1006'`);
     await waitFor('both run', () => taggedWith(box.dir).length === 2);
     sendControl(box.dir, 'x');
     process.kill(servicePid, 'SIGTERM');
     await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
-    assert.equal(taggedWith(box.dir).length, 1, 'the setsid sleep is still there');
+    assert.deepEqual(taggedWith(box.dir), [], 'the setsid sleep went with it');
   });
 });

@@ -197,7 +197,8 @@ describe('npm run deb', () => {
     }
     const fields = await run('dpkg-deb', ['--field', deb, 'Package', 'Architecture', 'Depends', 'Conflicts']);
     assertRan(fields, 'dpkg-deb --field');
-    assert.equal(fields.stdout, 'Package: supervise\nArchitecture: all\nDepends: nodejs (>= 20), util-linux\nConflicts: daemontools\n');
+    // The Node version package.json's engines asks for (>=20.17), not any Node 20.
+    assert.equal(fields.stdout, 'Package: supervise\nArchitecture: all\nDepends: nodejs (>= 20.17), util-linux\nConflicts: daemontools\n');
     const description = await run('dpkg-deb', ['--field', deb, 'Description']);
     assert.match(description.stdout.replace(/\s+/g, ' '), /daemontools, which installs different programs under the same names: \/usr\/bin\/supervise and \/usr\/bin\/svc/);
   });
@@ -285,5 +286,53 @@ describe('the systemd unit on a daemontools host', () => {
     const dropIn = /```ini\n# \/etc\/systemd\/system\/supervise@\.service\.d\/[^\n]+\n\[Service\]\nExecStart=\nExecStart=(\S+) (.+)\n```/.exec(install);
     assert.ok(dropIn !== null, 'install.md gives a drop-in that resets ExecStart');
     assert.deepEqual([dropIn[1], dropIn[2]], ['/opt/supervise/bin/supervise', own]);
+  });
+});
+
+describe('the systemd unit', () => {
+  const UNIT = path.join(ROOT, 'packaging/supervise@.service');
+  const HARDENING = [
+    'ProtectSystem=yes',
+    'ProtectKernelTunables=yes',
+    'ProtectKernelModules=yes',
+    'ProtectKernelLogs=yes',
+    'ProtectControlGroups=yes',
+    'ProtectClock=yes',
+    'ProtectHostname=yes',
+    'RestrictRealtime=yes',
+    'RestrictSUIDSGID=yes',
+    'LockPersonality=yes',
+  ];
+  const lines = () => fs.readFileSync(UNIT, 'utf8').split('\n');
+  const analyze = (args: string[]) => run('systemd-analyze', args, { timeoutMs: 30_000 });
+
+  test('restarts a supervise that failed (a signal, or its own fault: exit 70), not one that gave up or was refused (1, 100, 110, 111)', () => {
+    assert.ok(lines().includes('Restart=on-failure'), 'Restart=on-failure (on-abnormal left a crash, exit 1 before, down)');
+    const prevented = lines().find((line) => line.startsWith('RestartPreventExitStatus='))?.split('=')[1]?.split(' ');
+    assert.deepEqual(prevented, ['1', '100', '110', '111']);
+  });
+
+  test('is hardened (the service runs under it too), and systemd-analyze verifies it and rates it less exposed than without', async (t) => {
+    for (const directive of HARDENING) assert.ok(lines().includes(directive), `${directive} missing`);
+    if ((await analyze(['--version'])).code !== 0) return t.skip('no systemd-analyze here');
+    const dir = makeTempDir('unit-');
+    t.after(() => removeTempDir(dir));
+    // An instance, with the built supervise as the program (verify checks it is executable).
+    const unit = path.join(dir, 'supervise@web.service');
+    fs.writeFileSync(unit, lines().map((line) => line.replace(/^ExecStart=supervise /, `ExecStart=${path.join(ROOT, 'bin/supervise')} `)).join('\n'));
+    const verified = await analyze(['verify', '--man=no', unit]);
+    assert.equal(verified.code, 0, verified.stderr);
+    const plain = path.join(dir, 'plain', 'supervise@web.service');
+    fs.mkdirSync(path.dirname(plain));
+    fs.writeFileSync(plain, fs.readFileSync(unit, 'utf8').split('\n').filter((line) => !HARDENING.includes(line)).join('\n'));
+    const exposure = async (file: string): Promise<number> => {
+      const rated = await analyze(['security', '--offline=true', file]);
+      const level = /Overall exposure level for .*: ([\d.]+)/.exec(rated.stdout + rated.stderr)?.[1];
+      assert.ok(level !== undefined, rated.stdout + rated.stderr);
+      return Number(level);
+    };
+    const [hardened, without] = [await exposure(unit), await exposure(plain)];
+    t.diagnostic(`systemd-analyze security: exposure ${hardened} hardened, ${without} without`);
+    assert.ok(hardened < without, `exposure ${hardened} hardened, ${without} without`);
   });
 });

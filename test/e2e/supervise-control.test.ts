@@ -237,7 +237,7 @@ describe('x', () => {
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await ready(signals, servicePid);
     sendControl(sb.dir, 'dx');
-    const { code } = await exitOf(child);
+    const { code } = await exitOf(child, 'the foreground supervise to exit after dx');
     assert.equal(code, 0);
     assert.equal(readStatus(sb.dir)?.pid, 0);
   });

@@ -49,14 +49,6 @@ async function readyService(file: string, pid: number): Promise<void> {
   await waitFor(`record-signals ${pid} ready`, () => signalsSeen(file, pid).includes('ready'), { timeoutMs: 15_000 });
 }
 
-function withDeadline<T>(what: string, promise: Promise<T>, ms = 20_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 describe('restarting the service', () => {
   test('a service that exits is started again, and the exit is logged with its code', async (t) => {
     const sb = sandbox(t);
@@ -132,7 +124,7 @@ describe('restart limits', () => {
     const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nalarm_interval : 60\nmax_tries : 2\n' });
     const { command, env, startsFile } = crashingShell(sb);
     const child = startForeground(['-F', sb.conf, '-u', sb.dir, ...command], { cwd: sb.root, env });
-    const { code } = await withDeadline('supervise to give up', exitOf(child));
+    const { code } = await exitOf(child, 'supervise to give up', 20_000);
     assert.equal(code, 1);
     assert.equal(lines(readText(startsFile)).length, 3);
     assert.match(readLog(sb.dir), /^\[NOTICE\] .* supervise refused to restart svc any more and exited itself!$/m);
@@ -182,7 +174,7 @@ describe('signals to supervise', () => {
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await readyService(signals, servicePid);
     child.kill('SIGTERM');
-    const { code } = await withDeadline('supervise to exit', exitOf(child));
+    const { code } = await exitOf(child, 'supervise to exit', 20_000);
     assert.equal(code, 0);
     assert.ok(signalsSeen(signals, servicePid).includes('SIGTERM'));
     assert.equal(readStatus(sb.dir)?.pid, 0);
@@ -197,7 +189,7 @@ describe('signals to supervise', () => {
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await readyService(signals, servicePid);
     child.kill('SIGINT');
-    const { code } = await withDeadline('supervise to exit', exitOf(child));
+    const { code } = await exitOf(child, 'supervise to exit', 20_000);
     assert.equal(code, 0);
     assert.ok(signalsSeen(signals, servicePid).includes('SIGTERM'));
     assert.equal(readStatus(sb.dir)?.pid, 0);
@@ -223,7 +215,7 @@ describe('signals to supervise', () => {
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await readyService(signals, servicePid);
     child.kill('SIGTERM');
-    const { code } = await withDeadline('supervise to exit', exitOf(child));
+    const { code } = await exitOf(child, 'supervise to exit', 20_000);
     assert.equal(code, 0);
     assert.ok(isDead(servicePid));
     assert.equal(readStatus(sb.dir)?.pid, 0);

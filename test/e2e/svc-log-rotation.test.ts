@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
+  exitOf,
   makeTempDir,
   readDocument,
   removeTempDir,
@@ -41,7 +42,7 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
   const follower = spawn(SVC, [dir, 'log', '-f'], { cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
   track(follower.pid);
   t.after(() => follower.kill('SIGKILL'));
-  const exited = new Promise<number | null>((resolve) => follower.once('exit', resolve));
+  const exited = exitOf(follower, 'svc log -f to end on SIGINT', 90_000).then(({ code }) => code);
   let output = '';
   let errors = '';
   follower.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

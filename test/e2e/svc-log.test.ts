@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  exitOf,
   makeTempDir,
   readDocument,
   removeTempDir,
@@ -49,7 +50,7 @@ function follow(...args: string[]) {
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const exited = exitOf(child, `svc log -f ${args.join(' ')} to end`, 60_000).then(({ code }) => code);
   return { child, exited, output: () => stdout, errors: () => stderr };
 }
 

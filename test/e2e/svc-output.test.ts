@@ -7,7 +7,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { test } from 'node:test';
 import { encodeStatus, encodeStatusDocument, type StatusDocument } from '../../src/status/status-codec.ts';
-import { makeTempDir, removeTempDir, ROOT, run, SVC, track } from '../helpers/harness.ts';
+import { makeTempDir, removeTempDir, ROOT, run, SVC, track, withDeadline } from '../helpers/harness.ts';
 
 /** A status directory as a supervise that ended on `x` leaves it: no supervisor needed. */
 function writeStatusDir(dir: string, name: string, command: string[] = ['app']): void {
@@ -52,9 +52,13 @@ test('svc status --json of 200 directories reaches a slow reader of a pipe whole
   // A slow reader: nothing is read until svc has ended or a second has passed. An svc that exits
   // with its output still queued loses everything past the pipe's 64 KiB.
   await Promise.race([ended, delay(1000)]);
-  const chunks: Buffer[] = [];
-  for await (const chunk of child.stdout) chunks.push(chunk as Buffer);
-  const code = await exited;
+  const reading = (async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of child.stdout) chunks.push(chunk as Buffer);
+    return chunks;
+  })();
+  const chunks = await withDeadline('the end of what svc status --json printed', reading);
+  const code = await withDeadline('svc status --json to end', exited);
 
   assert.equal(code, 0, stderr);
   const text = Buffer.concat(chunks).toString('utf8');

@@ -2,6 +2,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { withDeadline } from './wait-for.ts';
 
 export interface ReceivedMail {
   from: string;
@@ -33,12 +34,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       });
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await withDeadline('the test server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   const port = (server.server.address() as net.AddressInfo).port;
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () => withDeadline('the SMTP server to close', new Promise<void>((resolve) => server.close(() => resolve())), 10_000),
   };
 }
 
@@ -98,16 +99,16 @@ export async function startHttpSink(status: number | 'never'): Promise<HttpSink>
       if (status !== 'never') response.writeHead(status).end('{}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await withDeadline('the test server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   const port = (server.address() as net.AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}/hook`,
     requests,
     close: () =>
-      new Promise<void>((resolve) => {
+      withDeadline('the HTTP sink to close', new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      }), 10_000),
   };
 }
 
@@ -121,24 +122,24 @@ export async function startSilentServer(): Promise<{ port: number; connections: 
     socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await withDeadline('the test server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   const port = (server.address() as net.AddressInfo).port;
   return {
     port,
     connections: () => accepted,
     close: () =>
-      new Promise<void>((resolve) => {
+      withDeadline('the silent server to close', new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
-      }),
+      }), 10_000),
   };
 }
 
 /** A loopback port nobody listens on (bound, then released). */
 export async function closedPort(): Promise<number> {
   const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await withDeadline('the test server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   const port = (server.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await withDeadline('the port to be released', new Promise<void>((resolve) => server.close(() => resolve())), 10_000);
   return port;
 }

@@ -7,7 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isAlive, track } from './processes.ts';
-import { waitFor } from './wait-for.ts';
+import { waitFor, withDeadline } from './wait-for.ts';
 
 const CACHE = process.env.SUPERVISE_TEST_PARTS ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'supervise-test', 'debian');
 
@@ -56,12 +56,12 @@ function requirePart(part: DebianPart): string {
 /** A loopback port nobody listens on right now (the kernel's choice, so two tests never pick the same one). */
 export async function freePort(): Promise<number> {
   const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
+  await withDeadline('a port to listen on', new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
-  });
+  }), 10_000);
   const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await withDeadline('the port to be released', new Promise<void>((resolve) => server.close(() => resolve())), 10_000);
   return port;
 }
 

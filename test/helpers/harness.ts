@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../../src/status/status-codec.ts';
 import { isAlive, track } from './processes.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
-import { waitFor } from './wait-for.ts';
+import { waitFor, withDeadline } from './wait-for.ts';
 
 // The building blocks, so that a test file imports from here alone.
-export { isAlive, track, makeTempDir, removeTempDir, waitFor };
+export { isAlive, track, makeTempDir, removeTempDir, waitFor, withDeadline };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SUPERVISE = path.join(ROOT, 'bin/supervise');
@@ -134,10 +134,13 @@ export interface RunResult {
 
 /** Runs a command to its end (the daemonizing supervise returns once started). */
 export function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: options.timeoutMs ?? 20_000 }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      resolve({ code, stdout, stderr });
+      // Killed at the deadline: said in stderr, which every caller's failure message shows.
+      const late = error?.killed === true ? `\n(test harness: ${path.basename(file)} did not end within ${timeoutMs} ms and was killed)` : '';
+      resolve({ code, stdout, stderr: stderr + late });
     });
   });
 }
@@ -441,11 +444,12 @@ export function residentKiB(pid: number): number {
   return match ? Number(match[1]) : 0;
 }
 
-export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+/** The child's exit, within a deadline (rejects naming `what` and the pid once it has passed). */
+export function exitOf(child: ChildProcess, what = 'the process to exit', timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) {
     return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   }
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return withDeadline(`${what} (pid ${child.pid})`, new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))), timeoutMs);
 }
 
 /**

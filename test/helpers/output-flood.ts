@@ -7,7 +7,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { readDocument, readLog, readStatus, ROOT, sendControl, startSupervise, stopSupervisor, waitForServicePid } from './harness.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
-import { waitFor } from './wait-for.ts';
+import { loopDeadline, waitFor } from './wait-for.ts';
 
 const FLOOD = path.join(ROOT, 'test/fixtures/flood.mjs');
 const LINE = 128;
@@ -61,23 +61,36 @@ export async function runFlood(t: TestContext, options: FloodOptions): Promise<F
   if (result.code !== 0) throw new Error(`supervise did not start: ${result.stderr}`);
   await waitForServicePid(dir);
   const stdout = path.join(dir, '__stdout');
-  const finished = (): boolean => {
-    const fd = fs.openSync(stdout, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const tail = Buffer.alloc(5);
-      fs.readSync(fd, tail, 0, 5, Math.max(0, size - 5));
-      return tail.toString() === 'done\n';
-    } finally {
-      fs.closeSync(fd);
+  /** The last 5 bytes the service wrote: those of the live file, or of `.1` right after a rotation emptied it. */
+  const tail = (): string => {
+    for (const file of [stdout, `${stdout}.1`]) {
+      let fd: number;
+      try {
+        fd = fs.openSync(file, 'r');
+      } catch {
+        continue; // not there (yet)
+      }
+      try {
+        const size = fs.fstatSync(fd).size;
+        if (size === 0) continue;
+        const bytes = Buffer.alloc(5);
+        fs.readSync(fd, bytes, 0, 5, Math.max(0, size - 5));
+        return bytes.toString();
+      } finally {
+        fs.closeSync(fd);
+      }
     }
+    return '';
   };
+  const finished = (): boolean => tail() === 'done\n';
+  const flooding = loopDeadline(`the service to write "done" after its ${options.seconds} s flood`, options.seconds * 1000 + 60_000);
 
   let maxDisk = 0;
   let samples = 0;
   const latenciesMs: number[] = [];
   let silenced = false;
   while (!finished()) {
+    flooding.check(() => `the output ends ${JSON.stringify(tail())}; supervise.log.wf: ${readLog(dir, 'supervise.log.wf').slice(-300)}`);
     maxDisk = Math.max(maxDisk, diskUse(dir));
     samples += 1;
     // One control round trip: `s` / `n` flips status byte 14, written at once by supervise.

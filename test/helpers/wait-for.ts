@@ -22,3 +22,29 @@ export async function waitFor<T>(
     await delay(intervalMs);
   }
 }
+
+/**
+ * Resolves as `promise` does, or rejects once `timeoutMs` has passed, naming what was awaited:
+ * an event (a child's exit, a server's close) awaited with no deadline could hang the suite.
+ */
+export function withDeadline<T>(what: string, promise: Promise<T>, timeoutMs = 30_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The deadline of a loop that waits by doing something on each turn (writing, sampling):
+ * `check()` throws once it has passed, naming what the loop waited for (and `detail()`, if given).
+ */
+export function loopDeadline(what: string, timeoutMs: number): { check(detail?: () => string): void } {
+  const end = Date.now() + timeoutMs;
+  return {
+    check(detail) {
+      if (Date.now() <= end) return;
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail === undefined ? '' : ` (${detail()})`}`);
+    },
+  };
+}

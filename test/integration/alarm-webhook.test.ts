@@ -39,6 +39,19 @@ describe('alarm webhook', () => {
     assert.deepEqual(log.lines, [{ level: 'NOTICE', text: `webhook sent: ${http.url}?token=*** (HTTP 200)` }]);
   });
 
+  it('sends no raw format character (bidirectional override, zero-width space) in its JSON, and none in the subject or the stderr tail', async (t) => {
+    const http = await startHttpSink(200);
+    t.after(() => http.close());
+    const { facts, message } = alarmFor({ service: 'web\u202egpj.exe', stderrTail: ['error in \u200bconfig'], detail: 'check said \u2066ok\u2069' });
+    await sendAlarm(message, facts, alarmConfig({ alarmWebhook: http.url }), new MemoryLog());
+    const body = http.requests[0]?.body ?? '';
+    assert.doesNotMatch(body, /[\p{Cf}\u2028\u2029]/u, 'the raw body');
+    const payload = JSON.parse(body) as { subject: string; service: string; message: string };
+    assert.doesNotMatch(payload.subject, /[\p{Cf}\u2028\u2029]/u);
+    assert.doesNotMatch(payload.message, /[\u200b\u2066\u2069]/u);
+    assert.equal(payload.service, 'web\u202egpj.exe', 'the name itself, escaped in the JSON, for programs');
+  });
+
   it('turns credentials in the URL into basic auth and never logs them', async (t) => {
     const http = await startHttpSink(204);
     t.after(() => http.close());

@@ -11,7 +11,7 @@ import { NotifyChannel, stdioWithNotify, type ServiceEnd } from '../../src/healt
 import type { NotifyMessage } from '../../src/health/notify-lines.ts';
 import { track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { waitFor, withDeadline } from '../helpers/wait-for.ts';
 
 const WRITER = path.join(import.meta.dirname, '..', 'fixtures', 'notify-writer.mjs');
 
@@ -56,7 +56,7 @@ function harness(t: { after: (fn: () => void) => void }): Harness {
       if (child.exitCode !== null || child.signalCode !== null) {
         return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
       }
-      return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      return withDeadline(`the child ${child.pid} to exit`, new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))));
     },
   };
 }

@@ -10,7 +10,7 @@ import { MemoryLog } from '../../src/logs/log.ts';
 import { track } from '../helpers/processes.ts';
 import { readDocument, ROOT, startSupervise, stopSupervisor } from '../helpers/supervise-cli.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { loopDeadline, waitFor } from '../helpers/wait-for.ts';
 import { describeFigures, runFlood, type FloodOptions } from '../helpers/output-flood.ts';
 
 const COUNTER = path.join(ROOT, 'test/fixtures/counter.mjs');
@@ -39,7 +39,9 @@ test('rotating __stdout while the service writes loses no line and keeps them in
   let rotations = 0;
   let done = false;
   void exited.then(() => (done = true));
+  const writing = loopDeadline('the writer of 40,000 lines to exit', 60_000);
   while (!done) {
+    writing.check(() => `${fs.statSync(file).size} bytes in the live file, ${rotations} rotations`);
     const before = fs.existsSync(`${file}.1`) ? fs.statSync(`${file}.1`).mtimeMs : 0;
     await cap.check();
     if (fs.existsSync(`${file}.1`) && fs.statSync(`${file}.1`).mtimeMs !== before) rotations += 1;
@@ -54,6 +56,69 @@ test('rotating __stdout while the service writes loses no line and keeps them in
   assert.equal(lines[total], 'done');
   assert.ok(fs.statSync(file).size <= 16 * 1024 + 4096, 'the live file is back under the cap');
   assert.deepEqual(log.lines.filter((l) => l.level !== 'NOTICE'), [], 'collapse-range worked here, no fallback');
+});
+
+test('a live file whose size is a whole number of blocks is cut by collapse-range, its last block kept (never the whole file)', async (t) => {
+  // 1 MiB writes keep a file block-aligned: the cut then reached the end of the file, which
+  // collapse-range refuses (EINVAL), and the fallback moved every byte, the last line too, to .1.
+  const tmp = makeTempDir();
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  const lines = Array.from({ length: 320 }, (_, i) => `${String(i + 1).padStart(63, '0')}\n`);
+  const text = lines.join('');
+  assert.equal(text.length % 4096, 0, 'the file is a whole number of blocks');
+  fs.writeFileSync(file, text);
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 16 * 1024, 2, log);
+  await cap.check();
+  assert.deepEqual(log.lines.filter((l) => l.level !== 'NOTICE'), [], 'collapse-range worked, no fallback');
+  assert.equal(fs.statSync(file).size, 4096, 'the last block stays in the live file');
+  assert.ok(fs.readFileSync(file, 'utf8').endsWith(lines.at(-1) as string), 'the last line is in the live file');
+  assert.equal(readAll(file, 2), text, 'every byte kept, in order');
+});
+
+test('where collapse-range fails, the warning says what failed and why (tmpfs: not supported)', async (t) => {
+  if (!fs.existsSync('/dev/shm')) return t.skip('no /dev/shm (tmpfs) here');
+  const tmp = fs.mkdtempSync('/dev/shm/supervise-test-');
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  fs.writeFileSync(file, 'x'.repeat(20_000) + '\n');
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 16 * 1024, 2, log);
+  await cap.check();
+  const warnings = log.lines.filter((l) => l.level === 'WARNING').map((l) => l.text);
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0] as string, /^unable to cut the head of .*__stdout with fallocate --collapse-range: .*Operation not supported.*: rotating by copy and truncate/);
+  assert.equal(readAll(file, 2), 'x'.repeat(20_000) + '\n', 'every byte kept by the fallback here (nothing was writing)');
+});
+
+test('a few lines written while a big head is copied do not make the copy be abandoned: the newest kept lines survive', async (t) => {
+  // The end of a flood that outran the rotation: the live file is far over the cap, the writer
+  // has stopped, and its last line lands while the head is copied. Only a writer that outruns
+  // the copy justifies cutting the head without one.
+  const tmp = makeTempDir();
+  t.after(() => removeTempDir(tmp));
+  const file = path.join(tmp, '__stdout');
+  const line = (n: number) => `${String(n).padStart(63, '0')}\n`;
+  const fd = fs.openSync(file, 'w');
+  const lines = 24 * 16384; // 24 MiB of 64-byte lines
+  for (let n = 0; n < lines; n += 16384) fs.writeSync(fd, Array.from({ length: 16384 }, (_, k) => line(n + k)).join(''));
+  fs.closeSync(fd);
+  const log = new MemoryLog();
+  const cap = new OutputCap([file], 10 * 1024 * 1024, 1, log);
+  t.after(() => cap.stop());
+  cap.configure(10 * 1024 * 1024, 1); // watches the directory: each write is seen, as under supervise
+  const writer = fs.openSync(file, 'a');
+  t.after(() => fs.closeSync(writer));
+  const trickle = setInterval(() => fs.writeSync(writer, 'trickle\n'), 2);
+  t.after(() => clearInterval(trickle));
+  await waitFor('the live file back under the cap', () => fs.statSync(file).size < 10 * 1024 * 1024 && fs.existsSync(`${file}.1`), { timeoutMs: 30_000 }).catch((error: Error) => {
+    throw new Error(`${error.message}: live ${fs.statSync(file).size} bytes, .1 ${fs.existsSync(`${file}.1`)}; ${log.lines.map((l) => l.text).join(' | ')}`);
+  });
+  clearInterval(trickle);
+  await cap.check();
+  const kept = readAll(file, 1);
+  assert.ok(kept.includes(line(lines - 1)), `the newest line of the head was not kept (${kept.length} bytes kept; ${log.lines.map((l) => l.text).join(' | ')})`);
 });
 
 test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', async (t) => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
 import { rig, NO_LEFTOVER, SERVICE, alive } from '../helpers/runner-rig.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { waitFor, withDeadline } from '../helpers/wait-for.ts';
 import { holdsFor } from '../fixtures/reliability-kit.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
@@ -40,7 +40,7 @@ async function switchableServer(t: TestContext): Promise<{ url: string; status: 
     res.statusCode = status.code;
     res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await withDeadline('the health server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   t.after(() => server.close());
   return { url: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/healthz`, status };
 }
@@ -98,13 +98,13 @@ describe('readiness (SPEC §14)', () => {
 
   test('a tcp ready_check: starting while the port refuses, up once it accepts', async (t) => {
     const server = net.createServer((socket) => socket.destroy());
-    const port = await new Promise<number>((resolve) => {
+    const port = await withDeadline('a free port', new Promise<number>((resolve) => {
       const probe = net.createServer();
       probe.listen(0, '127.0.0.1', () => {
         const { port: free } = probe.address() as net.AddressInfo;
         probe.close(() => resolve(free));
       });
-    });
+    }), 10_000);
     t.after(() => server.close());
     const r = rig(t, ['node', SERVICE, 'forever'], { readyCheck: check(`tcp://127.0.0.1:${port}`), readyCheckIntervalMs: 100, checkTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
@@ -191,7 +191,7 @@ describe('health checks (SPEC §15)', () => {
 
   test('a check target that accepts and never answers fails at check_timeout, and control stays answered meanwhile', async (t) => {
     const silent = net.createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    await withDeadline('the silent server to listen', new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve)), 10_000);
     t.after(() => silent.close());
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
     const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(url), healthIntervalMs: 50, healthRetries: 1, checkTimeoutMs: 3000, healthAction: 'alarm' });
@@ -233,8 +233,11 @@ describe('restart policy and backoff (SPEC §16)', () => {
     r.runner.boot(NO_LEFTOVER);
     await waitFor('a backoff of 800 ms', () => r.document()?.state === 'backoff' && r.document()?.restart_delay_s === 0.8, { timeoutMs: 15_000 });
     assert.ok(r.document()?.next_start_at !== null);
-    const restarts = r.document()?.restarts ?? 0;
+    // The backoff may have ended since status.json said so (a loaded machine): a start may be
+    // under way, which u would not repeat. Down first, then u must start at once.
     r.send('d');
+    await waitFor('down', () => r.document()?.state === 'down', { timeoutMs: 15_000 });
+    const restarts = r.document()?.restarts ?? 0;
     r.send('u');
     await waitFor('started again at once', () => (r.document()?.restarts ?? 0) > restarts, { timeoutMs: 2000 });
     r.send('d');
@@ -332,19 +335,24 @@ describe('graceful reload with overlap (SPEC §16)', () => {
   const SERVER = path.resolve(import.meta.dirname, '../../examples/reuseport-service.py');
 
   async function freePort(): Promise<number> {
-    return new Promise<number>((resolve) => {
+    return withDeadline('a free port', new Promise<number>((resolve) => {
       const probe = net.createServer();
       probe.listen(0, '127.0.0.1', () => {
         const { port } = probe.address() as net.AddressInfo;
         probe.close(() => resolve(port));
       });
-    });
+    }), 10_000);
   }
 
   /** One connection: the pid that answered, or the error code (ECONNREFUSED above all). */
   function ask(port: number): Promise<string> {
     return new Promise((resolve) => {
       const socket = net.connect(port, '127.0.0.1');
+      // A connection nobody answers ends the wait too: the hammer loop below must end.
+      socket.setTimeout(5000, () => {
+        socket.destroy();
+        resolve('no answer within 5 s');
+      });
       let answer = '';
       socket.on('data', (chunk: Buffer) => (answer += chunk.toString()));
       socket.on('end', () => resolve(answer.trim() || 'empty'));

@@ -30,8 +30,9 @@ async function startDaemon(): Promise<number> {
   const run = spawnSync(DAEMONIZE, [pidFile], {
     env: { ...process.env, SUPERVISE_DIR: statusDir, SUPERVISE_START: 'test.1' },
     stdio: 'ignore',
+    timeout: 10_000,
   });
-  assert.equal(run.status, 0);
+  assert.equal(run.status, 0, `the daemonizing fixture: ${run.error?.message ?? `status ${run.status}`}`);
   const read = await waitFor('the daemon to write its pid file', () => {
     const result = readPidFile(pidFile, statusDir);
     return result.ok ? result : null;

@@ -10,7 +10,7 @@ import type { CheckSpec } from '../../src/health/check-spec.ts';
 import { runProbe, type ProbeOptions } from '../../src/health/probe.ts';
 import { track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
-import { waitFor } from '../helpers/wait-for.ts';
+import { waitFor, withDeadline } from '../helpers/wait-for.ts';
 
 const CHECK = path.join(import.meta.dirname, '..', 'fixtures', 'probe-check.sh');
 const LIMIT: ProbeOptions = { timeoutMs: 5000 };
@@ -23,14 +23,14 @@ const httpCheck = (port: number, pathname: string): CheckSpec => {
 const exec = (...argv: [string, ...string[]]): CheckSpec => ({ kind: 'exec', text: `exec:${argv.join(' ')}`, argv });
 
 function listen<S extends net.Server>(server: S): Promise<number> {
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port)));
+  return withDeadline('the test server to listen', new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port))), 10_000);
 }
 
 /** A port with nothing listening: bound, then released. */
 async function closedPort(): Promise<number> {
   const server = net.createServer();
   const port = await listen(server);
-  await new Promise((resolve) => server.close(resolve));
+  await withDeadline('the port to be released', new Promise((resolve) => server.close(resolve)), 10_000);
   return port;
 }
 
@@ -185,6 +185,11 @@ describe('exec probes', () => {
   it('fail with the exit code and the last line the check printed', async () => {
     const result = await runProbe(exec(CHECK, 'exit', '3', 'database unreachable'), LIMIT);
     assert.deepEqual([result.ok, result.detail], [false, 'exit 3: database unreachable']);
+  });
+
+  it('fail with the last line the check printed, without its format characters (a bidirectional override)', async () => {
+    const result = await runProbe(exec('sh', '-c', "printf 'all \\342\\200\\256good\\n'; exit 3"), LIMIT);
+    assert.deepEqual([result.ok, result.detail], [false, 'exit 3: all good']);
   });
 
   it('fail with the signal that ended the check', async () => {

@@ -315,6 +315,15 @@ describe('warnings', () => {
     ]);
   });
 
+  it('shows the first 20 warnings about keys and counts the rest: 100,000 unknown keys are 21 lines, not 100,000', () => {
+    const text = `[global]\n${Array.from({ length: 100_000 }, (_, i) => `unknown_${i} : x\n`).join('')}`;
+    const warnings = texts(parse(text).warnings);
+    assert.equal(warnings.length, 21);
+    assert.equal(warnings[0], 'supervise.conf:2: unknown key "unknown_0" (ignored)');
+    assert.equal(warnings[19], 'supervise.conf:21: unknown key "unknown_19" (ignored)');
+    assert.equal(warnings[20], 'supervise.conf: 99980 more warnings about keys (not shown)');
+  });
+
   it('reads a file of random bytes without throwing: warnings and the defaults', () => {
     const bytes = Buffer.alloc(4096);
     let seed = 12345;
@@ -343,6 +352,21 @@ describe('readConfigFile', () => {
       assert.deepEqual(readConfigFile(file, 'redis'), {
         ok: false,
         reason: `unable to read ${file}: not a text file (it contains NUL bytes)`,
+      });
+    } finally {
+      removeTempDir(dir);
+    }
+  });
+
+  it('refuses a file over 16 MiB without reading it (a 62 MB file took 1.2 GB of memory to parse)', () => {
+    const dir = makeTempDir();
+    try {
+      const file = path.join(dir, 'supervise.conf');
+      fs.writeFileSync(file, '[global]\n');
+      fs.truncateSync(file, 16 * 1024 * 1024 + 1);
+      assert.deepEqual(readConfigFile(file, 'redis'), {
+        ok: false,
+        reason: `unable to read ${file}: larger than 16777216 bytes (16777217)`,
       });
     } finally {
       removeTempDir(dir);

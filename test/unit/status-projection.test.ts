@@ -69,6 +69,7 @@ describe('statusOf: status.json', () => {
   test('a running service projects every field of the document', () => {
     const state: SupervisorState = {
       ...UP,
+      run: attempt({ phase: 'running', pid: 4242, startId: '0123456789abcdef.100.4.lq2x', startedAtWall: T0.wall, adopted: null, ready: READY }),
       restarts: 3,
       window: { exits: 2, coredumps: 1 },
       lastExit: { code: null, signal: 'SIGSEGV', coredump: true, at: '2023-11-14T22:13:19.000Z', uptime_s: 1.5 },
@@ -99,6 +100,7 @@ describe('statusOf: status.json', () => {
       restart_delay_s: null,
       last_reload: null,
       waiting_for: null,
+      start_id: '0123456789abcdef.100.4.lq2x',
       version: '9.9.9',
     });
   });

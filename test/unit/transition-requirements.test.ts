@@ -262,11 +262,12 @@ describe('control while waiting', () => {
     assert.deepEqual(alarms(machine.fireDue(20_000 + REQUIRES_TIMEOUT_MS)), ['requires-timeout']);
   });
 
-  test('x while waiting: supervise ends at once, having started nothing', () => {
+  test('x while waiting: supervise ends after one look for leftovers, having started nothing', () => {
     const machine = waitingAtBoot();
     const effects = machine.send(control('exit'), 1000);
-    assert.deepEqual(effects.filter((e) => e.type === 'exit'), [{ type: 'exit', code: 0 }]);
     assert.ok(!hasSpawn(effects));
+    assert.ok(effects.some((e) => e.type === 'look'));
+    assert.deepEqual(machine.send({ type: 'looked', pids: [] }, 1001).filter((e) => e.type === 'exit'), [{ type: 'exit', code: 0 }]);
     assert.equal(machine.document.state, 'exited');
     assert.deepEqual(machine.send(held, 2000), [], 'an ended supervise starts nothing');
   });

@@ -179,6 +179,67 @@ describe('starting the service', () => {
   });
 });
 
+// A start is prepared off the event loop's current turn (the env files and the account are read
+// without blocking): control letters and signals arrive between the spawn effect and its answer.
+describe('while a start is being prepared (spawning)', () => {
+  test('d: the start, once spawned, is stopped at once and nothing restarts it', () => {
+    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    machine.send(boot(), 0);
+    machine.send(control('down'), 10);
+    assert.equal(machine.status.bytes.want, 'down');
+    const effects = machine.send({ type: 'spawned', copy: 'run', pid: 777, startId: 's-777' }, 20);
+    assert.deepEqual(signals(effects), [[777, 'SIGTERM'], [777, 'SIGCONT']]);
+    assert.equal(machine.state.run?.phase, 'stopping');
+    assert.deepEqual(hasSpawn(machine.send(exited(777, null, 'SIGTERM'), 30)), false);
+    assert.equal(machine.state.run, null);
+    assert.equal(machine.status.document.state, 'down');
+  });
+
+  test('d, then the start fails: down, no restart', () => {
+    const machine = new Machine(contextWith());
+    machine.send(boot(), 0);
+    machine.send(control('down'), 10);
+    const effects = machine.send({ type: 'spawnFailed', copy: 'run', reason: 'unable to start redis-server: ENOENT' }, 20);
+    assert.equal(hasSpawn(effects), false);
+    assert.equal(machine.state.timers.restart, undefined);
+    assert.equal(machine.status.document.state, 'down');
+  });
+
+  test('SIGTERM: supervise waits for the start’s answer; a spawned service is stopped before supervise exits', () => {
+    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    machine.send(boot(), 0);
+    const onTerm = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 10);
+    assert.deepEqual(exitCodes(onTerm), [], 'not before the spawn has answered: its process would be left behind');
+    assert.deepEqual(looks(onTerm), []);
+    const onSpawned = machine.send({ type: 'spawned', copy: 'run', pid: 777, startId: 's-777' }, 20);
+    assert.deepEqual(signals(onSpawned), [[777, 'SIGTERM'], [777, 'SIGCONT']]);
+    const onExit = machine.send(exited(777, null, 'SIGTERM'), 30);
+    assert.deepEqual(looks(onExit), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 31)), [0]);
+  });
+
+  test('SIGTERM, then the start fails: supervise exits 0 (after its sweep)', () => {
+    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    machine.send(boot(), 0);
+    machine.send({ type: 'terminate', signal: 'SIGTERM' }, 10);
+    const effects = machine.send({ type: 'spawnFailed', copy: 'run', reason: 'unable to start redis-server: ENOENT' }, 20);
+    assert.equal(hasSpawn(effects), false);
+    assert.deepEqual(looks(effects), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 21)), [0]);
+  });
+
+  test('the new copy of an overlapping reload that comes after a d is stopped at once, never left running', () => {
+    const machine = running({ reload: { kind: 'overlap' }, killTimeout: 5 });
+    const effects = machine.send(control('graceful'), 100);
+    assert.ok(effects.some((e) => e.type === 'spawn' && e.copy === 'reload'));
+    machine.send(control('down'), 110);
+    const onSpawned = machine.send({ type: 'spawned', copy: 'reload', pid: 900, startId: 's-900' }, 120);
+    assert.deepEqual(signals(onSpawned), [[900, 'SIGTERM'], [900, 'SIGCONT']]);
+    assert.deepEqual(machine.state.retiring.pids, [900]);
+    assert.equal(machine.state.reload, null);
+  });
+});
+
 describe('restarting after an exit, with the 1 s start throttle', () => {
   test('an exit at least 1 s after the last start restarts at once and logs the exit', () => {
     const machine = running();
@@ -443,7 +504,7 @@ describe('control letters', () => {
     assert.equal(machine.status.document.state, 'exited');
   });
 
-  test('x when up does not stop the service; supervise exits 0 once it exits, without a restart or a sweep', () => {
+  test('x when up does not stop the service; once it exits, what its starts left is swept, then supervise exits 0 without a restart', () => {
     const machine = running();
     const effects = machine.send(control('exit'), 100);
     assert.deepEqual(signals(effects), []);
@@ -451,9 +512,22 @@ describe('control letters', () => {
     assert.equal(machine.pid, SERVICE_PID);
     const gone = machine.exitAt(5000, 1);
     assert.ok(!hasSpawn(gone));
-    assert.deepEqual(looks(gone), []);
-    assert.deepEqual(exitCodes(gone), [0]);
+    assert.deepEqual(looks(gone), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(gone), []);
+    assert.equal(machine.status.document.state, 'stopping');
+    assert.deepEqual(exitCodes(machine.send(looked(), 5001)), [0]);
     assert.deepEqual(machine.state.ended, { code: 0 });
+    assert.equal(machine.status.document.state, 'exited');
+  });
+
+  test('x while the service is in backoff: the orphans of the crashed starts get the stop signal, then supervise exits 0', () => {
+    const machine = running({ killTimeout: 5 });
+    machine.exitAt(100, 1);
+    assert.equal(machine.status.document.state, 'backoff');
+    const effects = machine.send(control('exit'), 200);
+    assert.deepEqual(looks(effects), [EXIT_SWEEP]);
+    assert.deepEqual(signals(machine.send(looked(9001), 201)), [[9001, 'SIGTERM'], [9001, 'SIGCONT']]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 300)), [0]);
     assert.equal(machine.status.document.state, 'exited');
   });
 
@@ -585,8 +659,9 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     assert.ok(!hasSpawn(fourth));
     assert.ok(logs(fourth, 'NOTICE').includes('supervise refused to restart redis any more and exited itself!'));
     assert.deepEqual(alarms(fourth), ['giveup']);
-    assert.deepEqual(exitCodes(fourth), [1]);
-    assert.deepEqual(looks(fourth), [], 'giving up does not wait for a sweep');
+    assert.deepEqual(looks(fourth), [EXIT_SWEEP], 'what the crashed starts left is swept first');
+    assert.deepEqual(exitCodes(fourth), []);
+    assert.deepEqual(exitCodes(machine.send(looked(), 4001)), [1]);
     assert.deepEqual(machine.state.ended, { code: 1 });
     assert.equal(machine.status.document.state, 'fatal');
     assert.equal(machine.state.window.exits, 4);
@@ -649,7 +724,8 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
     const last = dumps[2] as Effect[];
     assert.ok(!hasSpawn(last));
     assert.deepEqual(alarms(last), ['giveup']);
-    assert.deepEqual(exitCodes(last), [1]);
+    assert.deepEqual(looks(last), [EXIT_SWEEP]);
+    assert.deepEqual(exitCodes(machine.send(looked(), 99_999)), [1]);
     assert.equal(machine.state.window.coredumps, 3);
   });
 
@@ -1216,6 +1292,8 @@ describe('an Alertmanager alert is a condition (alarm_resolve_after, alarm_resen
     const effects = machine.exitAt(2000);
     assert.deepEqual(alarms(effects), ['giveup']);
     assert.equal(resolves(effects), 0);
+    // What the crashed starts left is swept first; then supervise ends.
+    assert.deepEqual(exitCodes(machine.send(looked(), 2001)), [1]);
     assert.deepEqual(machine.state.timers, {});
   });
 
