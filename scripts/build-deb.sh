@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds out/deb/supervise_VERSION_all.deb with dpkg-deb from the npm tarball, so that the .deb
+# Builds out/deb/supervise_VERSION_ARCH.deb with dpkg-deb from the npm tarball, so that the .deb
 # holds exactly what `npm pack` ships (dist/, bundled node_modules, man pages). Usage:
 #   npm run deb                  pack this work tree first (runs prepack: build and man pages)
 #   npm run deb -- FILE.tgz      use a tarball made by npm pack
@@ -34,6 +34,11 @@ node_min=$(node -p 'require(process.argv[1]).engines.node.replace(/^>=\s*/, "")'
 case $node_min in
   ''|*[!0-9.]*) fail "unable to turn engines.node of package.json into a Debian version: $node_min" ;;
 esac
+
+# The keeper (dist/supervise-keeper) is a C program compiled by the build: the package is for
+# the architecture it was built on.
+arch=$(dpkg --print-architecture)
+[ -x "$pkg/dist/supervise-keeper" ] || fail "unable to find dist/supervise-keeper in the tarball: build first (npm run build needs a C compiler)"
 
 stage=$work/stage
 lib=$stage/usr/lib/supervise
@@ -71,17 +76,28 @@ cat >"$stage/etc/supervise/supervise.conf" <<'EOF'
 # /usr/share/doc/supervise/examples/supervise.conf
 [global]
 EOF
-echo /etc/supervise/supervise.conf >"$stage/DEBIAN/conffiles"
+# The host's file (supervise-host.service): no service until the admin adds one.
+cat >"$stage/etc/supervise/host.conf" <<'EOF'
+# host.conf for supervise-host.service: every section with a `command` key is a service,
+# supervised in /var/lib/supervise/NAME. Keys: man 5 supervise.conf; the model:
+# /usr/share/doc/supervise/docs/host.md. Apply changes with: svc --host /var/lib/supervise reload
+[global]
+# include : conf.d/*.conf
+#
+# [web]
+# command : python3 -m http.server 8080
+EOF
+printf '%s\n' /etc/supervise/supervise.conf /etc/supervise/host.conf >"$stage/DEBIAN/conffiles"
 
 (cd "$stage" && find usr -type f -exec md5sum {} + | sort -k 2) >"$stage/DEBIAN/md5sums"
 size=$(du -sk --exclude=DEBIAN "$stage" | cut -f1)
 cat >"$stage/DEBIAN/control" <<EOF
 Package: supervise
 Version: $version
-Architecture: all
+Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $size
-Depends: nodejs (>= $node_min), util-linux
+Depends: nodejs (>= $node_min), util-linux, libc6
 Conflicts: daemontools
 Section: admin
 Priority: optional
@@ -91,13 +107,14 @@ Description: per-service process watchdog, a replacement for meetbill/supervise
  when the service keeps crashing. svc starts, stops and inspects it. Same flags,
  config file, control letters and status file as meetbill/supervise.
  .
- Ships the systemd template unit supervise@.service and bash completion for svc.
+ Ships the systemd template unit supervise@.service, the unit supervise-host.service
+ (every service of /etc/supervise/host.conf in one process) and bash completion for svc.
  .
  Conflicts with daemontools, which installs different programs under the same
  names: /usr/bin/supervise and /usr/bin/svc.
 EOF
 
 mkdir -p "$out"
-deb=$out/supervise_${version}_all.deb
+deb=$out/supervise_${version}_${arch}.deb
 dpkg-deb --root-owner-group --build "$stage" "$deb" >/dev/null
 echo "$deb"

@@ -1,6 +1,7 @@
 // The install path a user takes: npm pack, npm install -g of the tarball, man pages, the .deb
 // and the bash completion, each used for real from a temporary prefix.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -14,6 +15,7 @@ import { CONTROL_COMMANDS } from '../../src/control/control-commands.ts';
 import { USAGE } from '../../src/cli/usage.ts';
 
 const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
+const ARCH = execFileSync('dpkg', ['--print-architecture'], { encoding: 'utf8' }).trim();
 const SLOW = { timeoutMs: 120_000 };
 
 /** The environment without what `npm test` passes to its scripts (npm_config_*, ...), so the npm run here sees only its own flags. */
@@ -174,7 +176,7 @@ describe('npm run deb', () => {
     const out = path.join(tmp, 'deb');
     const built = await run('npm', ['run', 'deb', '--silent', '--', tarball], { cwd: tree, env: { ...cleanEnv(), DEB_OUT: out }, ...SLOW });
     assertRan(built, 'npm run deb');
-    deb = path.join(out, `supervise_${version}_all.deb`);
+    deb = path.join(out, `supervise_${version}_${ARCH}.deb`);
     assert.equal(built.stdout.trim(), deb);
   });
 
@@ -192,13 +194,16 @@ describe('npm run deb', () => {
       './usr/lib/systemd/system/supervise@.service',
       './usr/share/bash-completion/completions/svc',
       './etc/supervise/supervise.conf',
+      './etc/supervise/host.conf',
+      './usr/lib/supervise/dist/supervise-keeper',
+      './usr/lib/systemd/system/supervise-host.service',
     ]) {
       assert.ok(contents.stdout.includes(expected), `${expected} missing from the .deb`);
     }
     const fields = await run('dpkg-deb', ['--field', deb, 'Package', 'Architecture', 'Depends', 'Conflicts']);
     assertRan(fields, 'dpkg-deb --field');
     // The Node version package.json's engines asks for (>=20.17), not any Node 20.
-    assert.equal(fields.stdout, 'Package: supervise\nArchitecture: all\nDepends: nodejs (>= 20.17), util-linux\nConflicts: daemontools\n');
+    assert.equal(fields.stdout, `Package: supervise\nArchitecture: ${ARCH}\nDepends: nodejs (>= 20.17), util-linux, libc6\nConflicts: daemontools\n`);
     const description = await run('dpkg-deb', ['--field', deb, 'Description']);
     assert.match(description.stdout.replace(/\s+/g, ' '), /daemontools, which installs different programs under the same names: \/usr\/bin\/supervise and \/usr\/bin\/svc/);
   });

@@ -245,9 +245,9 @@ describe('services that misbehave', () => {
   });
 
   test('a service that forks 100 children and exits: after d, none of them is left once kill_timeout has passed', async (t) => {
-    // A long start throttle (test-only setting) keeps the service down after its exit, so that
-    // the `d` surely arrives while the service is gone and only its orphans remain.
-    const box = sandbox(t, { name: 'app', env: { SUPERVISE_TEST_START_THROTTLE_MS: '600000' } });
+    // A long restart_delay keeps the service down after its exit, so that the `d` surely
+    // arrives while the service is gone and only its orphans remain.
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nrestart_delay : 10m\n' });
     const { result, supervisorPid } = await launch(box, serviceCommand(box, 'children 100 exit'));
     assert.equal(result.code, 0, result.stderr);
     assert.ok(supervisorPid !== null);

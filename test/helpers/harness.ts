@@ -79,7 +79,7 @@ export function sandbox(t: TestContext, { name = 'svc', config = '[global]\nkill
     conf,
     serviceLog,
     // The real 1 s start throttle unless the test asks otherwise: some tests measure it.
-    env: { ...process.env, SERVICE_LOG: serviceLog, SUPERVISE_TEST_START_THROTTLE_MS: undefined, ...env },
+    env: { ...process.env, SERVICE_LOG: serviceLog, ...env },
     own(pid) {
       owned.add(pid);
       track(pid);

@@ -12,15 +12,18 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 const KEEPER = path.join(import.meta.dirname, '..', '..', 'dist', 'supervise-keeper');
 
+// In a process group of its own (init leaves its program in its group): kill() ends the program
+// with it. Killing init alone would leave the program running, holding the test's pipes open
+// (the test file would then never end).
 function init(argv: string[], stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe']) {
-  const child = spawn(KEEPER, ['init', ...argv], { stdio });
+  const child = spawn(KEEPER, ['init', ...argv], { stdio, detached: true });
   track(child.pid);
   return child;
 }
 
 function kill(pid: number): void {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(-pid, 'SIGKILL');
   } catch {
     // gone
   }
@@ -72,7 +75,7 @@ describe('supervise-keeper init', () => {
   });
 
   it('keeps no descriptor of its program beyond stdio: a pipe on fd 3 reaches end-of-file when the program closes it', async () => {
-    const child = spawn(KEEPER, ['init', 'sh', '-c', 'echo report >&3; exec 3>&-; exec sleep 100000'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+    const child = spawn(KEEPER, ['init', 'sh', '-c', 'echo report >&3; exec 3>&-; exec sleep 100000'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], detached: true });
     track(child.pid);
     let text = '';
     let ended = false;

@@ -31,14 +31,16 @@ interface Setup {
 
 function setup(name: string, config: string): Setup {
   const tmp = makeTempDir();
-  fs.writeFileSync(path.join(tmp, 'supervise.conf'), config);
+  // Restarts 100 ms apart (restart_delay's least) instead of meetbill's 1 s: the crash loops are short.
+  const faster = config.includes('[global]\n') ? config.replace('[global]\n', '[global]\nrestart_delay : 100ms\n') : `[global]\nrestart_delay : 100ms\n${config}`;
+  fs.writeFileSync(path.join(tmp, 'supervise.conf'), faster);
   fs.mkdirSync(path.join(tmp, 'records'));
   const serviceLog = path.join(tmp, 'service.log');
   return {
     tmp,
     dir: path.join(tmp, 'status', name),
     serviceLog,
-    env: { ...process.env, SERVICE_LOG: serviceLog, RECORD_DIR: path.join(tmp, 'records'), SUPERVISE_TEST_START_THROTTLE_MS: '100' },
+    env: { ...process.env, SERVICE_LOG: serviceLog, RECORD_DIR: path.join(tmp, 'records') },
   };
 }
 
