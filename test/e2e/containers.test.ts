@@ -227,7 +227,8 @@ requires : web
     const inside = (file: string): string => readText(`/proc/${pid1}/root${path.join(root, file)}`);
     await waitFor("web's line on the host's stdout", () => contained.stdout().toString() === 'web | hello from web\n', { timeoutMs: 30_000 });
     await waitFor("worker's line in its own file, on the tmpfs", () => inside('worker/__stdout') === 'to its file\n', { timeoutMs: 30_000 });
-    const svc = (args: string[]) => run('nsenter', ['--target', String(pid1), '--mount', '--pid', SVC, ...args], { env: box.env });
+    // As the container's user, as `kubectl exec` runs it (root's svc refuses a directory another user owns).
+    const svc = (args: string[]) => run('nsenter', ['--target', String(pid1), '--mount', '--pid', 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', SVC, ...args], { env: box.env });
     const wait = await svc([path.join(root, 'web'), 'wait', '-t', '1']);
     assert.equal(wait.code, 0, `svc ROOT/web wait -t 1, an exec probe: ${wait.stdout}${wait.stderr}`);
     const status = await svc(['status', path.join(root, 'web'), path.join(root, 'worker')]);
