@@ -4,6 +4,7 @@
 // its __stderr, then the next directory), each from its last -n N lines; with -f, then every file
 // followed at once, lines printed in the order they are read. A directory that cannot be read is
 // an error of its own: the others are printed.
+import fs from 'node:fs';
 import { checkDirectory } from './status-dir-check.ts';
 import { printEnd, type LogOptions } from './command-log.ts';
 import { dirLabels } from './dir-labels.ts';
@@ -29,6 +30,9 @@ export async function logManyCommand(dirs: readonly string[], options: LogOption
     try {
       const paths = checkDirectory(dir);
       for (const stream of which) {
+        // Both streams by default: a service whose stderr goes to __stdout (redirect_stderr) has
+        // no __stderr, and nothing is missing. One stream asked for by name must be there.
+        if (which.length > 1 && !options.follow && !exists(paths[stream])) continue;
         const lines = prefixedLines(`${labels[i]} ${stream} | `, sink);
         const offset = await printEnd(paths[stream], options, lines);
         if (!options.follow) await lines.end();
@@ -50,4 +54,13 @@ export async function logManyCommand(dirs: readonly string[], options: LogOption
     );
   }
   return statuses;
+}
+
+function exists(file: string): boolean {
+  try {
+    fs.lstatSync(file);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -121,11 +121,15 @@ kill_timeout : 2
 command : sh -c "echo out-a1; echo err-a1 >&2; echo out-a2; exec sleep 1221"
 [b]
 command : sh -c "echo out-b1; echo err-b1 >&2; exec sleep 1222"
+[c]
+command : sh -c "echo out-c1; echo err-c1 >&2; exec sleep 1223"
+redirect_stderr : yes
 `;
 
   async function printers(t: Parameters<typeof hostBox>[0]): Promise<HostBox> {
-    const box = await startedHost(t, PRINTERS, ['a', 'b']);
-    await waitFor('the lines written', () => fs.readFileSync(path.join(box.dir('a'), '__stdout'), 'utf8').endsWith('out-a2\n') && fs.readFileSync(path.join(box.dir('b'), '__stderr'), 'utf8') === 'err-b1\n');
+    const box = await startedHost(t, PRINTERS, ['a', 'b', 'c']);
+    const text = (name: string, file: string): string => fs.readFileSync(path.join(box.dir(name), file), 'utf8');
+    await waitFor('the lines written', () => text('a', '__stdout').endsWith('out-a2\n') && text('b', '__stderr') === 'err-b1\n' && text('c', '__stdout') === 'out-c1\nerr-c1\n');
     return box;
   }
 
@@ -138,6 +142,15 @@ command : sh -c "echo out-b1; echo err-b1 >&2; exec sleep 1222"
     assert.equal(last.stdout, ['a stdout | out-a2', 'a stderr | err-a1', 'b stdout | out-b1', 'b stderr | err-b1', ''].join('\n'));
     const errors = await svc(box, 'log', box.dir('a'), box.dir('b'), '--stderr');
     assert.equal(errors.stdout, 'a stderr | err-a1\nb stderr | err-b1\n');
+    // c sends stderr to __stdout (redirect_stderr): it has no __stderr, and nothing is missing.
+    const redirected = await svc(box, 'log', box.dir('b'), box.dir('c'));
+    assert.equal(redirected.code, 0, redirected.stderr);
+    assert.equal(redirected.stdout, 'b stdout | out-b1\nb stderr | err-b1\nc stdout | out-c1\nc stdout | err-c1\n');
+    assert.equal(redirected.stderr, '');
+    const asked = await svc(box, 'log', box.dir('b'), box.dir('c'), '--stderr');
+    assert.equal(asked.code, 5, 'a __stderr asked for by name and missing is an error, as for one directory');
+    assert.equal(asked.stdout, 'b stderr | err-b1\n');
+    assert.match(asked.stderr, /^svc: error: unable to read ".*c\/__stderr": ENOENT/);
     const one = await svc(box, 'log', box.dir('a'));
     assert.equal(one.stdout, 'out-a1\nout-a2\n');
     assert.equal(one.stdout, (await svc(box, box.dir('a'), 'log')).stdout);
