@@ -34,3 +34,13 @@ export const INTERRUPTED_EXIT: Readonly<Record<StopSignal, number>> = {
 
 /** `svc DIR wait` (SPEC §14): not ready before the deadline, or will not become ready. */
 export const WAIT_NOT_READY_EXIT = 1;
+
+/**
+ * The exit status of a command over many directories: 0 when every one succeeded, else the
+ * highest status among them, except that "nothing to do" (7, a warning) ranks below every real
+ * failure: a stop of two directories, one already stopped and one without a supervise, exits 4.
+ */
+export function worstExit(codes: readonly number[]): number {
+  const rank = (code: number): number => (code === SVC_EXIT.nothingToDo ? 0.5 : code);
+  return codes.reduce((worst, code) => (rank(code) > rank(worst) ? code : worst), SVC_EXIT.ok);
+}

@@ -58,7 +58,7 @@ function headedSinks(files: readonly string[], sink: FollowSink): FollowSink[] {
  * to the end; following copies from there itself, keeping its place across rotations. A missing
  * file is an error unless followed (it may appear).
  */
-async function printEnd(file: string, options: LogOptions, sink: FollowSink): Promise<number> {
+export async function printEnd(file: string, options: LogOptions, sink: FollowSink): Promise<number> {
   let fd: number;
   try {
     fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);

@@ -2,13 +2,12 @@
 // whether it did: `config.generation` grows by one when the file was loaded, `config.error` says
 // why it was not. What supervise logged meanwhile (the configuration it loaded, warnings about the
 // file) is shown for people; svc never reads the outcome out of a log line.
-import fs from 'node:fs';
-import { readRegularFile } from '../status/read-regular-file.ts';
 import type { StatusDocument } from '../status/status-codec.ts';
 import { sendLetters } from './control-sender.ts';
 import { openTarget } from './status-dir-check.ts';
 import type { SvcContext, SvcStatus } from './svc-command.ts';
 import { Deadline, waitForStatus } from './wait-for-status.ts';
+import { linesSince, logSize } from './log-lines-since.ts';
 
 /**
  * A reload is done within milliseconds of the `r`. A supervise run with a restart hook reads no
@@ -66,24 +65,4 @@ function answerTo(before: Config, now: Config | undefined): { loaded: true } | {
   }
   if (now.error !== null && now.error !== before.error) return { loaded: false, error: now.error };
   return null;
-}
-
-// What supervise appended to one of its logs since an offset (a log rotated meanwhile is read from
-// its start): shown to people, never parsed.
-function logSize(path: string): number {
-  try {
-    return fs.statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
-
-function linesSince(path: string, offset: number): string[] {
-  const raw = readRegularFile(path);
-  if (raw === null) return [];
-  const from = raw.length < offset ? 0 : offset;
-  const text = raw.subarray(from).toString('utf8');
-  // A line still being written (no newline yet) is left for the next look.
-  const end = text.lastIndexOf('\n');
-  return end < 0 ? [] : text.slice(0, end).split('\n');
 }

@@ -1,6 +1,7 @@
 // `svc DIR status`: meetbill's lines (`pid:`, `start time:`, `alarm:`), which scripts grep, then
 // what status.json adds. Like meetbill's, it fails with 4 when no supervise is alive; the
 // table form (`svc status DIR...`) shows such directories instead.
+import type { StatusDocument } from '../status/status-codec.ts';
 import { briefDuration, briefLastExit, meetbillTime } from '../text/describe.ts';
 import { stateOf, uptimeSeconds } from './status-snapshot.ts';
 import { openTarget } from './status-dir-check.ts';
@@ -15,6 +16,8 @@ export async function statusCommand(dir: string, { output }: SvcContext): Promis
   output.out(`alarm: ${bytes.alarmsSilenced ? 'OFF' : 'ON'}`);
   output.out(`service: ${visibleText(name)}`);
   output.out(`state: ${stateOf(bytes, document)} (want ${bytes.want})`);
+  const waiting = waitingLine(document);
+  if (waiting !== null) output.out(visibleText(waiting));
   const uptime = uptimeSeconds(bytes, document, now);
   if (uptime !== null) output.out(`uptime: ${briefDuration(uptime)}`);
   if (document !== null) {
@@ -23,4 +26,10 @@ export async function statusCommand(dir: string, { output }: SvcContext): Promis
     output.out(`supervisor: pid ${document.supervisor_pid}, supervise ${document.version}`);
   }
   return 'ok';
+}
+
+/** `waiting for: db (ready), /srv/x (started)`: what a waiting service requires and does not hold yet. */
+export function waitingLine(document: StatusDocument | null): string | null {
+  if (document?.state !== 'waiting' || !Array.isArray(document.waiting_for) || document.waiting_for.length === 0) return null;
+  return `waiting for: ${document.waiting_for.join(', ')}`;
 }

@@ -77,14 +77,35 @@ function rawCells(row: StatusRow, nowMs: number): string[] {
   ];
 }
 
-/** The state, with what it waits for: `backoff 2.5s` (the next start), `failed (3 starts)`. */
+/** The state, with what it waits for: `backoff 2.5s` (the next start), `failed (3 starts)`, `waiting for db (ready)`. */
 function stateCell(state: string, document: StatusDocument | null, nowMs: number): string {
+  if (state === 'waiting' && Array.isArray(document?.waiting_for) && document.waiting_for.length > 0) return waitingCell(document.waiting_for);
   if (state === 'backoff' && typeof document?.next_start_at === 'string') {
     const waitS = Math.max(0, (Date.parse(document.next_start_at) - nowMs) / 1000);
     return `backoff ${waitS < 10 ? waitS.toFixed(1) : Math.round(waitS)}s`;
   }
   if (state === 'failed' && typeof document?.failed_starts === 'number') return `failed (${document.failed_starts} starts)`;
   return state;
+}
+
+/** The widest a waiting state cell gets: a long list would push every other column off the screen. */
+export const WAITING_CELL_MAX = 48;
+
+/**
+ * `waiting for db (ready), migrate (done)`; a list too long keeps the whole items that fit and
+ * counts the rest (`+2 more`), and one item too long keeps its end, where the name and the
+ * condition are (a path's head is the least telling part). `svc DIR status` shows it all.
+ */
+function waitingCell(items: readonly string[]): string {
+  const head = 'waiting for ';
+  const more = (n: number): string => (n === 0 ? '' : ` +${n} more`);
+  for (let shown = items.length; shown >= 1; shown -= 1) {
+    const cell = `${head}${items.slice(0, shown).join(', ')}${more(items.length - shown)}`;
+    if (cell.length <= WAITING_CELL_MAX) return cell;
+  }
+  const tail = more(items.length - 1);
+  const room = WAITING_CELL_MAX - head.length - tail.length - 1;
+  return `${head}…${(items[0] as string).slice(-room)}${tail}`;
 }
 
 /** What `--json` prints for a row: the status.json document plus where it came from. */

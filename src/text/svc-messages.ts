@@ -70,7 +70,20 @@ export type SvcFact =
   | { kind: 'supervisorLogged'; line: string; warning: boolean }
   | { kind: 'reloaded'; name: string }
   | { kind: 'notReloaded'; name: string; error: string | null; waitedMs: number | null }
-  | { kind: 'reloadOutcomeUnknown'; name: string; dir: string };
+  | { kind: 'reloadOutcomeUnknown'; name: string; dir: string }
+  // svc --host ROOT: the checks, then the commands sent through ROOT/.host/control.
+  | { kind: 'noHostRoot'; root: string; problem: string }
+  /** okUnread: a host died (SIGKILL) and left `ok`; ended: it removed `ok` as it ended, its status.json names it. */
+  | { kind: 'noHost'; root: string; why: 'noOk' | 'okUnread' | 'controlUnread' | { endedPid: number } }
+  | { kind: 'hostNoPermission'; root: string; file: 'ok' | 'control' }
+  | { kind: 'noHostStatus'; root: string }
+  | { kind: 'noSuchHostService'; root: string; names: string[]; known: string[] }
+  | { kind: 'hostControlFailed'; root: string; problem: string }
+  | { kind: 'hostRefused'; root: string; text: string; error: string }
+  | { kind: 'hostGone'; root: string; text: string }
+  | { kind: 'hostCommandTimedOut'; root: string; text: string; timeoutMs: number; since: string | null }
+  | { kind: 'hostReloaded'; root: string; generation: number }
+  | { kind: 'hostServiceNotRunning'; name: string; dir: string; verb: string; state: string };
 
 export interface SvcMessage {
   channel: Channel;
@@ -81,6 +94,15 @@ export interface SvcMessage {
 export function svcMessage(fact: SvcFact): SvcMessage {
   const [channel, text] = wordsOf(fact);
   return { channel, text };
+}
+
+/**
+ * A line that says what svc is about to do (`Stop service "web" (pid 42)...`) or what supervise
+ * logged on the way, not how it ended: left out when svc acts on many directories, which print
+ * one result line each.
+ */
+export function isProgress(fact: SvcFact): boolean {
+  return fact.kind === 'starting' || fact.kind === 'stopping' || fact.kind === 'restarting' || fact.kind === 'exiting' || (fact.kind === 'supervisorLogged' && !fact.warning);
 }
 
 /** The whole line as printed: `svc: error: …` on stderr, or the bare sentence on stdout. */
@@ -231,7 +253,41 @@ function wordsOf(fact: SvcFact): [Channel, string] {
         'out',
         `Reload of "${fact.name}" requested; this supervise does not say in status.json whether a reload worked (it is older than 1.1), please check ${fact.dir}/supervise.log`,
       ];
+
+    case 'noHostRoot':
+      return ['error', `no host is running for "${fact.root}": ${fact.problem}`];
+    case 'noHost':
+      return ['error', `no host is running for "${fact.root}" (${whyNoHost(fact.root, fact.why)})`];
+    case 'hostNoPermission':
+      return ['error', `no permission to operate the host of "${fact.root}" (cannot ${fact.file === 'ok' ? 'open' : 'write'} ${fact.root}/.host/${fact.file})`];
+    case 'noHostStatus':
+      return ['error', `the host of "${fact.root}" has no readable status: ${fact.root}/.host/status.json is missing or not a host's status`];
+    case 'noSuchHostService': {
+      const names = fact.names.map((name) => `"${name}"`).join(', ');
+      return ['error', `no service ${names} in the host of "${fact.root}" (its services: ${fact.known.join(', ') || 'none'})`];
+    }
+    case 'hostControlFailed':
+      return ['error', `unable to send a command to the host of "${fact.root}": ${fact.problem}`];
+    case 'hostRefused':
+      return ['error', `the host of "${fact.root}" refused "${fact.text}": ${fact.error}`];
+    case 'hostGone':
+      return ['error', `the host of "${fact.root}" ended before it finished "${fact.text}" (see ${fact.root}/.host/supervise.log)`];
+    case 'hostCommandTimedOut': {
+      const since = fact.since === null ? '' : `; its status shows another command since ("${fact.since}") and tells only of the last one`;
+      return ['error', `the host of "${fact.root}" has not finished "${fact.text}" within ${seconds(fact.timeoutMs)}; it goes on without svc${since}`];
+    }
+    case 'hostReloaded':
+      return ['out', `Reload of the host of "${fact.root}" finished (generation ${fact.generation}).`];
+    case 'hostServiceNotRunning':
+      return ['error', `service "${fact.name}" is not running after "${fact.verb}": ${fact.state} (see ${fact.dir}/supervise.log.wf)`];
   }
+}
+
+function whyNoHost(root: string, why: Extract<SvcFact, { kind: 'noHost' }>['why']): string {
+  if (why === 'noOk') return 'no .host/ok FIFO: no host ever ran there';
+  if (why === 'okUnread') return `nobody holds ${root}/.host/ok open: the host ended or was killed`;
+  if (why === 'controlUnread') return `nobody reads ${root}/.host/control`;
+  return `the last one, pid ${why.endedPid}, has ended; see ${root}/.host/supervise.log`;
 }
 
 function duringChange(change: Change, name: string, dir: string): string {

@@ -239,6 +239,22 @@ describe('bash completion for svc', () => {
     assert.deepEqual(await complete('status', 'status/app', 'status/'), ['status/app']);
     assert.deepEqual(await complete('status/app', 'log', '-'), ['--all', '--stderr', '-f', '-n']);
   });
+
+  test('offers more directories before the command, and after svc log', async () => {
+    assert.deepEqual(await complete('status/app', 'status/'), ['status/app']);
+    assert.deepEqual(await complete('status/app', 'status/app', 're'), ['reconf', 'reload', 'restart']);
+    assert.deepEqual(await complete('status/app', 'status/app', 'alarm', ''), ['off', 'on']);
+    assert.deepEqual(await complete('log', 'status/app', 'status/'), ['status/app']);
+    assert.deepEqual(await complete('nowhere', 're'), [], 'no command after a word that is no directory');
+  });
+
+  test('with --host ROOT, offers the host commands, then the names of its services', async () => {
+    assert.deepEqual(await complete('--host', 'sta'), ['status']);
+    assert.deepEqual(await complete('--host', 'status', ''), ['reload', 'restart', 'start', 'status', 'stop']);
+    assert.deepEqual(await complete('--host', 'status', 'stop', ''), ['app']);
+    assert.deepEqual(await complete('--host', 'status', 'reload', ''), []);
+    assert.deepEqual(await complete('--host', 'status', 'status', '-'), ['--json']);
+  });
 });
 
 describe('the documentation that ships', () => {
