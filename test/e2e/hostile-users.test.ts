@@ -213,7 +213,8 @@ describe('processes of another user that claim a status directory (items 2, 3)',
   test('a service that runs as its configured user is still adopted after kill -9 of supervise: the owner checked is that user', async (t) => {
     const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nuser : nobody\n' });
     const first = await startService(box, 'sleep 1007');
-    assert.equal(ownerOf(first.servicePid), NOBODY);
+    // The pid is setpriv's until it has switched to nobody and exec'd the service.
+    await waitFor('the service running as nobody', () => ownerOf(first.servicePid) === NOBODY);
     process.kill(first.supervisorPid, 'SIGKILL');
     await waitFor('supervise dead', () => isDead(first.supervisorPid));
     const { result } = await launch(box, 'sleep 1007');
