@@ -1,8 +1,9 @@
 // The usage text, printed by -h (stdout); a usage error names the wrong thing and points here.
-export const SVC_USAGE = `Usage: svc STATUS_DIR... COMMAND [--timeout SECONDS]
-   or: svc STATUS_DIR... alarm on|off [--timeout SECONDS]
-   or: svc STATUS_DIR... wait [-t SECONDS]
+export const SVC_USAGE = `Usage: svc STATUS_DIR COMMAND [--timeout SECONDS]
+   or: svc STATUS_DIR alarm on|off [--timeout SECONDS]
+   or: svc STATUS_DIR wait [-t SECONDS]
    or: svc STATUS_DIR log [-f] [--stderr | --all] [-n N]
+   or: svc STATUS_DIR... COMMAND [ARG] [--timeout SECONDS]
    or: svc log STATUS_DIR... [-f] [--stderr] [-n N]
    or: svc status STATUS_DIR... [--json]
    or: svc metrics STATUS_DIR... [--output FILE]

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isDead, readDocument, run, SVC, waitFor, waitForDocument } from '../helpers/harness.ts';
-import { hostBox, readHostStatus, startHost, waitForServices, type HostBox } from '../helpers/host-harness.ts';
+import { hostBox, ignoringTerm, readHostStatus, startHost, waitForServices, type HostBox } from '../helpers/host-harness.ts';
 
 const HOST = `[global]
 kill_timeout : 2
@@ -141,7 +141,8 @@ describe('svc --host ROOT start|stop|restart', () => {
 
   it('a stop longer than --timeout exits 8 and says the host goes on', async (t) => {
     const box = await startedHost(t, `[global]\nkill_timeout : 20\n[stubborn]\ncommand : sh -c "trap '' TERM; exec sleep 1105"\n`);
-    await waitForServices(box, ['stubborn']);
+    const pid = (await waitForServices(box, ['stubborn'])).get('stubborn') as number;
+    await ignoringTerm(pid);
     const result = await svc(box, '--host', box.services, 'stop', 'stubborn', '-t', '1');
     assert.equal(result.code, 8, result.stderr);
     assert.match(result.stderr, /^svc: error: the host of ".*status" has not finished "stop stubborn" within 1s; it goes on without svc\n$/);

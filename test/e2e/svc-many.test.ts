@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { isDead, readDocument, readStatus, run, SVC, track, waitFor, waitForDocument } from '../helpers/harness.ts';
-import { hostBox, startHost, waitForServices, type HostBox } from '../helpers/host-harness.ts';
+import { hostBox, ignoringTerm, startHost, waitForServices, type HostBox } from '../helpers/host-harness.ts';
 
 const svc = (box: HostBox, ...args: string[]) => run(SVC, args, { cwd: box.root, env: box.env, timeoutMs: 60_000 });
 
@@ -50,6 +50,7 @@ describe('svc DIR... COMMAND', () => {
     const stubborn = (n: number) => `[s${n}]\ncommand : sh -c "trap '' TERM; exec sleep 12${n}0"\n`;
     const box = await startedHost(t, `[global]\nkill_timeout : 5\n${stubborn(1)}${stubborn(2)}`, ['s1', 's2']);
     const pids = ['s1', 's2'].map((name) => readStatus(box.dir(name))?.pid as number);
+    for (const pid of pids) await ignoringTerm(pid);
     const running = svc(box, box.dir('s1'), box.dir('s2'), 'stop');
     // One after the other, s2 would be asked to stop only once s1 is down (after 5 s): never both stopping.
     await waitFor('both services stopping at the same time', () => ['s1', 's2'].every((name) => readDocument(box.dir(name))?.state === 'stopping'), { timeoutMs: 20_000 });

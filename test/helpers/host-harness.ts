@@ -106,6 +106,14 @@ export async function waitForServices(box: HostBox, names: readonly string[], ti
   return pids;
 }
 
+/**
+ * Waits until a service started as `sh -c "trap '' TERM; exec sleep N"` has become `sleep`: the
+ * trap is set from then on. A stop sent before could end the shell at once, under load.
+ */
+export function ignoringTerm(pid: number): Promise<unknown> {
+  return waitFor(`pid ${pid} to ignore TERM (the shell exec'd sleep)`, () => readTextOr(`/proc/${pid}/cmdline`).startsWith('sleep\0'), { timeoutMs: 15_000 });
+}
+
 /** Sends a line to the host's control FIFO, as svc --host does. */
 export function sendHostCommand(box: HostBox, line: string): void {
   const fd = fs.openSync(path.join(box.services, '.host', 'control'), fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
