@@ -1,5 +1,6 @@
 // Isolation inside one host, in `npm run stress`: beside a 200 MB/s output flood under capping,
-// a notify flood, a hung health check and a crash loop, a calm service of the same host keeps
+// a notify flood, a hung health check and a crash loop (and fifteen idle services: twenty in one
+// process), a calm service of the same host keeps
 // its control, its restart and its probes on time. The figures (medians and worst cases, first
 // with the calm service alone, then with the others misbehaving) are printed as diagnostics and
 // quoted in docs/host.md; the assertions are generous bounds for a loaded machine.
@@ -44,6 +45,13 @@ check_timeout : 60s
 command : false
 restart_delay : 100ms
 `;
+}
+
+/** Fifteen quiet services beside the others: twenty in one process in all. */
+const IDLE = Array.from({ length: 15 }, (_, i) => `idle${i + 1}`);
+
+function idleSections(): string {
+  return IDLE.map((name, i) => `[${name}]\ncommand : sleep ${100100 + i}\n`).join('');
 }
 
 /** Milliseconds from a control letter to the status byte it changes: `s`, then `n`. */
@@ -112,10 +120,18 @@ describe('isolation inside one host', () => {
 
     const box = hostBox(t, '');
     const probeLog = path.join(box.root, 'probes.log');
-    box.writeConf(`[global]\nkill_timeout : 1\n${calmSection(probeLog)}${troubleSections()}`);
+    box.writeConf(`[global]\nkill_timeout : 1\n${calmSection(probeLog)}${troubleSections()}${idleSections()}`);
     assert.equal((await startHost(box)).code, 0);
-    await waitForServices(box, ['calm', 'hungcheck']);
-    await waitFor('the floods under way', () => (readDocument(box.dir('crashloop'))?.restarts ?? 0) > 3 && fs.existsSync(path.join(box.dir('flood'), '__stdout.1')), { timeoutMs: 30_000 });
+    await waitForServices(box, ['calm', 'hungcheck', ...IDLE]);
+    const idlePids = IDLE.map((name) => readDocument(box.dir(name))?.pid ?? 0);
+    // Under way: the crash loop restarting, and the flood writing past its cap. Whether its output
+    // is rotated in time beside a notify flood sharing the host's loop is another matter (see
+    // docs/host.md): what is measured here is the calm service.
+    const floodBytes = () => ['__stdout', '__stdout.1'].reduce((sum, name) => sum + (fs.statSync(path.join(box.dir('flood'), name), { throwIfNoEntry: false })?.size ?? 0), 0);
+    const underWay = () => `crashloop restarts ${readDocument(box.dir('crashloop'))?.restarts ?? 'none'}, flood output ${floodBytes()} bytes`;
+    await waitFor('the floods under way (4 restarts of crashloop, flood past its 4 MiB cap)', () => (readDocument(box.dir('crashloop'))?.restarts ?? 0) > 3 && floodBytes() > 4_194_304, { timeoutMs: 30_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}; at the end: ${underWay()}`);
+    });
     const loaded = await measure(box, probeLog);
 
     const row = (name: string, values: { control: number[]; restart: number[]; probe: number[] }) =>
@@ -124,9 +140,12 @@ describe('isolation inside one host', () => {
       `probe lateness ${ms(median(values.probe))} median, ${ms(max(values.probe))} max (${values.probe.length})`;
     t.diagnostic(row('calm alone', quiet));
     t.diagnostic(row('beside the floods', loaded));
-    t.diagnostic(`crashloop restarts meanwhile: ${readDocument(box.dir('crashloop'))?.restarts}; flood output kept: ${fs.statSync(path.join(box.dir('flood'), '__stdout')).size} bytes live`);
+    t.diagnostic(`crashloop restarts meanwhile: ${readDocument(box.dir('crashloop'))?.restarts}; flood output now: ${floodBytes()} bytes in __stdout and __stdout.1`);
     assert.ok(max(loaded.control) < 1000, `control waited ${ms(max(loaded.control))}`);
     assert.ok(max(loaded.restart) < 2000, `a restart waited ${ms(max(loaded.restart))}`);
     assert.ok(max(loaded.probe) < 2000, `a probe came ${ms(max(loaded.probe))} late`);
+    // The quiet fifteen were never touched: the same pid, no restart.
+    assert.deepEqual(IDLE.map((name) => readDocument(box.dir(name))?.pid ?? 0), idlePids);
+    assert.deepEqual(IDLE.map((name) => readDocument(box.dir(name))?.restarts ?? -1), IDLE.map(() => 0));
   });
 });
