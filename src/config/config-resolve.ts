@@ -1,9 +1,8 @@
 // Section resolution (SPEC §7): which sections of supervise.conf a service uses, and how their
 // keys combine into one ServiceConfig. Pure: it gets sections whose values are already decoded
 // (apart from looking up an exec: check's program on PATH, which only reads).
+import { CONFIG_KEYS, configKeyNamed } from './config-keys.ts';
 import {
-  CONFIG_KEYS,
-  configKeyNamed,
   parseCheck,
   parseChoice,
   parseDurationValue,
@@ -13,7 +12,7 @@ import {
   parseString,
   parseInto,
   type ParsedValue,
-} from './config-keys.ts';
+} from './key-kinds.ts';
 import { DEFAULT_CONFIG, type ConfigWarning, type LoadedConfig, type ServiceConfig } from './config-types.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { shownText } from './shown-text.ts';

@@ -1,6 +1,7 @@
 // The effective configuration as log lines (SPEC §7), one per key with the config file's names,
 // so an operator can check what a service really runs with. Secrets are masked.
-import { CONFIG_KEYS, describeParsed, type ConfigKey } from './config-keys.ts';
+import { CONFIG_KEYS } from './config-keys.ts';
+import { describeParsed, type ConfigKey } from './key-kinds.ts';
 import type { ServiceConfig } from './config-types.ts';
 import { formatDuration } from './duration.ts';
 import { maskSecrets } from './mask-secrets.ts';
