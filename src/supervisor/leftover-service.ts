@@ -63,7 +63,8 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
   const status = readStatusBytes(paths);
   const document = readDocument(paths);
   const notes: string[] = [];
-  let recorded = status === null ? null : recordedService(status, notes);
+  const bootMs = bootTimeMs();
+  let recorded = status === null ? null : recordedService(status, bootMs, notes);
   const recordedPid = recorded?.pid;
   const recordedTag = tagged.find((p) => p.pid === recordedPid);
   const recordedStart = typeof document?.start_id === 'string' ? document.start_id : null;
@@ -77,7 +78,7 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
     const cmdline = readCmdline(recorded.pid);
     if (sameWords(cmdline, command)) {
       if (ownedByService(recorded.pid)) {
-        adopt = foundService(recorded.pid, recorded.startTicks, null, status, document, true);
+        adopt = foundService(recorded.pid, recorded.startTicks, bootMs, null, status, document, true);
         keep = descendantsOf(recorded.pid, tagged);
       } else {
         notes.push(notOwned(recorded.pid, serviceUid));
@@ -94,7 +95,7 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
       const group = tagged.filter((p) => p.startId === startId);
       const main = recordedTag?.startId === startId ? recordedTag : rootOf(group);
       if (ownedByService(main.pid)) {
-        adopt = foundService(main.pid, main.startTicks, startId, status, document, main === recordedTag);
+        adopt = foundService(main.pid, main.startTicks, bootMs, startId, status, document, main === recordedTag);
         keep = new Set(group.map((p) => p.pid));
       } else {
         notes.push(notOwned(main.pid, serviceUid));
@@ -119,20 +120,28 @@ function notOwned(pid: number, serviceUid: number | null): string {
 }
 
 /** The process `status` names, if it is still the one that was started then. */
-function recordedService(status: StatusBytes, notes: string[]): { pid: number; startTicks: number } | null {
+function recordedService(status: StatusBytes, bootMs: number, notes: string[]): { pid: number; startTicks: number } | null {
   if (status.pid === 0) return null;
   const info = readProcess(status.pid);
   if (info === null || info.state === 'Z') return null;
   const pidChangedAtWall = status.seconds * 1000 + Math.floor(status.nanos / 1_000_000);
-  if (Math.abs(startedAtWall(info.startTicks) - pidChangedAtWall) > START_TOLERANCE_MS) {
+  if (Math.abs(startedAtWall(info.startTicks, bootMs) - pidChangedAtWall) > START_TOLERANCE_MS) {
     notes.push(`pid ${status.pid} in status now belongs to another process (pid reused): ignored`);
     return null;
   }
   return { pid: status.pid, startTicks: info.startTicks };
 }
 
-function foundService(pid: number, startTicks: number, startId: string | null, status: StatusBytes | null, document: StatusDocument | null, recorded: boolean): FoundService {
-  const started = startedAtWall(startTicks);
+function foundService(
+  pid: number,
+  startTicks: number,
+  bootMs: number,
+  startId: string | null,
+  status: StatusBytes | null,
+  document: StatusDocument | null,
+  recorded: boolean,
+): FoundService {
+  const started = startedAtWall(startTicks, bootMs);
   return {
     pid,
     startTicks,
@@ -225,12 +234,15 @@ function sameWords(a: readonly string[] | null, b: readonly string[] | null): bo
   return a !== null && a.length === b.length && a.every((word, i) => word === b[i]);
 }
 
-let bootTime: number | null = null;
+/**
+ * When this machine booted, in ms since the epoch (/proc/stat's btime). Read at each adoption,
+ * not cached: one small read per service found, and a host's services share no module state.
+ */
+function bootTimeMs(): number {
+  const match = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'latin1'));
+  return match === null ? 0 : Number(match[1]) * 1000;
+}
 
-function startedAtWall(startTicks: number): number {
-  if (bootTime === null) {
-    const match = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'latin1'));
-    bootTime = match === null ? 0 : Number(match[1]) * 1000;
-  }
-  return bootTime + (startTicks / TICKS_PER_SECOND) * 1000;
+function startedAtWall(startTicks: number, bootMs: number): number {
+  return bootMs + (startTicks / TICKS_PER_SECOND) * 1000;
 }
