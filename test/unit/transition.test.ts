@@ -801,6 +801,36 @@ describe('restart hook (-r, -t)', () => {
 const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start', restarts: 0, lastExit: null };
 const OLD_LEFTOVERS: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: ['stale-start'] }, pids: [901, 902] };
 
+describe('restart_on_change: a change on disk settles before the restart', () => {
+  const changed = (path: string): SupervisorEvent => ({ type: 'changed', path });
+
+  test('a burst of changes gives one restart, change_settle after the last of them, naming every path once', () => {
+    const machine = running({ changeSettleMs: 2000 });
+    const pid = machine.pid;
+    assert.deepEqual(machine.send(changed('/srv/app.conf'), 100), []);
+    machine.send(changed('/srv/app.conf'), 1100);
+    machine.send(changed('/srv/bin/app'), 1900);
+    assert.equal(allTimers(machine.state).change, mono(3900), 'the wait is for quiet: the last change moves it');
+    assert.deepEqual(machine.fireDue(3899), [], 'nothing before the settle time after the last change');
+    const effects = machine.fireDue(3900);
+    assert.deepEqual(logs(effects, 'NOTICE'), ['/srv/app.conf /srv/bin/app changed: restarting the service (restart_on_change)']);
+    assert.deepEqual(signals(effects)[0], [pid, 'SIGTERM']);
+    assert.equal(allTimers(machine.state).change, undefined, 'settled: no change timer left');
+    assert.deepEqual(machine.fireDue(10_000).filter((e) => e.type === 'log' && e.text.includes('restart_on_change')), [], 'one restart only');
+  });
+
+  test('a change that settles while the service is not running restarts nothing', () => {
+    const machine = running({ changeSettleMs: 500 });
+    machine.send(control('down'), 100);
+    machine.exitAt(200, null, 'SIGTERM');
+    machine.send(changed('/srv/app.conf'), 300);
+    const effects = machine.fireDue(800);
+    assert.deepEqual(logs(effects, 'NOTICE'), []);
+    assert.ok(!hasSpawn(effects));
+    assert.equal(machine.state.changed, null);
+  });
+});
+
 describe('the named timers', () => {
   interface TimerCase {
     name: TimerName;
