@@ -12,7 +12,6 @@ import {
   parseEnvironment,
   parseLimit,
   parseNice,
-  parseSignal,
   parseUmask,
   parseUserSpec,
   parseYesNo,
@@ -34,10 +33,11 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
   {
     name: 'alarm_interval',
     kind: 'integer',
-    field: 'alarmInterval',
+    field: 'alarmIntervalMs',
     min: 0,
     max: MAX_TIMER_SECONDS,
     unit: 'seconds',
+    secondsAsMs: true,
     // meetbill's rule: a window shorter than a minute would let a crash loop mail every second.
     normalise: (seconds) => (seconds > 0 && seconds < 60 ? 60 : seconds),
   },
@@ -53,7 +53,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     max: Number.MAX_SAFE_INTEGER,
     unit: 'coredumps',
   },
-  { name: 'kill_timeout', kind: 'integer', field: 'killTimeout', min: 0, max: MAX_TIMER_SECONDS, unit: 'seconds' },
+  { name: 'kill_timeout', kind: 'integer', field: 'killTimeoutMs', min: 0, max: MAX_TIMER_SECONDS, unit: 'seconds', secondsAsMs: true },
   {
     name: 'mail_transport',
     kind: 'string',
@@ -172,14 +172,7 @@ export const CONFIG_KEYS: readonly ConfigKey[] = [
     accepts: (value) => parseYesNo(value) !== null,
     normalise: (value) => parseYesNo(value) as string,
   },
-  {
-    name: 'stop_signal',
-    kind: 'string',
-    field: 'stopSignal',
-    expected: 'a signal name or number, such as TERM, QUIT or 3',
-    accepts: (value) => parseSignal(value) !== null,
-    normalise: (value) => parseSignal(value) as string,
-  },
+  { name: 'stop_signal', kind: 'signal', field: 'stopSignal', expected: 'a signal name or number, such as TERM, QUIT or 3' },
   // Readiness, watchdog and health checks (SPEC §14, §15).
   {
     name: 'notify_fd',

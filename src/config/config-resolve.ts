@@ -5,6 +5,7 @@ import { CONFIG_KEYS, configKeyNamed } from './config-keys.ts';
 import {
   parseCheck,
   parseChoice,
+  heldInteger,
   parseDurationValue,
   parseInteger,
   parseList,
@@ -164,7 +165,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
           refuse(parsed.expected, parsed.reason);
           continue;
         }
-        config[key.field] = parsed.value;
+        config[key.field] = heldInteger(key, parsed.value);
         break;
       }
       case 'string': {
@@ -200,7 +201,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
         if (!accept(parseChoice(key, entry.value), (word) => Object.assign(config, { [key.field]: word }))) continue;
         break;
       case 'signal':
-        if (!accept(signalValue(entry.value), (signal) => (config[key.field] = signal))) continue;
+        if (!accept(signalValue(key, entry.value), (signal) => (config[key.field] = signal))) continue;
         break;
       case 'check':
         if (!accept(parseCheck(entry.value), (spec) => (config[key.field] = spec))) continue;
@@ -241,7 +242,7 @@ function alarmsOffWarning(
   setAt: Map<keyof ServiceConfig, Place>,
   fileName: string,
 ): ConfigWarning | undefined {
-  if (config.alarmInterval > 0) return undefined;
+  if (config.alarmIntervalMs > 0) return undefined;
   const idle = CONFIG_KEYS.filter((key) => NEEDS_INTERVAL.includes(key.field) && isInEffect(config[key.field]))
     .map((key) => ({ name: key.name, ...(setAt.get(key.field) ?? { fileName, line: 0 }) }))
     // Lines of the file being resolved first, then those of other files (a host's includes).

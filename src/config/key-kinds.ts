@@ -27,6 +27,11 @@ export interface IntegerKey {
   refuses?: (value: number) => string | undefined;
   /** How 0 reads in the log ("off", "unlimited"). */
   whenZero?: string;
+  /**
+   * Seconds in the file, milliseconds in the program (kill_timeout, alarm_interval): the field
+   * holds the value × 1000, converted once here, and the log shows seconds again.
+   */
+  secondsAsMs?: true;
 }
 
 export interface ListKey {
@@ -79,6 +84,8 @@ export interface SignalKey {
   name: string;
   kind: 'signal';
   field: FieldOfType<NodeJS.Signals>;
+  /** What a value must look like, in the key's own words; a general wording when absent. */
+  expected?: string;
 }
 
 /** A ready or health check (tcp://, http://, exec:), parsed at load; `no` or `0` sets none. */
@@ -135,6 +142,16 @@ export function parseInteger(key: IntegerKey, text: string): ParsedValue<number>
   return { ok: true, value: key.normalise ? key.normalise(value) : value };
 }
 
+/** What an integer key's field holds for a value read (see IntegerKey.secondsAsMs). */
+export function heldInteger(key: IntegerKey, value: number): number {
+  return key.secondsAsMs ? value * 1000 : value;
+}
+
+/** An integer key's field as the file says it (see IntegerKey.secondsAsMs). */
+export function shownInteger(key: IntegerKey, held: number): number {
+  return key.secondsAsMs ? held / 1000 : held;
+}
+
 export function parseDurationValue(key: DurationKey, text: string): ParsedValue<number> {
   // In whole hours (596h): 2147483.647s would be exact but unreadable.
   const longest = formatDuration(MAX_DURATION_MS - (MAX_DURATION_MS % 3_600_000));
@@ -155,9 +172,9 @@ export function parseChoice(key: ChoiceKey, text: string): ParsedValue<string> {
  * A signal as a key's value: `ABRT`, `SIGABRT`, `sigabrt` or `6` → `SIGABRT` (numbers through
  * this system's table), by run-values' parser, with what was expected.
  */
-export function signalValue(text: string): ParsedValue<NodeJS.Signals> {
+export function signalValue(key: SignalKey, text: string): ParsedValue<NodeJS.Signals> {
   const value = parseSignal(text);
-  return value === null ? { ok: false, expected: 'a signal name (ABRT, SIGABRT) or number (6)' } : { ok: true, value };
+  return value === null ? { ok: false, expected: key.expected ?? 'a signal name (ABRT, SIGABRT) or number (6)' } : { ok: true, value };
 }
 
 /**

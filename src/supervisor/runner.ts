@@ -220,7 +220,7 @@ export class Runner {
   #kill(effect: Extract<Effect, { type: 'kill' }>): void {
     const pids = this.#world.find(effect.target);
     for (const pid of pids) this.#world.signal(pid, 'SIGKILL');
-    if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterS: this.#context.config.killTimeout }));
+    if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterMs: this.#context.config.killTimeoutMs }));
   }
 
   #reloadConfig(): void {
