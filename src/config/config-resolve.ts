@@ -1,11 +1,11 @@
 // Section resolution (SPEC §7): which sections of supervise.conf a service uses, and how their
 // keys combine into one ServiceConfig. Pure: it gets sections whose values are already decoded
 // (apart from looking up an exec: check's program on PATH, which only reads).
+import { CONFIG_KEYS, configKeyNamed } from './config-keys.ts';
 import {
-  CONFIG_KEYS,
-  configKeyNamed,
   parseCheck,
   parseChoice,
+  heldInteger,
   parseDurationValue,
   parseInteger,
   parseList,
@@ -13,7 +13,7 @@ import {
   parseString,
   parseInto,
   type ParsedValue,
-} from './config-keys.ts';
+} from './key-kinds.ts';
 import { DEFAULT_CONFIG, type ConfigWarning, type LoadedConfig, type ServiceConfig } from './config-types.ts';
 import { maskSecrets } from './mask-secrets.ts';
 import { shownText } from './shown-text.ts';
@@ -165,7 +165,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
           refuse(parsed.expected, parsed.reason);
           continue;
         }
-        config[key.field] = parsed.value;
+        config[key.field] = heldInteger(key, parsed.value);
         break;
       }
       case 'string': {
@@ -201,7 +201,7 @@ function applySection(config: ServiceConfig, section: ConfigSection, context: Ap
         if (!accept(parseChoice(key, entry.value), (word) => Object.assign(config, { [key.field]: word }))) continue;
         break;
       case 'signal':
-        if (!accept(signalValue(entry.value), (signal) => (config[key.field] = signal))) continue;
+        if (!accept(signalValue(key, entry.value), (signal) => (config[key.field] = signal))) continue;
         break;
       case 'check':
         if (!accept(parseCheck(entry.value), (spec) => (config[key.field] = spec))) continue;
@@ -242,7 +242,7 @@ function alarmsOffWarning(
   setAt: Map<keyof ServiceConfig, Place>,
   fileName: string,
 ): ConfigWarning | undefined {
-  if (config.alarmInterval > 0) return undefined;
+  if (config.alarmIntervalMs > 0) return undefined;
   const idle = CONFIG_KEYS.filter((key) => NEEDS_INTERVAL.includes(key.field) && isInEffect(config[key.field]))
     .map((key) => ({ name: key.name, ...(setAt.get(key.field) ?? { fileName, line: 0 }) }))
     // Lines of the file being resolved first, then those of other files (a host's includes).

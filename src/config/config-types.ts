@@ -15,8 +15,8 @@ export type LogDestination = 'files' | 'stdout';
 export type LogFormat = 'text' | 'json';
 
 export interface ServiceConfig {
-  /** Seconds; window for restart limits and alarm rate. 0 = alarms and limits off. 1–59 become 60. */
-  alarmInterval: number;
+  /** Window for restart limits and alarm rate, ms (alarm_interval, in whole seconds). 0 = alarms and limits off. 1–59 s become 60 s. */
+  alarmIntervalMs: number;
   /** Mail recipients. */
   alarmMail: string[];
   /** Phone numbers for gsm_command, at most 10. */
@@ -25,8 +25,8 @@ export interface ServiceConfig {
   maxTries: number;
   /** Coredumps in one window before giving up; 0 = unlimited. */
   maxTriesIfCoredumped: number;
-  /** Seconds between TERM and KILL when stopping; 0 = never escalate (meetbill's behaviour). */
-  killTimeout: number;
+  /** Between TERM and KILL when stopping, ms (kill_timeout, in whole seconds); 0 = never escalate (meetbill's behaviour). */
+  killTimeoutMs: number;
   /** `sendmail`, or an smtp:// / smtps:// URL. */
   mailTransport: string;
   /** Sender address; empty = supervise@<hostname>. */
@@ -71,7 +71,7 @@ export interface ServiceConfig {
   /** `yes`: the service's stderr is its stdout's descriptor (__stdout). */
   redirectStderr: string;
   /** Signal that d, stop actions and SIGTERM to supervise send instead of SIGTERM (CONT follows). */
-  stopSignal: string;
+  stopSignal: NodeJS.Signals;
   /** Descriptor number the service writes readiness and heartbeat lines to (≥ 3); 0 = off. */
   notifyFd: number;
   /** Probe that says the service is ready; null = none. */
@@ -141,12 +141,12 @@ export interface ServiceConfig {
 }
 
 export const DEFAULT_CONFIG: Readonly<ServiceConfig> = Object.freeze({
-  alarmInterval: 0,
+  alarmIntervalMs: 0,
   alarmMail: [],
   alarmGsm: [],
   maxTries: 0,
   maxTriesIfCoredumped: 0,
-  killTimeout: 10,
+  killTimeoutMs: 10_000,
   mailTransport: 'sendmail',
   mailFrom: '',
   gsmCommand: 'gsmsend-script',

@@ -1,6 +1,7 @@
 // The effective configuration as log lines (SPEC §7), one per key with the config file's names,
 // so an operator can check what a service really runs with. Secrets are masked.
-import { CONFIG_KEYS, describeParsed, type ConfigKey } from './config-keys.ts';
+import { CONFIG_KEYS } from './config-keys.ts';
+import { describeParsed, shownInteger, type ConfigKey } from './key-kinds.ts';
 import type { ServiceConfig } from './config-types.ts';
 import { formatDuration } from './duration.ts';
 import { maskSecrets } from './mask-secrets.ts';
@@ -12,9 +13,9 @@ export function describeConfig(config: ServiceConfig): string[] {
 function describeValue(key: ConfigKey, config: ServiceConfig): string {
   switch (key.kind) {
     case 'integer': {
-      const value = config[key.field];
+      const value = shownInteger(key, config[key.field]);
       // 0 here silently switches off everything that §6 promises, so the log says it.
-      if (key.field === 'alarmInterval' && value === 0) return '0 (alarms and restart limits off)';
+      if (key.field === 'alarmIntervalMs' && value === 0) return '0 (alarms and restart limits off)';
       return value === 0 && key.whenZero !== undefined ? `0 (${key.whenZero})` : String(value);
     }
     case 'list': {

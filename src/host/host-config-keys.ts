@@ -3,7 +3,7 @@
 // the one key table in src/config/config-keys.ts.
 import path from 'node:path';
 import { CommandSyntaxError, splitCommand } from '../command/split-command.ts';
-import type { ConfigKey, ParsedKey } from '../config/config-keys.ts';
+import type { ConfigKey, ParsedKey } from '../config/key-kinds.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
 import { parseYesNo } from '../config/run-values.ts';
 import { formatRequirements, parseRequirements } from './requirements.ts';

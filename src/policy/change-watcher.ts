@@ -5,12 +5,10 @@
 // path again and compares what it finds (links, inode, size, mtime, a directory's entries), so
 // events that change nothing (another file in the same directory) report nothing.
 //
-// It reports raw `touched(path, at)`; deciding when a change has settled is change-settle.ts's
-// (the core does it with its one timer). `watchForChanges` below adds a timer of its own, for
-// tests and for any caller without a timer record.
+// It reports raw `touched(path, at)`; deciding when a change has settled (change_settle) is the
+// core's, with its `change` timer.
 import fs from 'node:fs';
 import path from 'node:path';
-import { NO_PENDING_CHANGES, settleDeadline, takeSettled, touch, type PendingChanges } from './change-settle.ts';
 import type { ChangeTargets } from './policy-values.ts';
 import { findProgram, nearestExistingDir, resolveChain } from './path-chain.ts';
 import { monotonicMs } from '../clock/monotonic.ts';
@@ -206,48 +204,4 @@ export function watchPoints(target: string): WatchPoint[] {
   }
   if (isDirectory) points.push({ dir: chain.final, name: null });
   return points;
-}
-
-export interface SettledWatchOptions extends Omit<ChangeWatcherOptions, 'touched'> {
-  settleMs: number;
-  /** Once per change, after it has stayed unchanged for `settleMs`. */
-  changed: (path: string) => void;
-}
-
-/** ChangeWatcher plus its own settle timer: `changed(path)` once a change has settled. */
-export function watchForChanges(options: SettledWatchOptions): { close(): void; readonly watchedDirs: string[] } {
-  const now = options.now ?? (() => monotonicMs());
-  let pending: PendingChanges = NO_PENDING_CHANGES;
-  let timer: NodeJS.Timeout | null = null;
-  const rearm = (): void => {
-    if (timer !== null) clearTimeout(timer);
-    timer = null;
-    const deadline = settleDeadline(pending, options.settleMs);
-    if (deadline === null) return;
-    timer = setTimeout(fire, Math.max(0, Math.ceil(deadline - now())));
-  };
-  const fire = (): void => {
-    timer = null;
-    const result = takeSettled(pending, now(), options.settleMs);
-    pending = result.pending;
-    rearm();
-    for (const target of result.settled) options.changed(target);
-  };
-  const watcher = new ChangeWatcher({
-    ...options,
-    now,
-    touched: (target, at) => {
-      pending = touch(pending, target, at);
-      rearm();
-    },
-  });
-  return {
-    close: () => {
-      if (timer !== null) clearTimeout(timer);
-      watcher.close();
-    },
-    get watchedDirs() {
-      return watcher.watchedDirs;
-    },
-  };
 }

@@ -1,7 +1,7 @@
 // The config keys of SPEC §16 (restart policy, backoff, reload, changes on disk, pid file), as
 // entries of the one key table in src/config/config-keys.ts: each says how its value is read,
 // checked and shown in the effective-config dump.
-import type { AnyParsedKey, ParsedKey } from '../config/config-keys.ts';
+import type { AnyParsedKey, ParsedKey } from '../config/key-kinds.ts';
 import type { ServiceConfig } from '../config/config-types.ts';
 import { formatDuration as formatDurationMs, MAX_DURATION_MS, parseDuration as parseDurationMs } from '../config/duration.ts';
 import { formatChangeTargets, formatReload, parseChangeTargets, parseReload } from './policy-values.ts';

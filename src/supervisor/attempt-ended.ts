@@ -113,7 +113,7 @@ function countAndAlarm(s: SupervisorState, e: Ending, turn: Turn): SupervisorSta
     return { ...s, hook: { running: true, count, lastExitMono: now.mono }, timers: { ...s.timers, hook: now.mono + context.timing.hookTimeoutMs } };
   }
   if (e.askedToStop || !exitsCount(s.alarmsSilenced, context.config)) return s;
-  const { window, endsAt } = countExit(s.window, s.timers.window, e.exit.coredump, now.mono, context.config.alarmInterval);
+  const { window, endsAt } = countExit(s.window, s.timers.window, e.exit.coredump, now.mono, context.config.alarmIntervalMs);
   const counted = { ...s, window, timers: { ...s.timers, window: endsAt } };
   const exit = { code: e.exit.code, signal: e.exit.signal, coredump: e.exit.coredump };
   const facts = { service: context.serviceName, at: new Date(now.wall), exit, uptimeS: e.uptimeS, exitsInWindow: counted.window.exits, coredumpsInWindow: counted.window.coredumps };

@@ -52,6 +52,29 @@ export interface Leftover {
   notes: string[];
 }
 
+/** What one look at the directory found, for choosing the service to adopt. */
+interface Findings {
+  command: readonly string[];
+  /** The directory's tagged processes, keepers left out. */
+  tagged: readonly TaggedProcess[];
+  status: StatusBytes | null;
+  document: StatusDocument | null;
+  bootMs: number;
+  serviceUid: number | null;
+  /** What the log should say about it, added to as the choice goes. */
+  notes: string[];
+}
+
+/** The service to adopt, if any, and the processes that go with it. */
+interface Choice {
+  adopt: FoundService | null;
+  keep: ReadonlySet<number>;
+  /** The pid status names runs another program: not this service's, neither adopted nor stopped. */
+  recordedIsAnother?: true;
+}
+
+const nothingAdopted = (): Choice => ({ adopt: null, keep: new Set() });
+
 /**
  * `serviceUid`: the real uid the service runs as (root's 0, the configured `user`'s, or that of
  * a supervise not run as root); null when unknown, and then nothing is adopted.
@@ -61,57 +84,59 @@ export function findLeftover(paths: StatusPaths, command: readonly string[], fou
   const keepers = found.filter((p) => p.keeper);
   const tagged = found.filter((p) => !p.keeper);
   const status = readStatusBytes(paths);
-  const document = readDocument(paths);
-  const notes: string[] = [];
-  let recorded = status === null ? null : recordedService(status, notes);
-  const recordedPid = recorded?.pid;
-  const recordedTag = tagged.find((p) => p.pid === recordedPid);
-  const recordedStart = typeof document?.start_id === 'string' ? document.start_id : null;
-  const ownedByService = (pid: number): boolean => serviceUid !== null && realUidOf(pid) === serviceUid;
-
-  let adopt: FoundService | null = null;
-  let keep = new Set<number>();
-  if (recorded !== null && recordedTag === undefined) {
-    // Untagged (started by a version before the tag): only its command line can tell what it
-    // is; what it started is kept with it when adopted.
-    const cmdline = readCmdline(recorded.pid);
-    if (sameWords(cmdline, command)) {
-      if (ownedByService(recorded.pid)) {
-        adopt = foundService(recorded.pid, recorded.startTicks, null, status, document, true);
-        keep = descendantsOf(recorded.pid, tagged);
-      } else {
-        notes.push(notOwned(recorded.pid, serviceUid));
-      }
-    } else if (!sameWords(cmdline, document?.command ?? null)) {
-      notes.push(`pid ${recorded.pid} in status runs "${(cmdline ?? []).join(' ')}", not this service: ignored`);
-      recorded = null;
-    }
-  } else {
-    // The recorded pid's start, else the newest start found of those recorded in status.json.
-    const trusted = (p: TaggedProcess): boolean => (recordedStart === null ? p === recordedTag : p.startId === recordedStart);
-    const startId = recordedTag !== undefined && trusted(recordedTag) ? recordedTag.startId : newestStart(tagged.filter(trusted));
-    if (startId !== null && startRan(startId, command)) {
-      const group = tagged.filter((p) => p.startId === startId);
-      const main = recordedTag?.startId === startId ? recordedTag : rootOf(group);
-      if (ownedByService(main.pid)) {
-        adopt = foundService(main.pid, main.startTicks, startId, status, document, main === recordedTag);
-        keep = new Set(group.map((p) => p.pid));
-      } else {
-        notes.push(notOwned(main.pid, serviceUid));
-      }
-    }
-  }
-
+  const facts: Findings = { command, tagged, status, document: readDocument(paths), bootMs: bootTimeMs(), serviceUid, notes: [] };
+  const recorded = status === null ? null : recordedService(status, facts.bootMs, facts.notes);
+  const recordedTag = tagged.find((p) => p.pid === recorded?.pid);
+  const choice = recorded !== null && recordedTag === undefined ? untaggedChoice(recorded, facts) : taggedChoice(recordedTag, facts);
+  const { adopt, keep } = choice;
   const stop = new Set(tagged.map((p) => p.pid).filter((pid) => !keep.has(pid)));
-  if (recorded !== null && adopt === null) stop.add(recorded.pid);
+  if (recorded !== null && adopt === null && choice.recordedIsAnother !== true) stop.add(recorded.pid);
   if (adopt !== null) stop.delete(adopt.pid);
   const keptStarts = new Set(tagged.filter((p) => keep.has(p.pid)).map((p) => p.startId));
   const staleStarts = new Set(tagged.filter((p) => stop.has(p.pid) && !keptStarts.has(p.startId)).map((p) => p.startId));
-  if (adopt !== null) {
-    const parent = tagged.find((p) => p.pid === adopt?.pid)?.ppid ?? readProcess(adopt.pid)?.ppid;
-    adopt = { ...adopt, keeperPid: keepers.find((k) => k.pid === parent)?.pid ?? null };
+  return { adopt: adopt === null ? null : withKeeper(adopt, tagged, keepers), stop: [...stop], staleStarts: [...staleStarts], notes: facts.notes };
+}
+
+/**
+ * The pid status names carries no tag (started by a version before the tag): only its command
+ * line can tell what it is; what it started is kept with it when adopted.
+ */
+function untaggedChoice(recorded: { pid: number; startTicks: number }, facts: Findings): Choice {
+  const cmdline = readCmdline(recorded.pid);
+  if (sameWords(cmdline, facts.command)) {
+    if (!ownedByService(recorded.pid, facts)) return notOwnedChoice(recorded.pid, facts);
+    return { adopt: foundService(recorded.pid, recorded.startTicks, null, true, facts), keep: descendantsOf(recorded.pid, facts.tagged) };
   }
-  return { adopt, stop: [...stop], staleStarts: [...staleStarts], notes };
+  if (sameWords(cmdline, facts.document?.command ?? null)) return nothingAdopted();
+  facts.notes.push(`pid ${recorded.pid} in status runs "${(cmdline ?? []).join(' ')}", not this service: ignored`);
+  return { ...nothingAdopted(), recordedIsAnother: true };
+}
+
+/** The recorded pid's start, else the newest start found of those recorded in status.json. */
+function taggedChoice(recordedTag: TaggedProcess | undefined, facts: Findings): Choice {
+  const recordedStart = typeof facts.document?.start_id === 'string' ? facts.document.start_id : null;
+  const trusted = (p: TaggedProcess): boolean => (recordedStart === null ? p === recordedTag : p.startId === recordedStart);
+  const startId = recordedTag !== undefined && trusted(recordedTag) ? recordedTag.startId : newestStart(facts.tagged.filter(trusted));
+  if (startId === null || !startRan(startId, facts.command)) return nothingAdopted();
+  const group = facts.tagged.filter((p) => p.startId === startId);
+  const main = recordedTag?.startId === startId ? recordedTag : rootOf(group);
+  if (!ownedByService(main.pid, facts)) return notOwnedChoice(main.pid, facts);
+  return { adopt: foundService(main.pid, main.startTicks, startId, main === recordedTag, facts), keep: new Set(group.map((p) => p.pid)) };
+}
+
+function ownedByService(pid: number, facts: Findings): boolean {
+  return facts.serviceUid !== null && realUidOf(pid) === facts.serviceUid;
+}
+
+function notOwnedChoice(pid: number, facts: Findings): Choice {
+  facts.notes.push(notOwned(pid, facts.serviceUid));
+  return nothingAdopted();
+}
+
+/** The keeper that still waits for the adopted service (its parent), if any. */
+function withKeeper(adopt: FoundService, tagged: readonly TaggedProcess[], keepers: readonly TaggedProcess[]): FoundService {
+  const parent = tagged.find((p) => p.pid === adopt.pid)?.ppid ?? readProcess(adopt.pid)?.ppid;
+  return { ...adopt, keeperPid: keepers.find((k) => k.pid === parent)?.pid ?? null };
 }
 
 function notOwned(pid: number, serviceUid: number | null): string {
@@ -119,20 +144,21 @@ function notOwned(pid: number, serviceUid: number | null): string {
 }
 
 /** The process `status` names, if it is still the one that was started then. */
-function recordedService(status: StatusBytes, notes: string[]): { pid: number; startTicks: number } | null {
+function recordedService(status: StatusBytes, bootMs: number, notes: string[]): { pid: number; startTicks: number } | null {
   if (status.pid === 0) return null;
   const info = readProcess(status.pid);
   if (info === null || info.state === 'Z') return null;
   const pidChangedAtWall = status.seconds * 1000 + Math.floor(status.nanos / 1_000_000);
-  if (Math.abs(startedAtWall(info.startTicks) - pidChangedAtWall) > START_TOLERANCE_MS) {
+  if (Math.abs(startedAtWall(info.startTicks, bootMs) - pidChangedAtWall) > START_TOLERANCE_MS) {
     notes.push(`pid ${status.pid} in status now belongs to another process (pid reused): ignored`);
     return null;
   }
   return { pid: status.pid, startTicks: info.startTicks };
 }
 
-function foundService(pid: number, startTicks: number, startId: string | null, status: StatusBytes | null, document: StatusDocument | null, recorded: boolean): FoundService {
-  const started = startedAtWall(startTicks);
+function foundService(pid: number, startTicks: number, startId: string | null, recorded: boolean, facts: Findings): FoundService {
+  const { status, document } = facts;
+  const started = startedAtWall(startTicks, facts.bootMs);
   return {
     pid,
     startTicks,
@@ -225,12 +251,15 @@ function sameWords(a: readonly string[] | null, b: readonly string[] | null): bo
   return a !== null && a.length === b.length && a.every((word, i) => word === b[i]);
 }
 
-let bootTime: number | null = null;
+/**
+ * When this machine booted, in ms since the epoch (/proc/stat's btime). Read at each adoption,
+ * not cached: one small read per service found, and a host's services share no module state.
+ */
+function bootTimeMs(): number {
+  const match = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'latin1'));
+  return match === null ? 0 : Number(match[1]) * 1000;
+}
 
-function startedAtWall(startTicks: number): number {
-  if (bootTime === null) {
-    const match = /^btime (\d+)$/m.exec(fs.readFileSync('/proc/stat', 'latin1'));
-    bootTime = match === null ? 0 : Number(match[1]) * 1000;
-  }
-  return bootTime + (startTicks / TICKS_PER_SECOND) * 1000;
+function startedAtWall(startTicks: number, bootMs: number): number {
+  return bootMs + (startTicks / TICKS_PER_SECOND) * 1000;
 }

@@ -110,18 +110,50 @@ function plan(
 ): RunPlan {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(baseEnv)) if (value !== undefined) env[name] = value;
-
-  const cwd = config.directory === '' ? undefined : config.directory;
-  if (cwd !== undefined) {
-    const problem = world.directoryProblem(cwd);
-    if (problem !== null) refuse('directory', cwd, problem);
-    // As a shell that cd'd there says: supervise's own PWD names another directory. Absolute, as
-    // the spawn resolves a relative one (against supervise's directory).
-    env.PWD = path.resolve(cwd);
+  const cwd = workingDirectory(config.directory, world);
+  // As a shell that cd'd there says: supervise's own PWD names another directory. Absolute, as
+  // the spawn resolves a relative one (against supervise's directory).
+  if (cwd !== undefined) env.PWD = path.resolve(cwd);
+  const wrappers = wrappersFor(config, world);
+  Object.assign(env, wrappers.env);
+  Object.assign(env, configuredVariables(config, world), extraEnv);
+  if (wrappers.argv.length > 0) {
+    // Without a helper, spawn reports a missing program itself; through one, the helper would
+    // only exit 127, so the same FATAL line is made here first.
+    const problem = world.programProblem(command[0] as string, env.PATH, cwd);
+    if (problem !== null) throw new StartRefused(problem);
   }
+  return {
+    argv: [...wrappers.argv, ...command],
+    env,
+    cwd,
+    umask: config.umask === '' ? null : parseUmask(config.umask),
+    redirectStderr: config.redirectStderr === 'yes',
+  };
+}
 
-  const wrappers: string[] = [];
-  // Limits first and the user last: raising a hard limit or lowering nice needs root.
+/** The `directory` to start in, once the world says it can be; undefined = supervise's. */
+function workingDirectory(directory: string, world: RunWorld): string | undefined {
+  if (directory === '') return undefined;
+  const problem = world.directoryProblem(directory);
+  if (problem !== null) refuse('directory', directory, problem);
+  return directory;
+}
+
+/**
+ * The helpers that exec the service, and the variables a switch of user sets. Limits first and
+ * the user last: raising a hard limit or lowering nice needs root.
+ */
+function wrappersFor(config: ServiceConfig, world: RunWorld): { argv: string[]; env: Record<string, string> } {
+  const argv = [...limitsWrapper(config, world)];
+  if (config.nice !== '') argv.push(...niceWrapper(config.nice, world));
+  if (config.user === '') return { argv, env: {} };
+  const user = switchUser(config.user, world);
+  return { argv: [...argv, ...user.argv], env: user.env };
+}
+
+/** prlimit with every `limit_*` key set, or nothing; a refusal names the first such key if prlimit is missing. */
+function limitsWrapper(config: ServiceConfig, world: RunWorld): string[] {
   const limits: string[] = [];
   let firstLimit: [string, string] | null = null;
   for (const resource of Object.keys(LIMIT_FIELDS) as LimitResource[]) {
@@ -131,35 +163,18 @@ function plan(
     limits.push(`--${resource}=${formatLimitNumber(soft)}:${formatLimitNumber(hard)}`);
     firstLimit ??= [`limit_${resource}`, text];
   }
-  if (firstLimit !== null) wrappers.push(helper(world, 'prlimit', ...firstLimit), ...limits, '--');
-  if (config.nice !== '') wrappers.push(...niceWrapper(config.nice, world));
-  if (config.user !== '') {
-    const user = switchUser(config.user, world);
-    wrappers.push(...user.argv);
-    Object.assign(env, user.env);
-  }
+  return firstLimit === null ? [] : [helper(world, 'prlimit', ...firstLimit), ...limits, '--'];
+}
 
+/** The variables of env_file (each file in turn), then those of `environment`, which win. */
+function configuredVariables(config: ServiceConfig, world: RunWorld): Record<string, string> {
+  const variables: Record<string, string> = {};
   for (const file of config.envFile === '' ? [] : (parseEnvFilePaths(config.envFile) ?? [])) {
-    for (const [name, value] of readEnvFile(file.path, file.optional, world)) env[name] = value;
+    for (const [name, value] of readEnvFile(file.path, file.optional, world)) variables[name] = value;
   }
   const environment = parseEnvironment(config.environment);
-  if (environment.ok) for (const [name, value] of environment.variables) env[name] = value;
-  Object.assign(env, extraEnv);
-
-  if (wrappers.length > 0) {
-    // Without a helper, spawn reports a missing program itself; through one, the helper would
-    // only exit 127, so the same FATAL line is made here first.
-    const program = command[0] as string;
-    const problem = world.programProblem(program, env.PATH, cwd);
-    if (problem !== null) throw new StartRefused(problem);
-  }
-  return {
-    argv: [...wrappers, ...command],
-    env,
-    cwd,
-    umask: config.umask === '' ? null : parseUmask(config.umask),
-    redirectStderr: config.redirectStderr === 'yes',
-  };
+  if (environment.ok) for (const [name, value] of environment.variables) variables[name] = value;
+  return variables;
 }
 
 function helper(world: RunWorld, name: Helper, key: string, value: string): string {

@@ -77,6 +77,8 @@ export class Runner {
   #starts = 0;
   /** Probes run so far, for #collectNowAndThen. */
   #probes = 0;
+  /** Exec checks run so far, for each check's tag. */
+  #checks = 0;
   /** What was last written, encoded: status is written when this changes. */
   #written = '';
   #exiting = false;
@@ -218,7 +220,7 @@ export class Runner {
   #kill(effect: Extract<Effect, { type: 'kill' }>): void {
     const pids = this.#world.find(effect.target);
     for (const pid of pids) this.#world.signal(pid, 'SIGKILL');
-    if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterS: this.#context.config.killTimeout }));
+    if (pids.length > 0) this.options.log.warning(textOf({ kind: 'killed', pids, why: effect.why, afterMs: this.#context.config.killTimeoutMs }));
   }
 
   #reloadConfig(): void {
@@ -236,7 +238,7 @@ export class Runner {
     const { runProbe } = await import('../health/probe.ts');
     // An exec check carries a tag of its own: what it starts and leaves (a setsid'd process
     // escapes its process group) is found by it and stopped once the check has ended.
-    const checkId = spec.kind === 'exec' ? newCheckId() : null;
+    const checkId = spec.kind === 'exec' ? newCheckId((this.#checks += 1)) : null;
     const asTheService = await this.#asTheService(spec, checkId);
     if (this.#exiting) return;
     if (checkId !== null) this.#checksRunning.add(checkId);

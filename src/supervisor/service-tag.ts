@@ -24,14 +24,13 @@ export function newStartId(command: readonly string[], sequence: number): string
 
 /**
  * The tag of one run of an exec check: never a start of the service (no command digest), so a
- * later supervise never adopts what a check left, and stops it like any leftover.
+ * later supervise never adopts what a check left, and stops it like any leftover. `sequence`:
+ * the checks of this directory's runner so far (tags are looked up per directory, so one count
+ * per runner is enough to tell its checks apart).
  */
-export function newCheckId(): string {
-  checks += 1;
-  return `check.${process.pid}.${checks}`;
+export function newCheckId(sequence: number): string {
+  return `check.${process.pid}.${sequence}`;
 }
-
-let checks = 0;
 
 /**
  * FNV-1a (64 bits) of the argv, words separated by NUL: enough to tell commands apart, and no

@@ -41,7 +41,7 @@ function retireCandidate(s: SupervisorState, turn: Turn): SupervisorState {
 /** Stop signal and CONT to `pid`, which joins the copies being retired (SIGKILL at `retireKill`). */
 export function retire(s: SupervisorState, pid: number, startId: string | null, turn: Turn): SupervisorState {
   emit(turn, { type: 'signal', pid, signal: stopSignalOf(turn) }, { type: 'signal', pid, signal: 'SIGCONT' });
-  const timeoutMs = turn.context.config.killTimeout * 1000;
+  const timeoutMs = turn.context.config.killTimeoutMs;
   const timers = timeoutMs > 0 ? { ...s.timers, retireKill: s.timers.retireKill ?? turn.now.mono + timeoutMs } : s.timers;
   const startIds = startId === null ? s.retiring.startIds : [...s.retiring.startIds, startId];
   return { ...s, retiring: { pids: [...s.retiring.pids, pid], startIds }, timers };
@@ -49,7 +49,7 @@ export function retire(s: SupervisorState, pid: number, startId: string | null, 
 
 /** The deadline for SIGKILL, kept if one is pending; none with kill_timeout 0. */
 export function armKill(s: SupervisorState, turn: Turn): ServiceTimers {
-  const timeoutMs = turn.context.config.killTimeout * 1000;
+  const timeoutMs = turn.context.config.killTimeoutMs;
   if (timeoutMs <= 0) return s.timers;
   return { ...s.timers, kill: s.timers.kill ?? turn.now.mono + timeoutMs };
 }
@@ -69,7 +69,7 @@ export function finish(s: SupervisorState, code: number, turn: Turn): Supervisor
 }
 
 export function beginSweep(s: SupervisorState, target: ProcessTarget, then: Sweep['then'], turn: Turn): SupervisorState {
-  const timeoutMs = turn.context.config.killTimeout * 1000;
+  const timeoutMs = turn.context.config.killTimeoutMs;
   const killAtMono = timeoutMs > 0 ? (s.timers.kill ?? turn.now.mono + timeoutMs) : null;
   emit(turn, { type: 'look', target });
   return { ...s, sweep: { target, killAtMono, signalled: [], killed: false, then }, timers: without(s.timers, 'kill') };
@@ -91,7 +91,7 @@ export function looked(s: SupervisorState, pids: readonly number[], turn: Turn):
   }
   if (pastKill) {
     for (const pid of pids) emit(turn, { type: 'signal', pid, signal: 'SIGKILL' });
-    if (!sweep.killed) log(turn, 'WARNING', textOf({ kind: 'killed', pids, why: 'stop-timeout', afterS: turn.context.config.killTimeout }));
+    if (!sweep.killed) log(turn, 'WARNING', textOf({ kind: 'killed', pids, why: 'stop-timeout', afterMs: turn.context.config.killTimeoutMs }));
   }
   const wake = pastKill ? now.mono + SWEEP_LOOK_MS : Math.min(now.mono + SWEEP_LOOK_MS, sweep.killAtMono);
   return { ...s, sweep: { ...sweep, signalled: [...sweep.signalled, ...fresh], killed: sweep.killed || pastKill }, timers: { ...s.timers, sweep: wake } };

@@ -41,18 +41,11 @@ function step(s: SupervisorState, event: Exclude<SupervisorEvent, { type: 'timer
     case 'spawned':
       return event.copy === 'reload' ? candidateSpawned(s, event.pid, event.startId, turn) : serviceSpawned(s, event.pid, event.startId, turn);
     case 'spawnFailed':
-      if (event.copy === 'reload') return candidateFailed(s, event.reason, turn);
-      if (s.run?.phase !== 'spawning') return s;
-      log(turn, 'FATAL', event.reason);
-      return serviceEnded(s, { code: null, signal: null, coredump: false, statusKnown: true }, turn);
+      return event.copy === 'reload' ? candidateFailed(s, event.reason, turn) : spawnFailed(s, event.reason, turn);
     case 'exited':
       return exited(s, event.pid, event.exit, turn);
-    case 'orphaned': {
-      const run = s.run;
-      if (run === null || run.phase === 'spawning' || run.pid !== event.pid) return s;
-      log(turn, 'WARNING', textOf({ kind: 'orphaned', pid: event.pid }));
-      return { ...s, run: { ...run, adopted: { startTicks: event.startTicks }, timers: { ...run.timers, poll: turn.now.mono + turn.context.timing.pollMs } } };
-    }
+    case 'orphaned':
+      return orphaned(s, event.pid, event.startTicks, turn);
     case 'control':
       return onControl(s, event.command, turn);
     case 'terminate':
@@ -80,11 +73,30 @@ function step(s: SupervisorState, event: Exclude<SupervisorEvent, { type: 'timer
       return pidFileMissing(s, event.problem, event.retry, turn);
     case 'daemonLeft':
       return daemonLeft(s, event.pids, turn);
-    case 'changed': {
-      const paths = [...new Set([...(s.changed?.paths ?? []), event.path])];
-      return { ...s, changed: { paths }, timers: { ...s.timers, change: turn.now.mono + turn.context.config.changeSettleMs } };
-    }
+    case 'changed':
+      return changedOnDisk(s, event.path, turn);
   }
+}
+
+/** The service's spawn failed: logged FATAL, and treated as an exit (retried after the throttle). */
+function spawnFailed(s: SupervisorState, reason: string, turn: Turn): SupervisorState {
+  if (s.run?.phase !== 'spawning') return s;
+  log(turn, 'FATAL', reason);
+  return serviceEnded(s, { code: null, signal: null, coredump: false, statusKnown: true }, turn);
+}
+
+/** The service's keeper is gone and the service runs on: its end can no longer be heard, so it is polled. */
+function orphaned(s: SupervisorState, pid: number, startTicks: number, turn: Turn): SupervisorState {
+  const run = s.run;
+  if (run === null || run.phase === 'spawning' || run.pid !== pid) return s;
+  log(turn, 'WARNING', textOf({ kind: 'orphaned', pid }));
+  return { ...s, run: { ...run, adopted: { startTicks }, timers: { ...run.timers, poll: turn.now.mono + turn.context.timing.pollMs } } };
+}
+
+/** A watched path changed: the restart waits until no path has changed for change_settle. */
+function changedOnDisk(s: SupervisorState, path: string, turn: Turn): SupervisorState {
+  const paths = [...new Set([...(s.changed?.paths ?? []), path])];
+  return { ...s, changed: { paths }, timers: { ...s.timers, change: turn.now.mono + turn.context.config.changeSettleMs } };
 }
 
 /** The service's spawn answered; a stop asked for meanwhile is carried out at once. */

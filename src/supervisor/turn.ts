@@ -20,7 +20,7 @@ export function log(turn: Turn, level: LogLevel, text: string): void {
 
 /** The stop signal: TERM unless stop_signal names another (validated when the config was read). */
 export function stopSignalOf(turn: Turn): NodeJS.Signals {
-  return turn.context.config.stopSignal as NodeJS.Signals;
+  return turn.context.config.stopSignal;
 }
 
 export function without(timers: ServiceTimers, ...names: ServiceTimerName[]): ServiceTimers {

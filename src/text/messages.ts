@@ -52,7 +52,7 @@ export function outputFailure(filePath: string, error: unknown): string {
 export type Fact =
   | { kind: 'adopted'; service: string; pid: number; heard: boolean }
   | { kind: 'stoppingLeftovers'; pids: readonly number[]; service: string | null }
-  | { kind: 'killed'; pids: readonly number[]; why: 'stop-timeout' | 'left-by-stopped'; afterS: number }
+  | { kind: 'killed'; pids: readonly number[]; why: 'stop-timeout' | 'left-by-stopped'; afterMs: number }
   | { kind: 'sweepGaveUp'; pids: readonly number[] }
   | { kind: 'straySignal'; signal: string }
   | { kind: 'startFailedRetrying'; reason: string; supervisorPid: number; dir: string }
@@ -123,7 +123,7 @@ export function textOf(fact: Fact): string {
     case 'stoppingLeftovers':
       return `stopping ${fact.pids.length} process(es) a previous supervise of this directory left running (${fact.pids.join(' ')})${fact.service === null ? '' : ` before starting ${fact.service}`}`;
     case 'killed': {
-      const why = fact.why === 'stop-timeout' ? `service still running ${fact.afterS}s after TERM` : 'the stopped service left processes behind, and a new copy was started';
+      const why = fact.why === 'stop-timeout' ? `service still running ${fact.afterMs / 1000}s after TERM` : 'the stopped service left processes behind, and a new copy was started';
       return `${why}: sent SIGKILL to ${fact.pids.length} process(es): ${fact.pids.join(' ')}`;
     }
     case 'sweepGaveUp':

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { skipUnlessPresent, startAlertmanager, type RunningPart } from '../helpers/debian-parts.ts';
 import { isAlive, track } from '../helpers/processes.ts';
-import { readDocument, readLog, ROOT, SERVICE, startSupervise, stopSupervisor, waitForServicePid } from '../helpers/supervise-cli.ts';
+import { readDocument, readLog, ROOT, SERVICE, startSupervise, stopSupervisor, waitForServicePid } from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

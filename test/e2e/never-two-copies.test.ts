@@ -8,10 +8,29 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { encodeStatus, decodeStatus } from '../../src/status/status-codec.ts';
-import { readDocument, readLog, readStatus, run, sendControl, SERVICE, SUPERVISE } from '../helpers/supervise-cli.ts';
+import {
+  type Box,
+  holdsFor,
+  isDead,
+  isGone,
+  launch,
+  nextServicePid,
+  readDocument,
+  readLog,
+  readStatus,
+  readText,
+  run,
+  sandbox,
+  sendControl,
+  SERVICE,
+  starts,
+  startService,
+  SUPERVISE,
+  supervisorsOf,
+  taggedWith,
+} from '../helpers/harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { raceTrial } from '../fixtures/race-trial.ts';
-import { holdsFor, isDead, isGone, launch, nextServicePid, readText, sandbox, startService, starts, supervisorsOf, taggedWith, type Box } from '../fixtures/reliability-kit.ts';
 
 const forever = (box: Box) => `node ${SERVICE} forever ${box.root}`;
 
@@ -20,11 +39,17 @@ async function killSupervisor(pid: number): Promise<void> {
   await waitFor(`supervise ${pid} to die`, () => isDead(pid));
 }
 
-/** Starts `command`, kills supervise with SIGKILL, starts the same command again: the service must be adopted. */
-async function expectAdoption(box: Box, command: string): Promise<void> {
+/**
+ * Starts `command`, kills supervise with SIGKILL, starts the same command again: the service must
+ * be adopted. `processes`: how many the service runs once started (a script and its child: 2).
+ */
+async function expectAdoption(box: Box, command: string, processes = 1): Promise<void> {
   const first = await startService(box, command);
-  const before = taggedWith(box.dir).sort();
-  assert.ok(before.length >= 1, 'the service carries the tag');
+  // Status names the first process at once; a child it starts comes later (under load, well later).
+  const before = (await waitFor(`${processes} tagged process(es)`, () => {
+    const tagged = taggedWith(box.dir);
+    return tagged.length === processes ? tagged : null;
+  })).sort();
   await killSupervisor(first.supervisorPid);
   const second = await launch(box, command);
   assert.equal(second.result.code, 0, second.result.stderr);
@@ -95,22 +120,22 @@ describe('the hold on a status directory', () => {
 
 describe('adoption by the service tag, whatever the service runs', () => {
   test('a shell script is adopted, with its child', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     const script = path.join(box.root, 'app.sh');
     fs.writeFileSync(script, `#!/bin/sh\nnode ${SERVICE} forever ${box.root}\n`, { mode: 0o755 });
-    await expectAdoption(box, './app.sh');
+    await expectAdoption(box, './app.sh', 2);
   });
 
   test('a wrapper that execs (env FOO=1 prog) is adopted', async (t) => {
-    await expectAdoption(sandbox(t), `env FOO=1 node ${SERVICE} forever`);
+    await expectAdoption(sandbox(t, { name: 'app' }), `env FOO=1 node ${SERVICE} forever`);
   });
 
   test("a bash -c 'exec …' chain is adopted", async (t) => {
-    await expectAdoption(sandbox(t), `bash -c 'exec nice -n 1 node ${SERVICE} forever'`);
+    await expectAdoption(sandbox(t, { name: 'app' }), `bash -c 'exec nice -n 1 node ${SERVICE} forever'`);
   });
 
   test('a program that renamed itself is adopted', async (t) => {
-    const box = sandbox(t);
+    const box = sandbox(t, { name: 'app' });
     await expectAdoption(box, `node ${SERVICE} renamed`);
     const pid = readStatus(box.dir)?.pid ?? 0;
     assert.match(readText(`/proc/${pid}/cmdline`), /^renamed-service/, 'its command line no longer names the command');

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { isAlive, track } from '../helpers/processes.ts';
-import { readDocument, ROOT, run, SERVICE, stopSupervisor, waitForServicePid, type RunResult } from '../helpers/supervise-cli.ts';
+import { readDocument, ROOT, run, SERVICE, stopSupervisor, waitForServicePid, type RunResult } from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { CONFIG_KEYS } from '../../src/config/config-keys.ts';

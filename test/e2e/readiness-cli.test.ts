@@ -5,16 +5,15 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readDocument, run, sendControl, SVC } from '../helpers/supervise-cli.ts';
+import { isGone, launch, readDocument, readText, run, sandbox, sendControl, SVC } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { isGone, launch, readText, sandbox } from '../fixtures/reliability-kit.ts';
 
 /** Says ready on fd 3 after `delay` seconds. */
 const readyAfter = (delay: number) => `sh -c 'sleep ${delay}; echo >&3; exec sleep 1000'`;
 
 describe('readiness through svc', () => {
   test('svc wait returns 0 once the service says ready, and svc restart waits for the new copy to be ready', async (t) => {
-    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nnotify_fd : 3\n' });
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nnotify_fd : 3\n' });
     const { result, supervisorPid } = await launch(box, readyAfter(0.5));
     assert.equal(result.code, 0, result.stderr);
     assert.equal(readDocument(box.dir)?.state, 'starting');
@@ -134,7 +133,7 @@ describe('Part two alarms on the real channels', () => {
 
 describe('svc reload', () => {
   test('with reload : signal:USR1, svc reload sends it and reports the service reloaded', async (t) => {
-    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nreload : signal:USR1\n' });
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nreload : signal:USR1\n' });
     const signals = path.join(box.root, 'signals');
     const { supervisorPid } = await launch(box, `node ${path.resolve(import.meta.dirname, '../fixtures/record-signals.mjs')} ${signals} exit-on-term`);
     await waitFor('the handlers installed', () => readText(signals).includes('ready '));
@@ -151,7 +150,7 @@ describe('svc reload', () => {
   const HTTP_SERVER = 'python3 -m http.server 0 --bind 127.0.0.1';
 
   test('without a reload key, svc reload sends nothing, says why and exits 9: the service keeps running', async (t) => {
-    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\n' });
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\n' });
     const { supervisorPid } = await launch(box, HTTP_SERVER);
     const pid = await waitFor('the server running', () => readDocument(box.dir)?.pid ?? null);
     const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
@@ -165,7 +164,7 @@ describe('svc reload', () => {
   });
 
   test('with reload : signal:HUP, svc reload of a service that SIGHUP kills says it did not survive and exits 9', async (t) => {
-    const box = sandbox(t, { config: '[global]\nkill_timeout : 1\nreload : signal:HUP\n' });
+    const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nreload : signal:HUP\n' });
     const { supervisorPid } = await launch(box, HTTP_SERVER);
     const pid = await waitFor('the server running', () => readDocument(box.dir)?.pid ?? null);
     const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });

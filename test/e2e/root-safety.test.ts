@@ -7,9 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readLog, readStatus, sendControl, SERVICE } from '../helpers/supervise-cli.ts';
+import { type Box, holdsFor, isGone, launch, readLog, readStatus, readText, sandbox, sendControl, SERVICE, startService } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { holdsFor, isGone, launch, readText, sandbox, startService, type Box } from '../fixtures/reliability-kit.ts';
 
 const asRoot = process.getuid?.() === 0;
 const forever = (box: Box) => `node ${SERVICE} forever ${box.root}`;
@@ -139,7 +138,7 @@ describe('status directories another user could write to', { skip: asRoot ? fals
   ];
   for (const { label, prepare, reason } of cases) {
     test(`a directory ${label} is refused with 110 and the reason`, async (t) => {
-      const box = sandbox(t);
+      const box = sandbox(t, { name: 'app' });
       fs.mkdirSync(box.dir, { recursive: true, mode: 0o700 });
       prepare(box);
       const { result } = await launch(box, forever(box));

@@ -6,10 +6,26 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { readLog, readStatus, run, sendControl, SUPERVISE, waitForServicePid } from '../helpers/supervise-cli.ts';
+import {
+  launchDaemon,
+  lines,
+  NODE,
+  readLog,
+  readStatus,
+  readText,
+  RECORD_SIGNALS,
+  run,
+  sandbox,
+  type Sandbox,
+  sendControl,
+  signalsSeen,
+  startDaemon,
+  SUPERVISE,
+  supervisorOf,
+  waitForServicePid,
+} from '../helpers/harness.ts';
 import { isAlive } from '../helpers/processes.ts';
 import { waitFor } from '../helpers/wait-for.ts';
-import { launchDaemon, lines, NODE, readText, RECORD_SIGNALS, sandbox, signalsSeen, startDaemon, supervisorOf, type Sandbox } from './supervise-harness.ts';
 
 const notRoot = process.geteuid?.() !== 0;
 const SKIP = notRoot ? 'needs root (switching users, raising limits and nice): run as root, as CI does' : false;

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { skipUnlessPresent, startNodeExporter, type RunningPart } from '../helpers/debian-parts.ts';
 import { isAlive, track } from '../helpers/processes.ts';
 import { parseExposition, valueOf, type ParsedExposition } from '../helpers/prometheus-text-parser.ts';
-import { readDocument, readStatus, run, sendControl, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForDown, waitForServicePid } from '../helpers/supervise-cli.ts';
+import { readDocument, readStatus, run, sendControl, SERVICE, serviceEvents, startSupervise, stopSupervisor, SVC, waitForDown, waitForServicePid } from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 import { VERSION } from '../../src/version.ts';

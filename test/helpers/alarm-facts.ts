@@ -23,5 +23,5 @@ export function alarmFor(overrides: Partial<AlarmFacts> = {}): { facts: AlarmFac
 }
 
 export function alarmConfig(overrides: Partial<ServiceConfig> = {}): ServiceConfig {
-  return { ...DEFAULT_CONFIG, alarmInterval: 60, alarmMail: [], alarmGsm: [], ...overrides };
+  return { ...DEFAULT_CONFIG, alarmIntervalMs: 60_000, alarmMail: [], alarmGsm: [], ...overrides };
 }

@@ -78,7 +78,7 @@ export function rig(t: TestContext, command: string[], config: Partial<ServiceCo
     command,
     output: { stdout: paths.stdout, stderr: paths.stderr },
     env: { ...process.env, SERVICE_LOG: path.join(root, 'service.log') },
-    config: { ...DEFAULT_CONFIG, killTimeout: 1, restartDelayMs: 20, ...config },
+    config: { ...DEFAULT_CONFIG, killTimeoutMs: 1000, restartDelayMs: 20, ...config },
     hook: null,
     log,
     statusWriter: countingWriter,

@@ -1,3 +1,3 @@
-// Kept so that test files written against this module's names keep working: everything now lives
-// in the one e2e harness, test/helpers/harness.ts. New tests import that.
+// Kept only for test/stress/takeover-race.test.ts, which still imports it: everything lives in the
+// one e2e harness, test/helpers/harness.ts. Every other test imports that; so should new ones.
 export * from './harness.ts';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { OutputCap } from '../../src/logs/output-cap.ts';
 import { MemoryLog } from '../../src/logs/log.ts';
 import { track } from '../helpers/processes.ts';
-import { readDocument, ROOT, startSupervise, stopSupervisor } from '../helpers/supervise-cli.ts';
+import { readDocument, ROOT, startSupervise, stopSupervisor } from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { loopDeadline, waitFor } from '../helpers/wait-for.ts';
 import { describeFigures, runFlood, type FloodOptions } from '../helpers/output-flood.ts';

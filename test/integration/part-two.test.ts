@@ -10,7 +10,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
 import { rig, NO_LEFTOVER, SERVICE, alive } from '../helpers/runner-rig.ts';
 import { waitFor, withDeadline } from '../helpers/wait-for.ts';
-import { holdsFor } from '../fixtures/reliability-kit.ts';
+import { holdsFor } from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 const check = (text: string): CheckSpec => {
@@ -66,7 +66,7 @@ describe('readiness (SPEC §14)', () => {
   });
 
   test('a service that never says ready is stopped at start_timeout, alarmed, counted, and after start_retries the state is failed with supervise alive; u tries again', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 300, startRetries: 2, killTimeout: 1 });
+    const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 300, startRetries: 2, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('state failed', () => r.document()?.state === 'failed', { timeoutMs: 15_000 });
     assert.equal(r.document()?.failed_starts, 2);
@@ -120,7 +120,7 @@ describe('readiness (SPEC §14)', () => {
 
 describe('the watchdog (SPEC §15)', () => {
   test('heartbeats keep it up; when they stop, WATCHDOG fires: a warning, an alarm, SIGABRT, a restart with reason watchdog', async (t) => {
-    const r = rig(t, heartbeats(600), { notifyFd: 3, watchdogTimeoutMs: 300, killTimeout: 1 });
+    const r = rig(t, heartbeats(600), { notifyFd: 3, watchdogTimeoutMs: 300, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     const first = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     await waitFor('a restart after the heartbeats stopped', () => (r.status()?.pid ?? first) !== first && r.document()?.last_exit !== null, { timeoutMs: 20_000 });
@@ -132,7 +132,7 @@ describe('the watchdog (SPEC §15)', () => {
   });
 
   test('WATCHDOG=trigger fires it at once', async (t) => {
-    const r = rig(t, notifier('READY=1\nWATCHDOG=trigger\n', 100), { notifyFd: 3, watchdogTimeoutMs: 60_000, killTimeout: 1 });
+    const r = rig(t, notifier('READY=1\nWATCHDOG=trigger\n', 100), { notifyFd: 3, watchdogTimeoutMs: 60_000, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('exit by the watchdog', () => r.document()?.last_exit?.reason === 'watchdog', { timeoutMs: 20_000 });
     assert.match(r.logText(), /WATCHDOG=trigger/);
@@ -140,10 +140,10 @@ describe('the watchdog (SPEC §15)', () => {
   });
 
   test('touching watchdog_file is a heartbeat', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, killTimeout: 1 });
+    const r = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, killTimeoutMs: 1000 });
     const file = path.join(r.root, 'alive');
     fs.writeFileSync(file, '');
-    const touched = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, watchdogFile: file, killTimeout: 1 });
+    const touched = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, watchdogFile: file, killTimeoutMs: 1000 });
     touched.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('up', () => (touched.document()?.state === 'up' ? touched.status()?.pid : null) || null);
     const began = Date.now();
@@ -161,7 +161,7 @@ describe('the watchdog (SPEC §15)', () => {
 describe('health checks (SPEC §15)', () => {
   test('HTTP 200 then 500: unhealthy after health_retries failures (one alarm), restarted with reason unhealthy', async (t) => {
     const server = await switchableServer(t);
-    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, killTimeout: 1 });
+    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 20_000 });
     const first = r.status()?.pid;
@@ -247,7 +247,7 @@ describe('restart policy and backoff (SPEC §16)', () => {
     const r0 = rig(t, ['node', SERVICE, 'forever'], {});
     const file = path.join(r0.root, 'app.conf');
     fs.writeFileSync(file, 'v1');
-    const r = rig(t, ['node', SERVICE, 'forever'], { restartOnChange: { kind: 'paths', paths: [file] }, changeSettleMs: 200, alarmInterval: 60 });
+    const r = rig(t, ['node', SERVICE, 'forever'], { restartOnChange: { kind: 'paths', paths: [file] }, changeSettleMs: 200, alarmIntervalMs: 60_000 });
     r.runner.boot(NO_LEFTOVER);
     const first = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
     fs.writeFileSync(file, 'v2');
@@ -291,7 +291,7 @@ describe('forking services (SPEC §16)', () => {
   test('with pid_file, the daemon a forking service leaves is supervised: its pid in status, restarted when it dies', async (t) => {
     const r0 = rig(t, ['true'], {});
     const pidFile = path.join(r0.root, 'daemon.pid');
-    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeout: 1, alarmInterval: 60 });
+    const r = rig(t, ['sh', DAEMONIZE, pidFile], { pidFile, killTimeoutMs: 1000, alarmIntervalMs: 60_000 });
     r.runner.boot(NO_LEFTOVER);
     const daemon = await waitFor('the daemon in status', () => {
       const pid = r.status()?.pid ?? 0;
@@ -362,7 +362,7 @@ describe('graceful reload with overlap (SPEC §16)', () => {
 
   test('g starts a second copy on the same port (SO_REUSEPORT), switches once it is ready, stops the old one: a client hammering the port sees no refused connection', async (t) => {
     const port = await freePort();
-    const r = rig(t, ['python3', SERVER, String(port)], { notifyFd: 3, startTimeoutMs: 10_000, reload: { kind: 'overlap' }, killTimeout: 2 });
+    const r = rig(t, ['python3', SERVER, String(port)], { notifyFd: 3, startTimeoutMs: 10_000, reload: { kind: 'overlap' }, killTimeoutMs: 2000 });
     r.runner.boot(NO_LEFTOVER);
     const oldPid = await waitFor('the first copy ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     await waitFor('it answers', async () => (await ask(port)) === String(oldPid));
@@ -403,7 +403,7 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     t.after(() => removeTempDir(scratch));
     const marker = path.join(scratch, 'silent');
     // start_timeout leaves a loaded machine time to start Python; the silent copy never answers anyway.
-    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 3000, reload: { kind: 'overlap' }, killTimeout: 1 });
+    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 3000, reload: { kind: 'overlap' }, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     const oldPid = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     // From now on a copy never says READY.

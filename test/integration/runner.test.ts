@@ -41,7 +41,7 @@ describe('the runner, in-process with real processes', () => {
   });
 
   test('the restart limit gives up after max_tries exits in the window, with an exit and a give-up alarm', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '1'], { alarmInterval: 60, maxTries: 2 });
+    const r = rig(t, ['node', SERVICE, 'exit', '1'], { alarmIntervalMs: 60_000, maxTries: 2 });
     r.runner.boot(NO_LEFTOVER);
     assert.equal(await r.exited, 1);
     assert.deepEqual(r.alarms.raised, ['exit', 'giveup']);
@@ -125,10 +125,10 @@ describe('the runner, in-process with real processes', () => {
     await waitFor('up', () => r.document()?.state === 'up');
     r.send('r');
     assert.deepEqual([r.document()?.config?.generation, r.document()?.config?.error], [1, 'unable to read supervise.conf: ENOENT']);
-    answer = { config: { ...DEFAULT_CONFIG, killTimeout: 2 } };
+    answer = { config: { ...DEFAULT_CONFIG, killTimeoutMs: 2000 } };
     r.send('r');
     assert.deepEqual([r.document()?.config?.generation, r.document()?.config?.error], [2, null]);
-    assert.equal(r.runner.config.killTimeout, 2);
+    assert.equal(r.runner.config.killTimeoutMs, 2000);
     r.send('d');
   });
 });

@@ -16,7 +16,7 @@ import {
   serviceEvents,
   startSupervise,
   waitForServicePid,
-} from '../helpers/supervise-cli.ts';
+} from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 

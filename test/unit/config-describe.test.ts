@@ -9,7 +9,7 @@ describe('describeConfig', () => {
   it('writes one line per key, with the config file names, in table order', () => {
     const lines = describeConfig({
       ...DEFAULT_CONFIG,
-      alarmInterval: 60,
+      alarmIntervalMs: 60_000,
       alarmMail: ['a@x', 'b@y'],
       alarmGsm: ['13800000000'],
       maxTries: 3,

@@ -24,7 +24,7 @@ describe("meetbill's sample supervise.conf", () => {
       service: 'redis',
       why: 'a section after [global] overrides its numbers and appends to its lists',
       expected: {
-        alarmInterval: 120,
+        alarmIntervalMs: 120_000,
         alarmMail: ['somegroup@163.com', 'somebody@hotmail.com'],
         alarmGsm: ['13800000000', 'someMobileGroup', '98633333'],
         maxTries: 3,
@@ -35,7 +35,7 @@ describe("meetbill's sample supervise.conf", () => {
       service: 'someOtherModuleName',
       why: 'an empty alarm_interval keeps the global 60',
       expected: {
-        alarmInterval: 60,
+        alarmIntervalMs: 60_000,
         alarmMail: ['somegroup@163.com', 'meetbill@163.com'],
         alarmGsm: ['13800000000', 'someMobileGroup', '13900000000'],
         maxTries: 8,
@@ -45,13 +45,13 @@ describe("meetbill's sample supervise.conf", () => {
     {
       service: 'someModuleThatNoNeedNewFunction',
       why: 'a section above [global] uses only its own (empty) keys, so everything is default',
-      expected: { ...DEFAULT_CONFIG, alarmInterval: 0, alarmMail: [], alarmGsm: [] },
+      expected: { ...DEFAULT_CONFIG, alarmIntervalMs: 0, alarmMail: [], alarmGsm: [] },
     },
     {
       service: 'notInTheFile',
       why: 'a service named nowhere gets [global]',
       expected: {
-        alarmInterval: 60,
+        alarmIntervalMs: 60_000,
         alarmMail: ['somegroup@163.com'],
         alarmGsm: ['13800000000', 'someMobileGroup'],
         maxTries: 0,
@@ -81,7 +81,7 @@ describe('section resolution', () => {
   it('uses only the service section when there is no [global]', () => {
     const { config } = parse('[redis]\nmax_tries : 4\n');
     assert.equal(config.maxTries, 4);
-    assert.equal(config.killTimeout, DEFAULT_CONFIG.killTimeout);
+    assert.equal(config.killTimeoutMs, DEFAULT_CONFIG.killTimeoutMs);
   });
 
   it('lets an explicit 0 in the service section override a global value', () => {
@@ -126,10 +126,10 @@ describe('section resolution', () => {
       'max_tries : 7',
       '',
     ].join('\n');
-    assert.equal(parse(text, '8080').config.alarmInterval, 0, '[8080] above [global] uses its own keys only');
+    assert.equal(parse(text, '8080').config.alarmIntervalMs, 0, '[8080] above [global] uses its own keys only');
     assert.equal(parse(text, '8080').config.maxTries, 4);
-    assert.deepEqual([parse(text, 'redis.v2').config.alarmInterval, parse(text, 'redis.v2').config.maxTries], [60, 2]);
-    assert.deepEqual([parse(text, '10').config.alarmInterval, parse(text, '10').config.maxTries], [60, 7]);
+    assert.deepEqual([parse(text, 'redis.v2').config.alarmIntervalMs, parse(text, 'redis.v2').config.maxTries], [60_000, 2]);
+    assert.deepEqual([parse(text, '10').config.alarmIntervalMs, parse(text, '10').config.maxTries], [60_000, 7]);
     assert.equal(parse(text, 'redis').config.maxTries, 9, '[redis.v2] is not [redis]');
   });
 
@@ -169,14 +169,14 @@ describe('line format', () => {
 
   it('skips # and ; comments, blank lines, a byte order mark and CRLF line ends', () => {
     const { config, warnings } = parse('\ufeff# c\r\n; c\r\n   \r\n\t# indented\r\n[redis]\r\nkill_timeout : 4\r\n');
-    assert.equal(config.killTimeout, 4);
+    assert.equal(config.killTimeoutMs, 4000);
     assert.deepEqual(warnings, []);
   });
 
   it('warns about a line that is neither header, key, comment nor blank, and ignores it', () => {
     const { config, warnings } = parse('[redis]\nmax_tries 3\nkill_timeout : 4\n');
     assert.equal(config.maxTries, 0);
-    assert.equal(config.killTimeout, 4);
+    assert.equal(config.killTimeoutMs, 4000);
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!.text, /^supervise\.conf:2: cannot parse "max_tries 3"/);
   });
@@ -209,7 +209,7 @@ describe('values', () => {
   it('raises alarm_interval values from 1 to 59 to 60 and keeps larger ones', () => {
     const table: [string, number][] = [['0', 0], ['1', 60], ['59', 60], ['60', 60], ['61', 61], ['3600', 3600]];
     for (const [text, expected] of table) {
-      assert.equal(parse(`[redis]\nalarm_interval : ${text}\n`).config.alarmInterval, expected, text);
+      assert.equal(parse(`[redis]\nalarm_interval : ${text}\n`).config.alarmIntervalMs, expected * 1000, text);
     }
   });
 
@@ -232,7 +232,7 @@ describe('values', () => {
 
   it('refuses an alarm_interval too long for a timer', () => {
     const { config, warnings } = parse('[redis]\nalarm_interval : 3000000\n');
-    assert.equal(config.alarmInterval, 0);
+    assert.equal(config.alarmIntervalMs, 0);
     assert.match(warnings[0]!.text, /alarm_interval: expected an integer from 0 to 2147483 \(seconds\)/);
   });
 

@@ -68,7 +68,7 @@ describe('readHostFile: one file', () => {
     assert.deepEqual(host.services[1]?.argv, ['/srv/app/worker', '--queue', 'main']);
     assert.equal(host.services[0]?.config.user, 'app');
     assert.equal(host.services[1]?.config.restartDelayMaxMs, 30_000);
-    assert.equal(host.services[1]?.config.killTimeout, 10);
+    assert.equal(host.services[1]?.config.killTimeoutMs, 10_000);
     assert.deepEqual([host.services[0]?.fileName, host.services[0]?.line], [path.join(dir, 'host.conf'), 3]);
     assert.deepEqual(host.refused, []);
     assert.deepEqual(texts(host.warnings), []);
@@ -111,7 +111,7 @@ describe('readHostFile: one file', () => {
       assert.deepEqual(texts(service.warnings), texts(alone.warnings), service.name);
     }
     assert.deepEqual(host.services[0]?.config.alarmMail, ['loner@x']);
-    assert.equal(host.services[0]?.config.alarmInterval, 0);
+    assert.equal(host.services[0]?.config.alarmIntervalMs, 0);
     assert.deepEqual(host.services[1]?.config.alarmMail, ['ops@x', 'web@x']);
     assert.deepEqual(texts(host.services[1]?.warnings ?? []), [`${file}:14: unknown key "kill_tiemout" (ignored)`]);
     assert.deepEqual(host.services[2]?.argv, ['/bin/web2', 'a b']);
@@ -293,8 +293,8 @@ describe('readHostFile: includes', () => {
     assert.deepEqual(names(host), ['main', 'alpha', 'alpha2', 'bravo']);
     assert.deepEqual(host.host.includes, [path.join(dir, 'conf.d/a.conf'), path.join(dir, 'conf.d/b.conf')]);
     const alpha = host.services[1];
-    assert.deepEqual([alpha?.config.killTimeout, alpha?.fileName, alpha?.line], [2, path.join(dir, 'conf.d/a.conf'), 1]);
-    assert.equal(host.services[2]?.config.killTimeout, 7, 'an included section is laid over the main [global]');
+    assert.deepEqual([alpha?.config.killTimeoutMs, alpha?.fileName, alpha?.line], [2000, path.join(dir, 'conf.d/a.conf'), 1]);
+    assert.equal(host.services[2]?.config.killTimeoutMs, 7000, 'an included section is laid over the main [global]');
     assert.deepEqual(texts(host.warnings), []);
   });
 
@@ -368,7 +368,7 @@ describe('readHostFile: includes', () => {
     const host = read(path.join(dir, 'host.conf'));
     const included = path.join(dir, 'conf.d/a.conf');
     assert.deepEqual(names(host), ['alpha']);
-    assert.equal(host.services[0]?.config.killTimeout, 7);
+    assert.equal(host.services[0]?.config.killTimeoutMs, 7000);
     assert.deepEqual(texts(host.warnings), [
       `${included}:1: [global] in an included file is ignored (its 2 key(s) too): only the main file's [global] counts`,
     ]);

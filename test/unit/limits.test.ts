@@ -7,20 +7,20 @@ const config = (c: Partial<ServiceConfig>): ServiceConfig => ({ ...DEFAULT_CONFI
 
 describe('countExit', () => {
   test('the first exit opens a window of alarm_interval seconds (timer window) and counts 1', () => {
-    assert.deepEqual(countExit({ exits: 0, coredumps: 0 }, undefined, false, 1000, 60), { window: { exits: 1, coredumps: 0 }, endsAt: 61_000 });
+    assert.deepEqual(countExit({ exits: 0, coredumps: 0 }, undefined, false, 1000, 60_000), { window: { exits: 1, coredumps: 0 }, endsAt: 61_000 });
   });
 
   test('an exit inside the open window adds to its counters and keeps its end', () => {
-    assert.deepEqual(countExit({ exits: 2, coredumps: 1 }, 61_000, true, 60_999, 60), { window: { exits: 3, coredumps: 2 }, endsAt: 61_000 });
+    assert.deepEqual(countExit({ exits: 2, coredumps: 1 }, 61_000, true, 60_999, 60_000), { window: { exits: 3, coredumps: 2 }, endsAt: 61_000 });
   });
 
   test('an exit at or after the end of the window opens a new one, even if its timer has not fired', () => {
-    assert.deepEqual(countExit({ exits: 5, coredumps: 5 }, 61_000, false, 61_000, 60), { window: { exits: 1, coredumps: 0 }, endsAt: 121_000 });
+    assert.deepEqual(countExit({ exits: 5, coredumps: 5 }, 61_000, false, 61_000, 60_000), { window: { exits: 1, coredumps: 0 }, endsAt: 121_000 });
   });
 
   test('countExit does not change the window it is given', () => {
     const window = { exits: 1, coredumps: 0 };
-    countExit(window, 61_000, true, 2000, 60);
+    countExit(window, 61_000, true, 2000, 60_000);
     assert.deepEqual(window, { exits: 1, coredumps: 0 });
   });
 });
@@ -42,11 +42,11 @@ describe('limitReached', () => {
 
 describe('exitsCount', () => {
   const CASES: Array<[string, boolean, number, boolean]> = [
-    ['exits count with an alarm_interval and alarms on', false, 60, true],
-    ['exits do not count while alarms are silenced (s)', true, 60, false],
+    ['exits count with an alarm_interval and alarms on', false, 60_000, true],
+    ['exits do not count while alarms are silenced (s)', true, 60_000, false],
     ['exits do not count with alarm_interval 0', false, 0, false],
   ];
   for (const [name, silenced, interval, expected] of CASES) {
-    test(name, () => assert.equal(exitsCount(silenced, config({ alarmInterval: interval })), expected));
+    test(name, () => assert.equal(exitsCount(silenced, config({ alarmIntervalMs: interval })), expected));
   }
 });

@@ -185,7 +185,7 @@ describe('requires_timeout', () => {
 
 describe('requires_stop', () => {
   test('with requires_stop, a requirement that stops holding stops the service: a NOTICE, TERM, no failure counted, no alarm', () => {
-    const machine = runningWithDb({ requiresStop: true, alarmInterval: 60 });
+    const machine = runningWithDb({ requiresStop: true, alarmIntervalMs: 60_000 });
     const lost = machine.send(notHeld(), 10_000);
     assert.deepEqual(signals(lost), ['SIGTERM', 'SIGCONT']);
     assert.match(logs(lost, 'NOTICE').join('\n'), /no longer holds \(db \(ready\)\): stopping it until it holds again \(requires_stop\)/);

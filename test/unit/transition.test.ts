@@ -183,7 +183,7 @@ describe('starting the service', () => {
 // without blocking): control letters and signals arrive between the spawn effect and its answer.
 describe('while a start is being prepared (spawning)', () => {
   test('d: the start, once spawned, is stopped at once and nothing restarts it', () => {
-    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 5000 }));
     machine.send(boot(), 0);
     machine.send(control('down'), 10);
     assert.equal(machine.status.bytes.want, 'down');
@@ -206,7 +206,7 @@ describe('while a start is being prepared (spawning)', () => {
   });
 
   test('SIGTERM: supervise waits for the start’s answer; a spawned service is stopped before supervise exits', () => {
-    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 5000 }));
     machine.send(boot(), 0);
     const onTerm = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 10);
     assert.deepEqual(exitCodes(onTerm), [], 'not before the spawn has answered: its process would be left behind');
@@ -219,7 +219,7 @@ describe('while a start is being prepared (spawning)', () => {
   });
 
   test('SIGTERM, then the start fails: supervise exits 0 (after its sweep)', () => {
-    const machine = new Machine(contextWith({ killTimeout: 5 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 5000 }));
     machine.send(boot(), 0);
     machine.send({ type: 'terminate', signal: 'SIGTERM' }, 10);
     const effects = machine.send({ type: 'spawnFailed', copy: 'run', reason: 'unable to start redis-server: ENOENT' }, 20);
@@ -229,7 +229,7 @@ describe('while a start is being prepared (spawning)', () => {
   });
 
   test('the new copy of an overlapping reload that comes after a d is stopped at once, never left running', () => {
-    const machine = running({ reload: { kind: 'overlap' }, killTimeout: 5 });
+    const machine = running({ reload: { kind: 'overlap' }, killTimeoutMs: 5000 });
     const effects = machine.send(control('graceful'), 100);
     assert.ok(effects.some((e) => e.type === 'spawn' && e.copy === 'reload'));
     machine.send(control('down'), 110);
@@ -282,7 +282,7 @@ describe('restarting after an exit, with the 1 s start throttle', () => {
 
 describe('stopping with d and the kill timer', () => {
   test('d sends SIGTERM then SIGCONT to the service and arms the kill timer at now + kill_timeout', () => {
-    const machine = running({ killTimeout: 10 });
+    const machine = running({ killTimeoutMs: 10_000 });
     const effects = machine.send(control('down'), 2000);
     assert.deepEqual(signals(effects), [
       [SERVICE_PID, 'SIGTERM'],
@@ -296,7 +296,7 @@ describe('stopping with d and the kill timer', () => {
   });
 
   test('the kill timer kills the whole tree and the session when due, and nothing fires before it', () => {
-    const machine = running({ killTimeout: 1 });
+    const machine = running({ killTimeoutMs: 1000 });
     machine.send(control('down'), 2000);
     assert.deepEqual(machine.fireDue(2999), []);
     assert.deepEqual(machine.fireDue(3000), [
@@ -306,7 +306,7 @@ describe('stopping with d and the kill timer', () => {
   });
 
   test('kill_timeout 0 arms no kill timer, so the service is never killed', () => {
-    const machine = running({ killTimeout: 0 });
+    const machine = running({ killTimeoutMs: 0 });
     machine.send(control('down'), 2000);
     assert.equal(machine.state.timers.kill, undefined);
     assert.equal(nextTimer(machine.state), null);
@@ -314,7 +314,7 @@ describe('stopping with d and the kill timer', () => {
   });
 
   test('an exit after d leaves the service down, not restarted and not counted', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 1 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 1 });
     machine.send(control('down'), 200);
     const effects = machine.exitAt(300, 0);
     assert.ok(!hasSpawn(effects));
@@ -328,7 +328,7 @@ describe('stopping with d and the kill timer', () => {
   });
 
   test('u right after d (svc restart) starts a service that the kill timer of the stopped one does not kill', () => {
-    const machine = running({ killTimeout: 10 });
+    const machine = running({ killTimeoutMs: 10_000 });
     machine.send(control('down'), 2000);
     machine.exitAt(2100, 0);
     assert.equal(machine.state.timers.kill, mono(12_000), 'what the stopped service left is still due to go');
@@ -350,7 +350,7 @@ describe('stopping with d and the kill timer', () => {
   test('a leftover of a dead supervise is stopped before the start, and the service started after it is not killed at its deadline', () => {
     // Was: `adopted` then `replace` (stop the adopted leftover, start after the throttle). Now the
     // leftover is a boot fact to stop; nothing was started yet, so the start follows its end at once.
-    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 10_000 }));
     const found = machine.send(boot({ stop: [999], staleStarts: ['old-start'] }), 0);
     assert.ok(!hasSpawn(found));
     assert.deepEqual(looks(found), [{ tree: null, session: false, spare: null, tagged: { only: ['old-start'] }, pids: [999] }]);
@@ -442,7 +442,7 @@ describe('control letters', () => {
   ];
   for (const [command, letter, signal] of SINGLE_SIGNALS) {
     test(`${letter} sends ${signal} to the service pid only, and changes nothing else`, () => {
-      const machine = running({ killTimeout: 1 });
+      const machine = running({ killTimeoutMs: 1000 });
       const before = machine.state;
       assert.deepEqual(machine.send(control(command), 100), [{ type: 'signal', pid: SERVICE_PID, signal }]);
       assert.deepEqual(machine.state, before);
@@ -521,7 +521,7 @@ describe('control letters', () => {
   });
 
   test('x while the service is in backoff: the orphans of the crashed starts get the stop signal, then supervise exits 0', () => {
-    const machine = running({ killTimeout: 5 });
+    const machine = running({ killTimeoutMs: 5000 });
     machine.exitAt(100, 1);
     assert.equal(machine.status.document.state, 'backoff');
     const effects = machine.send(control('exit'), 200);
@@ -569,7 +569,7 @@ describe('control letters', () => {
 
 describe('SIGTERM to supervise, failed starts and coredumps', () => {
   test('terminate stops the service, sweeps once it exited, and ends supervise with 0 without a restart', () => {
-    const machine = running({ killTimeout: 10 });
+    const machine = running({ killTimeoutMs: 10_000 });
     const effects = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 2000);
     assert.deepEqual(signals(effects), [
       [SERVICE_PID, 'SIGTERM'],
@@ -653,7 +653,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   }
 
   test('the 4th exit within the window with max_tries 3 gives up: NOTICE, give-up alarm, exit code 1', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 3 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 3 });
     const [first, second, third, fourth] = crash(machine, 4, 1000) as [Effect[], Effect[], Effect[], Effect[]];
     for (const effects of [first, second, third]) assert.ok(hasSpawn(effects));
     assert.ok(!hasSpawn(fourth));
@@ -668,7 +668,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   });
 
   test('only the first exit of a window raises an exit alarm', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 0 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 0 });
     const effects = crash(machine, 5, 1000);
     assert.deepEqual(effects.map(alarms), [['exit'], [], [], [], []]);
     const first = effects[0]?.find((e) => e.type === 'alarm');
@@ -679,7 +679,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   });
 
   test('the window opens at the first counted exit and its timer resets the counters', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 3 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 3 });
     crash(machine, 3, 1000);
     assert.equal(machine.state.window.exits, 3);
     assert.equal(machine.status.document.tries_in_window, 3);
@@ -696,7 +696,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   });
 
   test('an exit after the window ended opens a new window even before its timer fired', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 3 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 3 });
     crash(machine, 3, 1000);
     const effects = machine.exitAt(70_000);
     assert.ok(hasSpawn(effects));
@@ -706,7 +706,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   });
 
   test('while alarms are silenced, exits are neither counted nor alarmed', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 1 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 1 });
     machine.send(control('silence'), 100);
     const effects = crash(machine, 5, 1000);
     assert.ok(effects.every(hasSpawn));
@@ -715,7 +715,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   });
 
   test('max_tries_if_coredumped counts coredumps only', () => {
-    const machine = running({ alarmInterval: 60, maxTriesIfCoredumped: 2 });
+    const machine = running({ alarmIntervalMs: 60_000, maxTriesIfCoredumped: 2 });
     const plain = crash(machine, 4, 1000);
     assert.ok(plain.every(hasSpawn));
     assert.equal(machine.state.window.coredumps, 0);
@@ -730,7 +730,7 @@ describe('restart limits (alarm_interval, max_tries, max_tries_if_coredumped)', 
   });
 
   test('alarm_interval 0 switches counting, alarms and limits off', () => {
-    const machine = running({ alarmInterval: 0, maxTries: 1, maxTriesIfCoredumped: 1 });
+    const machine = running({ alarmIntervalMs: 0, maxTries: 1, maxTriesIfCoredumped: 1 });
     const effects = crash(machine, 5, 1000, 'SIGSEGV');
     assert.ok(effects.every(hasSpawn));
     assert.deepEqual(effects.flatMap(alarms), []);
@@ -743,7 +743,7 @@ describe('restart hook (-r, -t)', () => {
   const HOOK = { command: ['h.sh'], resetAfterS: 5 };
 
   test('each exit runs the hook with the exit count, and the restart waits for the hook to finish', () => {
-    const machine = running({ alarmInterval: 60, maxTries: 1 }, HOOK);
+    const machine = running({ alarmIntervalMs: 60_000, maxTries: 1 }, HOOK);
     const counts: number[] = [];
     for (let i = 1; i <= 3; i += 1) {
       const ms = i * 2000;
@@ -801,6 +801,36 @@ describe('restart hook (-r, -t)', () => {
 const ADOPTED = { pid: 999, startTicks: 12_345, startedAtWall: T0.wall - 60_000, pidChangedAtWall: T0.wall - 59_000, paused: false, alarmsSilenced: true, startId: 'old-start', restarts: 0, lastExit: null };
 const OLD_LEFTOVERS: ProcessTarget = { tree: null, session: false, spare: null, tagged: { only: ['stale-start'] }, pids: [901, 902] };
 
+describe('restart_on_change: a change on disk settles before the restart', () => {
+  const changed = (path: string): SupervisorEvent => ({ type: 'changed', path });
+
+  test('a burst of changes gives one restart, change_settle after the last of them, naming every path once', () => {
+    const machine = running({ changeSettleMs: 2000 });
+    const pid = machine.pid;
+    assert.deepEqual(machine.send(changed('/srv/app.conf'), 100), []);
+    machine.send(changed('/srv/app.conf'), 1100);
+    machine.send(changed('/srv/bin/app'), 1900);
+    assert.equal(allTimers(machine.state).change, mono(3900), 'the wait is for quiet: the last change moves it');
+    assert.deepEqual(machine.fireDue(3899), [], 'nothing before the settle time after the last change');
+    const effects = machine.fireDue(3900);
+    assert.deepEqual(logs(effects, 'NOTICE'), ['/srv/app.conf /srv/bin/app changed: restarting the service (restart_on_change)']);
+    assert.deepEqual(signals(effects)[0], [pid, 'SIGTERM']);
+    assert.equal(allTimers(machine.state).change, undefined, 'settled: no change timer left');
+    assert.deepEqual(machine.fireDue(10_000).filter((e) => e.type === 'log' && e.text.includes('restart_on_change')), [], 'one restart only');
+  });
+
+  test('a change that settles while the service is not running restarts nothing', () => {
+    const machine = running({ changeSettleMs: 500 });
+    machine.send(control('down'), 100);
+    machine.exitAt(200, null, 'SIGTERM');
+    machine.send(changed('/srv/app.conf'), 300);
+    const effects = machine.fireDue(800);
+    assert.deepEqual(logs(effects, 'NOTICE'), []);
+    assert.ok(!hasSpawn(effects));
+    assert.equal(machine.state.changed, null);
+  });
+});
+
 describe('the named timers', () => {
   interface TimerCase {
     name: TimerName;
@@ -834,7 +864,7 @@ describe('the named timers', () => {
       name: 'kill',
       armedBy: 'd while the service runs, at now + kill_timeout',
       arm: () => {
-        const machine = running({ killTimeout: 2 });
+        const machine = running({ killTimeoutMs: 2000 });
         machine.send(control('down'), 1000);
         return machine;
       },
@@ -847,7 +877,7 @@ describe('the named timers', () => {
       name: 'window',
       armedBy: 'the first counted exit, at now + alarm_interval',
       arm: () => {
-        const machine = running({ alarmInterval: 5 });
+        const machine = running({ alarmIntervalMs: 5000 });
         machine.exitAt(1000);
         machine.spawnedAt(1000);
         return machine;
@@ -929,7 +959,7 @@ describe('the named timers', () => {
 
   test('timers all due at one instant each fire once, and each is cleared', () => {
     // restart (2000: a crash 500 ms after a start) and window (7000) both come due by 8000.
-    const machine = running({ alarmInterval: 6 });
+    const machine = running({ alarmIntervalMs: 6000 });
     machine.exitAt(1000);
     machine.spawnedAt(1000);
     machine.exitAt(1500);
@@ -943,7 +973,7 @@ describe('the named timers', () => {
   test('a kill timer due in the same batch as a restart does not kill the service that restart started', () => {
     // The runner reads the due names once, then sends them in order; the spawn is answered
     // (spawned) before the next name is sent. restart (1000) is due before kill (1100).
-    const machine = running({ killTimeout: 1 });
+    const machine = running({ killTimeoutMs: 1000 });
     machine.send(control('down'), 100);
     machine.exitAt(150, 0);
     machine.send(control('up'), 200);
@@ -957,7 +987,7 @@ describe('the named timers', () => {
 
 describe('sweeps: what must be gone before supervise goes on', () => {
   test('boot with leftovers logs them, looks, signals each new pid once, looks again, and starts when none is left', () => {
-    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 10_000 }));
     const found = machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'], notes: ['pid 900 in status now belongs to another process (pid reused): ignored'] }), 0);
     assert.deepEqual(logs(found, 'NOTICE'), [
       'pid 900 in status now belongs to another process (pid reused): ignored',
@@ -985,7 +1015,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
   });
 
   test('a sweep wakes at its kill deadline, sends SIGKILL to what is left, logs it once, and keeps looking', () => {
-    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 1000 }));
     machine.send(boot({ stop: [901, 902], staleStarts: ['stale-start'] }), 0);
     machine.send(looked(901), 0);
     machine.send(looked(901), 990);
@@ -1001,7 +1031,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
   });
 
   test('a sweep gives up a while after SIGKILL, says what could not be stopped, and goes on', () => {
-    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 1000 }));
     machine.send(boot({ stop: [901] }), 0);
     machine.send(looked(901), 0);
     machine.send(looked(901), 1000);
@@ -1012,7 +1042,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
   });
 
   test('with kill_timeout 0 a boot sweep sends the stop signal once and starts without waiting', () => {
-    const machine = new Machine(contextWith({ killTimeout: 0 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 0 }));
     machine.send(boot({ stop: [901] }), 0);
     assert.equal(machine.state.sweep?.killAtMono, null);
     const effects = machine.send(looked(901), 0);
@@ -1026,7 +1056,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
   });
 
   test('with kill_timeout 0, supervise asked to stop and exit signals what is left once and exits at once', () => {
-    const machine = running({ killTimeout: 0 });
+    const machine = running({ killTimeoutMs: 0 });
     machine.send(control('down'), 100);
     machine.exitAt(200, 0);
     assert.deepEqual(looks(machine.send(control('exit'), 300)), [EXIT_SWEEP]);
@@ -1039,7 +1069,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
   });
 
   test('the sweep before the exit after terminate escalates at the deadline of the stop, then exits', () => {
-    const machine = running({ killTimeout: 2 });
+    const machine = running({ killTimeoutMs: 2000 });
     machine.send({ type: 'terminate', signal: 'SIGTERM' }, 1000);
     assert.deepEqual(looks(machine.exitAt(1100, 0)), [EXIT_SWEEP]);
     assert.equal(machine.state.timers.kill, undefined, 'the sweep owns the deadline now');
@@ -1090,7 +1120,7 @@ describe('sweeps: what must be gone before supervise goes on', () => {
 
   test('SIGTERM while leftovers are swept at boot waits for them to be gone, then exits without starting', () => {
     // SPEC §4: asked to stop, supervise exits only once no process carrying the tag remains.
-    const machine = new Machine(contextWith({ killTimeout: 1 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 1000 }));
     machine.send(boot({ stop: [901], staleStarts: ['stale-start'] }), 0);
     machine.send(looked(901), 0);
     const effects = machine.send({ type: 'terminate', signal: 'SIGTERM' }, 100);
@@ -1146,7 +1176,7 @@ describe('an adopted service', () => {
   });
 
   test('an adopted service found gone is logged with an unknown exit status, its poll stops, and it restarts after the throttle', () => {
-    const machine = new Machine(contextWith({ alarmInterval: 60 }));
+    const machine = new Machine(contextWith({ alarmIntervalMs: 60_000 }));
     machine.send(boot({ adopt: { ...ADOPTED, alarmsSilenced: false } }), 0);
     const gone = machine.send({ type: 'exited', pid: 999, exit: { code: null, signal: null, coredump: false, statusKnown: false } }, 500);
     assert.ok(logs(gone, 'NOTICE').includes('service exited (exit status unknown: it was adopted, not started, by this supervise)!'));
@@ -1159,7 +1189,7 @@ describe('an adopted service', () => {
   });
 
   test('d stops an adopted service by its pid, and it is still polled while it stops', () => {
-    const machine = new Machine(contextWith({ killTimeout: 10 }));
+    const machine = new Machine(contextWith({ killTimeoutMs: 10_000 }));
     machine.send(boot({ adopt: ADOPTED }), 0);
     assert.deepEqual(signals(machine.send(control('down'), 500)), [
       [999, 'SIGTERM'],
@@ -1213,12 +1243,12 @@ describe('configLoaded, after r', () => {
 });
 
 describe('an Alertmanager alert is a condition (alarm_resolve_after, alarm_resend)', () => {
-  const AM = { alarmInterval: 60, alarmAlertmanager: ['http://am:9093'], alarmResolveAfterMs: 5000, alarmResendMs: 60_000 };
+  const AM = { alarmIntervalMs: 60_000, alarmAlertmanager: ['http://am:9093'], alarmResolveAfterMs: 5000, alarmResendMs: 60_000 };
   const resolves = (effects: Effect[]): number => effects.filter((e) => e.type === 'resolveAlerts').length;
   const resends = (effects: Effect[]): number => effects.filter((e) => e.type === 'resendAlerts').length;
 
   test('without alarm_alertmanager an alarm arms no alert timer: idle stays idle', () => {
-    const machine = running({ alarmInterval: 60 });
+    const machine = running({ alarmIntervalMs: 60_000 });
     const effects = machine.exitAt(1000);
     assert.deepEqual(alarms(effects), ['exit']);
     machine.spawnedAt(1000);
@@ -1308,7 +1338,7 @@ describe('an Alertmanager alert is a condition (alarm_resolve_after, alarm_resen
 
 describe('a forking service (pid_file)', () => {
   test("the command's exit 0 is its launcher's, as expected: not logged as an exit, not counted, not alarmed, no last exit", () => {
-    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const machine = running({ alarmIntervalMs: 60_000, pidFile: '/run/legacy.pid' });
     const effects = machine.exitAt(300, 0);
     assert.deepEqual(alarms(effects), []);
     assert.ok(effects.some((e) => e.type === 'readPidFile'));
@@ -1321,7 +1351,7 @@ describe('a forking service (pid_file)', () => {
   });
 
   test("the daemon's death is the exit: counted, alarmed, and logged as the daemon's, not an adopted service's", () => {
-    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const machine = running({ alarmIntervalMs: 60_000, pidFile: '/run/legacy.pid' });
     machine.exitAt(300, 0);
     machine.send({ type: 'pidFileRead', pid: 5555, startTicks: 77 }, 400);
     assert.equal(machine.status.document.state, 'up');
@@ -1334,7 +1364,7 @@ describe('a forking service (pid_file)', () => {
   });
 
   test('a launcher that fails is an exit like any other', () => {
-    const machine = running({ alarmInterval: 60, pidFile: '/run/legacy.pid' });
+    const machine = running({ alarmIntervalMs: 60_000, pidFile: '/run/legacy.pid' });
     const effects = machine.exitAt(300, 1);
     assert.deepEqual(alarms(effects), ['exit']);
     assert.equal(machine.state.lastExit?.code, 1);
