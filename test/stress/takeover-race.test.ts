@@ -3,14 +3,13 @@
 // one copy. The figures (trials, winners, refusals) go to docs/reliability.md.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { SERVICE } from '../helpers/supervise-cli.ts';
 import { raceTrial } from '../fixtures/race-trial.ts';
-import { sandbox, startService } from '../fixtures/reliability-kit.ts';
+import { sandbox, SERVICE, startService } from '../helpers/harness.ts';
 
 const TRIALS = Number(process.env.RACE_TRIALS ?? 100);
 
 test(`${TRIALS} takeover races of ten supervise each: one winner and one copy every time`, { timeout: 30 * 60_000 }, async (t) => {
-  const box = sandbox(t);
+  const box = sandbox(t, { name: 'app' });
   const command = `node ${SERVICE} forever ${box.root}`;
   const first = await startService(box, command);
   let holder = first.supervisorPid;
