@@ -1,7 +1,8 @@
 // Bundles the commands into dist/ with esbuild, and compiles the keeper (src/keeper/keeper.c, the
 // one C program: what Node cannot do for `supervise --host`) into dist/supervise-keeper. supervise is one CommonJS file (no ESM loader at
 // start: about 7 ms less per start, and a host starts dozens of supervisors); what only an alarm
-// needs is a second bundle, dist/alarm.cjs, loaded on the first alarm; nodemailer stays in
+// needs is a second bundle, dist/alarm.cjs, loaded on the first alarm; what only a host needs
+// (src/host, src/api) a third, dist/host.cjs, loaded by `--host`; nodemailer stays in
 // node_modules and is loaded only when a mail is sent. svc is one ESM file.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,14 @@ const alarmAsSeparateBundle = {
   name: 'alarm-as-separate-bundle',
   setup(b) {
     b.onResolve({ filter: /\/alarm\/index\.ts$/ }, () => ({ path: './alarm.cjs', external: true }));
+  },
+};
+
+/** The host's code is reached through one dynamic import too: a per-service supervise never loads it. */
+const hostAsSeparateBundle = {
+  name: 'host-as-separate-bundle',
+  setup(b) {
+    b.onResolve({ filter: /(^|\/)host-run\.ts$/ }, () => ({ path: './host.cjs', external: true }));
   },
 };
 
@@ -85,6 +94,14 @@ await Promise.all([
     ...common,
     entryPoints: ['src/cli/supervise-main.ts'],
     outfile: 'dist/supervise.cjs',
+    format: 'cjs',
+    plugins: [alarmAsSeparateBundle, hostAsSeparateBundle, builtinDefaultImports],
+    minify: true,
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/cli/host-run.ts'],
+    outfile: 'dist/host.cjs',
     format: 'cjs',
     plugins: [alarmAsSeparateBundle, builtinDefaultImports],
     minify: true,

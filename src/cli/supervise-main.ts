@@ -5,7 +5,6 @@ import { parseArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
 import { USAGE } from './usage.ts';
-import { runHost } from './host-run.ts';
 import { VERSION } from '../version.ts';
 import { startSupervise, type FaultWitness, type StartFailure } from '../supervisor/start-supervise.ts';
 import { fatal, textOf } from '../text/messages.ts';
@@ -56,7 +55,12 @@ async function main(): Promise<number | null> {
     say(code, text);
     return code;
   }
-  if (request.kind === 'host') return runHost(request.options, say, straySignals, (given) => (witness = given));
+  if (request.kind === 'host') {
+    // The host's code (src/host, src/api) is a bundle of its own, dist/host.cjs: a per-service
+    // supervise never loads it (every one of them would carry it in its heap).
+    const { runHost } = await import('./host-run.ts');
+    return runHost(request.options, say, straySignals, (given) => (witness = given));
+  }
   const supervision = startSupervise(request.options, (given) => (witness = given));
   if (!('started' in supervision)) {
     const code = EXIT_OF_FAILURE[supervision.kind];

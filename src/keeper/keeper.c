@@ -225,10 +225,15 @@ static int init(char **argv) {
   sigset_t before;
   if (sigprocmask(SIG_BLOCK, &waited, &before) != 0) fail("block signals");
 
+  pid_t self = getpid();
   pid_t program = fork();
   if (program < 0) fail("fork");
   if (program == 0) {
     sigprocmask(SIG_SETMASK, &before, NULL);
+    /* Init is the process systemd and container runtimes know (MainPID, PID 1): should it be
+     * killed (SIGKILL, which it cannot forward), its program dies too, so that the next host
+     * started for the same ROOT adopts the services instead of meeting a host nobody tracks. */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 || getppid() != self) _exit(111);
     execvp(argv[0], argv);
     dprintf(2, "supervise-keeper: fatal: unable to run %s: %s\n", argv[0], strerror(errno));
     _exit(127);

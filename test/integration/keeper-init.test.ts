@@ -74,6 +74,16 @@ describe('supervise-keeper init', () => {
     await waitFor(`orphan ${orphan} to be reaped (not a zombie)`, () => procStat(orphan) === null);
   });
 
+  it('killed with SIGKILL (which it cannot forward), takes its program with it: no host is left that nobody tracks', async (t) => {
+    const child = init(['sleep', '100003']);
+    t.after(() => kill(child.pid as number));
+    const initPid = child.pid as number;
+    const program = await waitFor('init to start its program', () => Number(readText(`/proc/${initPid}/task/${initPid}/children`).trim().split(/\s+/)[0]) || null);
+    track(program);
+    process.kill(initPid, 'SIGKILL');
+    await waitFor(`its program ${program} to die with it`, () => procStat(program) === null || procStat(program)?.state === 'Z');
+  });
+
   it('keeps no descriptor of its program beyond stdio: a pipe on fd 3 reaches end-of-file when the program closes it', async () => {
     const child = spawn(KEEPER, ['init', 'sh', '-c', 'echo report >&3; exec 3>&-; exec sleep 100000'], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'], detached: true });
     track(child.pid);
