@@ -49,7 +49,9 @@ describe('svc DIR... COMMAND', () => {
   it('acts on all of them at once: the second stop begins while the first still waits for its kill_timeout', async (t) => {
     const stubborn = (n: number) => `[s${n}]\ncommand : sh -c "trap '' TERM; exec sleep 12${n}0"\n`;
     const box = await startedHost(t, `[global]\nkill_timeout : 5\n${stubborn(1)}${stubborn(2)}`, ['s1', 's2']);
-    const pids = ['s1', 's2'].map((name) => readStatus(box.dir(name))?.pid as number);
+    // The pids status.json gave (the 20 status bytes are written just after it).
+    const up = await waitForServices(box, ['s1', 's2']);
+    const pids = ['s1', 's2'].map((name) => up.get(name) as number);
     for (const pid of pids) await ignoringTerm(pid);
     const running = svc(box, box.dir('s1'), box.dir('s2'), 'stop');
     // One after the other, s2 would be asked to stop only once s1 is down (after 5 s): never both stopping.

@@ -99,6 +99,8 @@ export async function waitForServices(box: HostBox, names: readonly string[], ti
     for (const name of names) {
       const document = readDocument(box.dir(name));
       if (document?.state !== 'up' || document.pid === null) return false;
+      // status.json is written first, the 20 status bytes just after: both say it.
+      if (readStatus(box.dir(name))?.pid !== document.pid) return false;
       pids.set(name, document.pid);
     }
     return true;
