@@ -167,14 +167,17 @@ describe('svc start', () => {
   });
 
   test('gives up waiting after --timeout with exit 8 when supervise cannot start the service yet', async () => {
-    // A slow restart hook holds the next start back (supervise runs it before every restart).
+    // A restart hook that waits for the test holds the next start back (supervise runs it before
+    // every restart); a hook of a fixed 3 s could end before svc asked, on a loaded machine.
     const hook = path.join(tmp, 'hook.sh');
-    fs.writeFileSync(hook, '#!/bin/sh\nexec sleep 3\n', { mode: 0o755 });
+    const release = path.join(tmp, 'release-hook');
+    fs.writeFileSync(hook, `#!/bin/sh\nwhile [ ! -e ${release} ]; do sleep 0.05; done\n`, { mode: 0o755 });
     await startSupervise(dir, ['-p', dir, '-r', hook, '-f', `node ${SERVICE} exit 3`], { cwd: tmp });
     await waitFor('the service exited once', () => readDocument(dir)?.last_exit);
     sendControl(dir, 'd');
     await waitFor('want down', () => readStatus(dir)?.want === 'down');
     const result = await svc(dir, 'start', '--timeout', '0.5');
+    fs.writeFileSync(release, '');
     assert.equal(result.code, 8);
     assert.match(result.stderr, /did not start within 0.5s/);
   });
