@@ -104,13 +104,28 @@ const OWN_UID = process.getuid?.() ?? -1;
 
 /** The real uid of a process (/proc/PID/status), -1 when it is gone. */
 export function realUidOf(pid: number): number {
+  // Its head only: `Uid:` comes within the first few hundred bytes, and readFileSync of a /proc
+  // file (which has no size) allocates 64 KiB and more per call, for every supervisor in /proc.
+  const head = Buffer.alloc(STATUS_HEAD_BYTES);
+  let fd: number;
   try {
-    const match = /^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return match === null ? -1 : Number(match[1]);
+    fd = fs.openSync(`/proc/${pid}/status`, fs.constants.O_RDONLY);
   } catch {
     return -1;
   }
+  try {
+    const length = fs.readSync(fd, head, 0, head.length, 0);
+    const match = /^Uid:\s+(\d+)/m.exec(head.toString('latin1', 0, length));
+    return match === null ? -1 : Number(match[1]);
+  } catch {
+    return -1;
+  } finally {
+    fs.closeSync(fd);
+  }
 }
+
+/** Enough of /proc/PID/status for its Uid line (Name can be 64 bytes at most; the line is the 9th). */
+const STATUS_HEAD_BYTES = 1024;
 
 /** The walk for one status directory: its tagged processes and the supervisors that may serve it. */
 export function scanProc(statusDir: string): ProcScan {
