@@ -76,7 +76,7 @@ function parseStat(pid: number, text: string): ProcessInfo {
  * only its own (the tag is then as good as the user's own processes). Without `statusDirs`, no
  * environment is read at all.
  */
-export function snapshotProcesses(statusDirs: readonly string[] = []): ProcSnapshot {
+export function snapshotProcesses(statusDirs: readonly string[] = [], { everyProcess = true }: { everyProcess?: boolean } = {}): ProcSnapshot {
   const scans = new Map<string, ProcScan>(statusDirs.map((dir) => [dir, { tagged: [], supervisors: [] }]));
   const processes: ProcessInfo[] = [];
   const scratch = { stat: Buffer.allocUnsafe(1024), environ: Buffer.allocUnsafe(ENVIRON_START_BYTES) };
@@ -90,12 +90,20 @@ export function snapshotProcesses(statusDirs: readonly string[] = []): ProcSnaps
     const code = name.charCodeAt(0);
     if (code < 48 || code > 57) continue;
     const pid = Number(name);
-    const info = readStatInto(pid, scratch);
-    if (info === null) continue;
-    processes.push(info);
+    // Every process's stat only where the whole table is wanted (a host's snapshot, a stop's
+    // sweep); a scan alone reads it for the processes it keeps. Parsing a few hundred stat lines
+    // at start-up left each supervise with megabytes more heap for good (the 20th of 20 started
+    // at once: 10.1 MB of anonymous memory against the first one's 7.8).
+    let info: ProcessInfo | null | undefined;
+    const stat = (): ProcessInfo | null => (info === undefined ? (info = readStatInto(pid, scratch)) : info);
+    if (everyProcess) {
+      const read = stat();
+      if (read === null) continue;
+      processes.push(read);
+    }
     if (scans.size === 0 || pid === process.pid) continue;
     const environ = readEnviron(name, scratch);
-    if (environ !== null && environ.length > 2) noteEnvironment(info, environ, scans);
+    if (environ !== null && environ.length > 2) noteEnvironment(pid, environ, scans, stat);
   }
   return { processes, scans };
 }
@@ -129,21 +137,23 @@ const STATUS_HEAD_BYTES = 1024;
 
 /** The walk for one status directory: its tagged processes and the supervisors that may serve it. */
 export function scanProc(statusDir: string): ProcScan {
-  return snapshotProcesses([statusDir]).scans.get(statusDir) as ProcScan;
+  return snapshotProcesses([statusDir], { everyProcess: false }).scans.get(statusDir) as ProcScan;
 }
 
 const MARK_NEEDLE = Buffer.from(`\0${SUPERVISOR_MARK}=`);
 const DIR_NEEDLE = Buffer.from(`\0${TAG_DIR}=`);
 const KEEPER_NEEDLE = Buffer.from(`\0${KEEPER_MARK}=`);
 
-function noteEnvironment(info: ProcessInfo, environ: Buffer, scans: Map<string, ProcScan>): void {
+function noteEnvironment(pid: number, environ: Buffer, scans: Map<string, ProcScan>, stat: () => ProcessInfo | null): void {
   // Anyone can put the mark in a process's environment: only a supervisor of our own user can
   // hold our directory (a root supervise refuses a directory another user could write to).
-  if (environ.includes(MARK_NEEDLE) && realUidOf(info.pid) === OWN_UID) noteSupervisor(info.pid, valueOf(environ, SUPERVISOR_MARK), scans);
-  if (!environ.includes(DIR_NEEDLE) || info.state === 'Z') return;
+  if (environ.includes(MARK_NEEDLE) && realUidOf(pid) === OWN_UID) noteSupervisor(pid, valueOf(environ, SUPERVISOR_MARK), scans);
+  if (!environ.includes(DIR_NEEDLE)) return;
   const scan = scans.get(valueOf(environ, TAG_DIR) ?? '');
   const startId = valueOf(environ, TAG_START);
   if (scan === undefined || startId === null) return;
+  const info = stat();
+  if (info === null || info.state === 'Z') return;
   scan.tagged.push({ pid: info.pid, ppid: info.ppid, startTicks: info.startTicks, startId, keeper: environ.includes(KEEPER_NEEDLE) });
 }
 

@@ -10,7 +10,7 @@ export { KEEPER_MARK, realUidOf, scanProc, SUPERVISOR_MARK, TAG_DIR, TAG_START, 
 
 /** The walk for many status directories at once (a host's): what scanProc finds for each. */
 export function scanProcMany(statusDirs: readonly string[]): Map<string, ProcScan> {
-  return snapshotProcesses(statusDirs).scans;
+  return snapshotProcesses(statusDirs, { everyProcess: false }).scans;
 }
 
 /**
