@@ -37,7 +37,9 @@ describe('sendAlarm', () => {
     });
     let finished = false;
 
-    const sending = sendAlarm(message, facts, config, log, { timeoutMs: 1_500 }).then(() => (finished = true));
+    // alarm_command's time limit is longer than mail and webhook take even on a loaded machine
+    // (1.5 s was not: both arrived after the hanging command had been killed).
+    const sending = sendAlarm(message, facts, config, log, { timeoutMs: 6_000 }).then(() => (finished = true));
     const pids = await waitFor('the hanging command to start', () => {
       const file = path.join(dir, 'hang.json');
       return fs.existsSync(file) && (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; childPid: number });
@@ -52,7 +54,7 @@ describe('sendAlarm', () => {
     assert.deepEqual(log.lines.map((line) => `${line.level} ${line.text}`).sort(), [
       `NOTICE mail sent: ${message.subject} to ops@example.com`,
       `NOTICE webhook sent: ${http.url} (HTTP 200)`,
-      `WARNING unable to run alarm_command ${HANG}: no exit after 1500 ms, killed`,
+      `WARNING unable to run alarm_command ${HANG}: no exit after 6000 ms, killed`,
       'WARNING unable to send gsm to 13800000000 with /nonexistent/gsmsend-script: program not found (ENOENT)',
     ].sort());
     await waitFor('the hanging command to be gone', () => !isAlive(pids.pid) && !isAlive(pids.childPid));
