@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import {
   exitOf,
   holdsFor,
+  isDead,
   isGone,
   launch,
   processesMentioning,
@@ -44,7 +45,9 @@ describe('a fault in supervise itself (item 4: the last-resort handler)', () => 
       const box = sandbox(t, { name: 'app' });
       const { supervisorPid, servicePid } = await startService(box, 'sleep 1010', faulty(box));
       process.kill(supervisorPid, signal);
-      await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+      // Dead, its files closed: the next supervise must find the lock free (isGone is true while
+      // the exiting process's other threads still hold it).
+      await waitFor('supervise dead, its lock closed', () => isDead(supervisorPid), { timeoutMs: 15_000 });
       assert.match(
         readLog(box.dir, 'supervise.log.wf'),
         new RegExp(`\\[FATAL\\] .* supervise failed: ${kind} \\(at .*\\); it exits with status 70 and leaves the service \\(pid ${servicePid}\\) running: the next supervise of this directory adopts it`),
