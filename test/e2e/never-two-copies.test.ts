@@ -74,7 +74,8 @@ describe('the hold on a status directory', () => {
     assert.throws(() => execFileSync('flock', ['-n', lock, 'true'], { stdio: 'ignore' }), 'held by supervise');
     assert.ok(!fs.existsSync(`${lock}.d`), 'no lock.d any more');
     sendControl(box.dir, 'dx');
-    await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
+    // Dead with its files closed, not only gone: the lock is free only then.
+    await waitFor('supervise dead, its lock closed', () => isDead(supervisorPid), { timeoutMs: 15_000 });
     execFileSync('flock', ['-n', lock, 'true'], { stdio: 'ignore' });
   });
 
