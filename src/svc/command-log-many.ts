@@ -9,7 +9,7 @@ import { checkDirectory } from './status-dir-check.ts';
 import { printEnd, type LogOptions } from './command-log.ts';
 import { dirLabels } from './dir-labels.ts';
 import { follow, type FollowSink } from './log-follow.ts';
-import { distinct } from './many-dirs.ts';
+import { distinct } from './dir-labels.ts';
 import { prefixedLines, type PrefixedLines } from './prefixed-lines.ts';
 import { SvcError, type SvcContext, type SvcStatus } from './svc-command.ts';
 

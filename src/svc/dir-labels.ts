@@ -9,3 +9,14 @@ export function dirLabels(dirs: readonly string[]): string[] {
   const unique = new Set(names).size === names.length;
   return (unique ? names : dirs).map(visibleText);
 }
+
+/** Each directory once, the first way it was written (`web` and `./web/` are one): acting on one twice, or listing it twice (duplicate series, which a metrics collector refuses), is never wanted. */
+export function distinct(dirs: readonly string[]): string[] {
+  const seen = new Set<string>();
+  return dirs.filter((dir) => {
+    const key = path.resolve(dir);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -4,9 +4,8 @@
 // concurrent runs never interleave; lines that only announce (`Stop service "web"...`) are left
 // out. A directory that fails its checks fails alone: the others run, and each ends with its own
 // status.
-import path from 'node:path';
 import { isProgress, svcLine, svcMessage } from '../text/svc-messages.ts';
-import { dirLabels } from './dir-labels.ts';
+import { dirLabels, distinct } from './dir-labels.ts';
 import { Interrupted, SvcError, type SvcContext, type SvcStatus } from './svc-command.ts';
 
 export interface DirOutcome {
@@ -28,17 +27,6 @@ export async function runInEachDir(
   return settled.map((result) => {
     if (result.status === 'rejected') throw result.reason;
     return result.value;
-  });
-}
-
-/** Each directory once, the first way it was written (`web` and `./web/` are one). */
-export function distinct(dirs: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return dirs.filter((dir) => {
-    const key = path.resolve(dir);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
   });
 }
 
