@@ -12,27 +12,10 @@ import { encodeStatusDocument, type StatusDocument } from '../../src/status/stat
 import { RequirementWatch } from '../../src/supervisor/requirement-watch.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
+import { documentOf } from '../helpers/status-documents.ts';
 
 const AT = '2026-11-21T15:41:00.000Z';
-const READY_DB: StatusDocument = {
-  name: 'db',
-  supervisor_pid: process.pid,
-  pid: 4242,
-  state: 'up',
-  want: 'up',
-  alarm: 'on',
-  paused: false,
-  since: AT,
-  started_at: AT,
-  command: ['postgres'],
-  restarts: 0,
-  tries_in_window: 0,
-  coredumps_in_window: 0,
-  last_exit: null,
-  ready: true,
-  ready_at: AT,
-  version: '1.0.0',
-};
+const READY_DB: StatusDocument = documentOf({ name: 'db', supervisor_pid: process.pid, since: AT, started_at: AT, command: ['postgres'], ready_at: AT, version: '1.0.0' });
 
 /** A pid no process has any more: a child that has exited and been reaped. */
 function deadPid(): number {

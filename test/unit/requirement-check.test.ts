@@ -5,30 +5,12 @@ import { describe, test } from 'node:test';
 import type { Requirement } from '../../src/host/requirements.ts';
 import { checkRequirements, conditionHolds, NO_REQUIREMENTS } from '../../src/policy/requirement-check.ts';
 import type { StatusDocument } from '../../src/status/status-codec.ts';
+import { documentOf } from '../helpers/status-documents.ts';
 
 const AT = '2026-11-21T15:41:00.000Z';
 
 /** A database that runs, ready, without a health check. */
-const UP: StatusDocument = {
-  name: 'db',
-  supervisor_pid: 100,
-  pid: 4242,
-  state: 'up',
-  want: 'up',
-  alarm: 'on',
-  paused: false,
-  since: AT,
-  started_at: AT,
-  command: ['postgres'],
-  restarts: 0,
-  tries_in_window: 0,
-  coredumps_in_window: 0,
-  last_exit: null,
-  ready: true,
-  ready_at: AT,
-  health: null,
-  version: '1.0.0',
-};
+const UP: StatusDocument = documentOf({ name: 'db', since: AT, started_at: AT, command: ['postgres'], ready_at: AT, version: '1.0.0' });
 const doc = (fields: Partial<StatusDocument>): StatusDocument => ({ ...UP, ...fields });
 const exit = (fields: Partial<NonNullable<StatusDocument['last_exit']>> = {}): StatusDocument['last_exit'] => ({
   code: 0,
