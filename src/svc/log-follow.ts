@@ -104,8 +104,19 @@ async function relocate(fd: number, file: string, place: Place, sink: FollowSink
   for (let p = place.at - BLOCK; p > 0; p -= BLOCK) {
     if (matchesAt(fd, p, place.anchor, backupEnd)) return { at: p, anchor: place.anchor };
   }
-  const rest = await printFromBackups(file, place.anchor, sink);
-  if (rest !== null) return { at: afterBackups(fd, rest), anchor: rest };
+  let anchor = place.anchor;
+  let printed = false;
+  // A rotation while the backups are printed makes a newer `.1` that holds what came next: the
+  // backups are looked at again until `.1` is the one printed last.
+  for (let round = 0; round < MAX_BACKUPS; round += 1) {
+    const rest = await printFromBackups(file, anchor, sink);
+    if (rest === null) break;
+    printed = true;
+    anchor = rest.anchor;
+    const at = afterBackups(fd, anchor);
+    if (newestBackup(file) === rest.newest) return { at, anchor };
+  }
+  if (printed) return { at: afterBackups(fd, anchor), anchor };
   sink.note(`${file}: file truncated`);
   return { at: 0, anchor: Buffer.alloc(0) };
 }
@@ -120,6 +131,15 @@ function afterBackups(fd: number, anchor: Buffer): number {
     if (readAt(fd, p - anchor.length, anchor.length).equals(anchor)) return p;
   }
   return 0;
+}
+
+/** The inode of `<file>.1`, or 0 without one. */
+function newestBackup(file: string): number {
+  try {
+    return fs.statSync(`${file}.1`).ino;
+  } catch {
+    return 0;
+  }
 }
 
 function matchesAt(fd: number, p: number, anchor: Buffer, backupEnd: Buffer | null): boolean {
@@ -143,35 +163,49 @@ function readBackupEnd(backup: string, length: number): Buffer | null {
   }
 }
 
-/** Prints what follows `anchor` in the newest backup holding it, and the newer backups; null if none does. */
-async function printFromBackups(file: string, anchor: Buffer, sink: FollowSink): Promise<Buffer | null> {
-  if (anchor.length === 0) return null;
-  for (let n = 1; n <= MAX_BACKUPS; n += 1) {
-    const opened = openFile(`${file}.${n}`);
-    // One may be missing for a moment while supervise shifts them; past the last one, stop.
-    if (opened === null) {
-      if (openFile(`${file}.${n + 1}`) === null) return null;
-      continue;
+/** The backups, newest first, open together: a set that supervise did not shift while it was opened. */
+function openBackups(file: string): { fd: number; ino: number }[] {
+  for (let attempt = 1; ; attempt += 1) {
+    const opened: { fd: number; ino: number }[] = [];
+    for (let n = 1; n <= MAX_BACKUPS; n += 1) {
+      const backup = openFile(`${file}.${n}`);
+      // One may be missing for a moment while supervise shifts them; past the last one, stop.
+      if (backup === null && !fs.existsSync(`${file}.${n + 1}`)) break;
+      if (backup !== null) opened.push(backup);
     }
-    try {
-      const found = lastIndexIn(opened.fd, anchor);
-      if (found === -1) continue;
-      let last = await copyTracked(opened.fd, { at: found + anchor.length, anchor }, sink);
-      for (let newer = n - 1; newer >= 1; newer -= 1) {
-        const next = openFile(`${file}.${newer}`);
-        if (next === null) continue;
-        try {
-          last = await copyTracked(next.fd, { at: 0, anchor: last.anchor }, sink);
-        } finally {
-          fs.closeSync(next.fd);
-        }
+    // supervise renames every backup when it shifts them: the names still lead to the same
+    // files only if no shift came between the opens (else one was opened twice, one missed).
+    const unchanged = opened.every((backup, index) => {
+      try {
+        return fs.statSync(`${file}.${index + 1}`).ino === backup.ino;
+      } catch {
+        return false;
       }
-      return last.anchor;
-    } finally {
-      fs.closeSync(opened.fd);
-    }
+    });
+    if (unchanged || attempt === 10) return opened;
+    for (const backup of opened) fs.closeSync(backup.fd);
   }
-  return null;
+}
+
+/**
+ * Prints what follows `anchor` in the newest backup holding it, and the newer backups; null if
+ * none does. Returns the anchor after them and the inode of the newest backup printed.
+ */
+async function printFromBackups(file: string, anchor: Buffer, sink: FollowSink): Promise<{ anchor: Buffer; newest: number } | null> {
+  if (anchor.length === 0) return null;
+  const backups = openBackups(file);
+  try {
+    for (const [index, backup] of backups.entries()) {
+      const found = lastIndexIn(backup.fd, anchor);
+      if (found === -1) continue;
+      let last = await copyTracked(backup.fd, { at: found + anchor.length, anchor }, sink);
+      for (const newer of backups.slice(0, index).reverse()) last = await copyTracked(newer.fd, { at: 0, anchor: last.anchor }, sink);
+      return { anchor: last.anchor, newest: backups[0]?.ino ?? 0 };
+    }
+    return null;
+  } finally {
+    for (const backup of backups) fs.closeSync(backup.fd);
+  }
 }
 
 async function copyTracked(fd: number, place: Place, sink: FollowSink): Promise<Place> {

@@ -59,12 +59,17 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
 
   const lines = output.split('\n');
   assert.equal(lines.pop(), '');
-  assert.equal(lines.length, total + 1, `${lines.length} lines; stderr: ${errors}`);
-  const wrong = lines.slice(0, total).findIndex((line, i) => line !== `line ${i + 1}`);
-  assert.equal(wrong, -1, `line ${wrong + 1} is ${JSON.stringify(lines[wrong])}`);
-  assert.equal(lines[total], 'done');
+  // The first line out of place says where the follower lost or repeated lines, and supervise's
+  // warnings whether the rotation dropped some (it says so when the writer outran it).
+  const expected = (i: number) => (i < total ? `line ${i + 1}` : 'done');
+  const wrong = lines.findIndex((line, i) => line !== expected(i));
+  const warnings = fs.readFileSync(path.join(dir, 'supervise.log.wf'), 'utf8');
+  assert.ok(
+    wrong === -1 && lines.length === total + 1,
+    `${lines.length} lines, line ${wrong + 1} is ${JSON.stringify(lines[wrong])}; stderr: ${errors}; warnings: ${warnings.slice(-400)}`,
+  );
   assert.equal(errors, '', 'no "file truncated" restart');
-  assert.doesNotMatch(fs.readFileSync(path.join(dir, 'supervise.log.wf'), 'utf8'), /faster than/, 'the rotation kept up: nothing dropped');
+  assert.doesNotMatch(warnings, /faster than/, 'the rotation kept up: nothing dropped');
   // It did follow through rotations: most of what it printed was cut from the live file.
   assert.ok(fs.existsSync(`${stdout}.1`));
   await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 131072 + 4096, { timeoutMs: 10_000 });
