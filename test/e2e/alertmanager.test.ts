@@ -139,7 +139,7 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
   });
 
   test('a give-up opens a critical SuperviseGaveUp alert without a lease, which the next supervise of the directory resolves', async () => {
-    await start('doomed', writeConfig('max_tries : 1\n'), ['node', SERVICE, 'exit', '4']);
+    await start('doomed', writeConfig('max_tries : 1\n'), [SERVICE, 'exit', '4']);
     const first = supervisors.at(-1) ?? 0;
     await waitFor('supervise gave up', () => readDocument(dirOf('doomed'))?.state === 'fatal' && !isAlive(first), { timeoutMs: 15_000 });
     const alerts = await waitFor('the give-up alert', async () => {
@@ -153,7 +153,7 @@ describe('alarm_alertmanager with Alertmanager', { skip: skipUnlessPresent('prom
     assert.ok(Date.parse(gaveUp?.endsAt ?? '') - Date.now() > 300 * 24 * 3600 * 1000, `endsAt ${gaveUp?.endsAt}`);
 
     // Fixed and started again by hand (or by an init system): once it has stayed up, both are resolved.
-    await start('doomed', writeConfig('alarm_resolve_after : 1s\n'), ['node', SERVICE, 'forever']);
+    await start('doomed', writeConfig('alarm_resolve_after : 1s\n'), [SERVICE, 'forever']);
     track(await waitForServicePid(dirOf('doomed')));
     await waitFor('the give-up resolved', async () => (await alertsOf('doomed')).length === 0);
     await waitFor('the resolution logged', () => /alertmanager resolved: SuperviseGaveUp, SuperviseServiceExited of doomed/.test(readLog(dirOf('doomed'))));

@@ -11,7 +11,7 @@ import { startRig } from '../helpers/api-rig.ts';
 import { MemoryHost, statusDocument } from '../helpers/memory-host.ts';
 import type { TimelineEntry } from '../../src/api/host-view.ts';
 import { launchChromium, skipUnlessChromium } from '../helpers/chromium.ts';
-import { NODE, SERVICE, isAlive, makeTempDir, readDocument, removeTempDir, track, waitFor } from '../helpers/harness.ts';
+import { SERVICE, isAlive, makeTempDir, readDocument, removeTempDir, track, waitFor } from '../helpers/harness.ts';
 import { hostBox, readHostStatus, startHost, waitForServices } from '../helpers/host-harness.ts';
 import os from 'node:os';
 
@@ -49,7 +49,7 @@ async function startRealHost(t: TestContext): Promise<RealHost> {
       `environment : API_KEY=${SECRETS.environment}`,
       `env_file : ${envFile}`,
       `alarm_webhook : http://hook:${SECRETS.alarmUrl}@127.0.0.1:9/alarm`,
-      ...NAMES.flatMap((name) => [`[${name}]`, `command : ${NODE} ${SERVICE} forever`]),
+      ...NAMES.flatMap((name) => [`[${name}]`, `command : ${SERVICE} forever`]),
       '',
     ].join('\n'),
   );

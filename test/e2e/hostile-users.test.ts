@@ -196,7 +196,7 @@ function ownerOf(pid: number): number {
 describe('processes of another user that claim a status directory (items 2, 3)', { skip: asRoot ? false : 'needs root' }, () => {
   test('her process carrying the directory’s tag and a guessed start id is never adopted: the real service starts', async (t) => {
     const box = sandbox(t, { name: 'app' });
-    const words = ['node', SERVICE, 'forever', box.root];
+    const words = [SERVICE, 'forever', box.root];
     // The start id begins with a digest of the argv, which anyone can compute from the command line.
     const guessed = `${commandDigest(words)}.4242.1.${Date.now().toString(36)}`;
     const hers = startAsNobody(box, { SUPERVISE_DIR: box.dir, SUPERVISE_START: guessed }, 'sleep', '1000');
@@ -231,7 +231,7 @@ describe('processes of another user that claim a status directory (items 2, 3)',
     fs.chmodSync(herDir, 0o755);
     const hers = startAsNobody(box, { SUPERVISE_SUPERVISOR: box.dir }, 'sh', '-c', 'exec 3>"$0/lock"; exec sleep 1000', herDir);
     await waitFor('her file named lock open', () => fs.readdirSync(`/proc/${hers}/fd`).some((fd) => readLink(`/proc/${hers}/fd/${fd}`) === `${herDir}/lock`));
-    const { result } = await launch(box, `node ${SERVICE} forever ${box.root}`);
+    const { result } = await launch(box, `${SERVICE} forever ${box.root}`);
     assert.equal(result.code, 0, result.stderr);
   });
 
@@ -242,7 +242,7 @@ describe('processes of another user that claim a status directory (items 2, 3)',
     const child = spawn('sh', ['-c', 'exec 3>"$0/lock"; exec sleep 1000', other], { stdio: 'ignore', env: { ...process.env, SUPERVISE_SUPERVISOR: box.dir } });
     const pid = box.own(child.pid as number);
     await waitFor('its file named lock open', () => fs.readdirSync(`/proc/${pid}/fd`).some((fd) => readLink(`/proc/${pid}/fd/${fd}`) === `${other}/lock`));
-    const { result } = await launch(box, `node ${SERVICE} forever ${box.root}`);
+    const { result } = await launch(box, `${SERVICE} forever ${box.root}`);
     assert.equal(result.code, 0, result.stderr);
   });
 });

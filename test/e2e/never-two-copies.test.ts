@@ -32,7 +32,7 @@ import {
 import { waitFor } from '../helpers/wait-for.ts';
 import { raceTrial } from '../fixtures/race-trial.ts';
 
-const forever = (box: Box) => `node ${SERVICE} forever ${box.root}`;
+const forever = (box: Box) => `${SERVICE} forever ${box.root}`;
 
 async function killSupervisor(pid: number): Promise<void> {
   process.kill(pid, 'SIGKILL');
@@ -123,21 +123,21 @@ describe('adoption by the service tag, whatever the service runs', () => {
   test('a shell script is adopted, with its child', async (t) => {
     const box = sandbox(t, { name: 'app' });
     const script = path.join(box.root, 'app.sh');
-    fs.writeFileSync(script, `#!/bin/sh\nnode ${SERVICE} forever ${box.root}\n`, { mode: 0o755 });
+    fs.writeFileSync(script, `#!/bin/sh\n${SERVICE} forever ${box.root}\n`, { mode: 0o755 });
     await expectAdoption(box, './app.sh', 2);
   });
 
   test('a wrapper that execs (env FOO=1 prog) is adopted', async (t) => {
-    await expectAdoption(sandbox(t, { name: 'app' }), `env FOO=1 node ${SERVICE} forever`);
+    await expectAdoption(sandbox(t, { name: 'app' }), `env FOO=1 ${SERVICE} forever`);
   });
 
   test("a bash -c 'exec …' chain is adopted", async (t) => {
-    await expectAdoption(sandbox(t, { name: 'app' }), `bash -c 'exec nice -n 1 node ${SERVICE} forever'`);
+    await expectAdoption(sandbox(t, { name: 'app' }), `bash -c 'exec nice -n 1 ${SERVICE} forever'`);
   });
 
   test('a program that renamed itself is adopted', async (t) => {
     const box = sandbox(t, { name: 'app' });
-    await expectAdoption(box, `node ${SERVICE} renamed`);
+    await expectAdoption(box, `${SERVICE} renamed`);
     const pid = readStatus(box.dir)?.pid ?? 0;
     assert.match(readText(`/proc/${pid}/cmdline`), /^renamed-service/, 'its command line no longer names the command');
   });
@@ -184,7 +184,7 @@ describe('adoption by the service tag, whatever the service runs', () => {
 
   test('a chain of replacements leaves one copy: each new command stops what the previous one left', async (t) => {
     const box = sandbox(t);
-    const commands = [`node ${SERVICE} forever a`, `node ${SERVICE} forever b`, `node ${SERVICE} forever c`];
+    const commands = [`${SERVICE} forever a`, `${SERVICE} forever b`, `${SERVICE} forever c`];
     let holder = (await startService(box, commands[0] as string)).supervisorPid;
     for (const command of commands.slice(1)) {
       await killSupervisor(holder);

@@ -129,7 +129,7 @@ describe('npm install -g of the tarball', () => {
     const dir = path.join(tmp, 'status', 'packaged');
     const conf = path.join(tmp, 'supervise.conf');
     fs.writeFileSync(conf, '[global]\n');
-    const started = await run(path.join(bin, 'supervise'), ['-p', dir, '-F', conf, '-f', `node ${SERVICE} forever`], { cwd: tmp });
+    const started = await run(path.join(bin, 'supervise'), ['-p', dir, '-F', conf, '-f', `${SERVICE} forever`], { cwd: tmp });
     const document = readDocument(dir);
     if (document !== null) track(document.supervisor_pid);
     assertRan(started, 'supervise -p');

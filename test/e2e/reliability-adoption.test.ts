@@ -34,7 +34,7 @@ import {
 } from '../helpers/harness.ts';
 
 /** Every command carries the sandbox path, so that the copies of this service can be counted in /proc. */
-const serviceCommand = (box: Box, mode = 'forever') => `node ${SERVICE} ${mode} ${box.root}`;
+const serviceCommand = (box: Box, mode = 'forever') => `${SERVICE} ${mode} ${box.root}`;
 
 /** Live copies of the service (processes naming the sandbox that are not supervise). */
 function serviceCopies(box: Box): number[] {
@@ -202,7 +202,7 @@ describe('supervise killed with SIGKILL, and started again on the same directory
 
     // Simulates the pid in `status` being given, a minute after the recorded start, to a process
     // that happens to run the very same command line.
-    const decoy = spawn('node', [SERVICE, 'forever', box.root], { env: box.env, stdio: 'ignore' });
+    const decoy = spawn(SERVICE, ['forever', box.root], { env: box.env, stdio: 'ignore' });
     box.own(track(decoy.pid) as number);
     await waitFor('the decoy runs', () => starts(box).includes(`start ${decoy.pid}`));
     const recorded = decodeStatus(fs.readFileSync(path.join(box.dir, 'status')));

@@ -34,7 +34,7 @@ import {
 const CLOSE_OUTPUT = path.join(ROOT, 'test/fixtures/close-output.mjs');
 
 /** Every command carries the sandbox path, so that the processes of one test can be told apart. */
-const serviceCommand = (box: Box, mode = 'forever') => `node ${SERVICE} ${mode} ${box.root}`;
+const serviceCommand = (box: Box, mode = 'forever') => `${SERVICE} ${mode} ${box.root}`;
 
 const isFifo = (file: string) => {
   try {

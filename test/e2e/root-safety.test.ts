@@ -11,7 +11,7 @@ import { type Box, holdsFor, isGone, launch, readLog, readStatus, readText, sand
 import { waitFor } from '../helpers/wait-for.ts';
 
 const asRoot = process.getuid?.() === 0;
-const forever = (box: Box) => `node ${SERVICE} forever ${box.root}`;
+const forever = (box: Box) => `${SERVICE} forever ${box.root}`;
 const nobody = Number(execFileSync('id', ['-u', 'nobody']).toString().trim());
 const nogroup = Number(execFileSync('id', ['-g', 'nobody']).toString().trim());
 

@@ -44,7 +44,7 @@ describe('supervise command line', () => {
 
   test('an unknown flag exits 100 with the usage on stderr and starts nothing', async (t) => {
     const sb = sandbox(t);
-    const result = await run(SUPERVISE, ['-z', '-p', sb.dir, '-f', `${NODE} ${SERVICE} forever`], { cwd: sb.root, env: sb.env });
+    const result = await run(SUPERVISE, ['-z', '-p', sb.dir, '-f', `${SERVICE} forever`], { cwd: sb.root, env: sb.env });
     assert.equal(result.code, 100);
     assert.match(result.stderr, /Usage: supervise/);
     assert.equal(result.stdout, '');
@@ -60,7 +60,7 @@ describe('supervise command line', () => {
 
   test('supervise returns 0 once the service runs, with a live service pid in status', async (t) => {
     const sb = sandbox(t);
-    const { result, supervisorPid, servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { result, supervisorPid, servicePid } = await startDaemon(sb, [SERVICE, 'forever']);
     assert.equal(result.code, 0);
     assert.ok(procStat(servicePid) !== null, 'the service runs');
     assert.ok(procStat(supervisorPid) !== null, 'the supervisor runs');
@@ -70,7 +70,7 @@ describe('supervise command line', () => {
 
   test('the daemon leads its own session, with the service as its child in that session', async (t) => {
     const sb = sandbox(t);
-    const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { supervisorPid, servicePid } = await startDaemon(sb, [SERVICE, 'forever']);
     const supervisor = procStat(supervisorPid);
     const service = procStat(servicePid);
     assert.equal(supervisor?.session, supervisorPid, 'supervise is a session leader');
@@ -81,7 +81,7 @@ describe('supervise command line', () => {
 
   test('the daemon has stdin, stdout and stderr on /dev/null', async (t) => {
     const sb = sandbox(t);
-    const { supervisorPid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { supervisorPid } = await startDaemon(sb, [SERVICE, 'forever']);
     for (const fd of [0, 1, 2]) {
       assert.equal(fs.readlinkSync(`/proc/${supervisorPid}/fd/${fd}`), '/dev/null', `fd ${fd}`);
     }
@@ -91,25 +91,26 @@ describe('supervise command line', () => {
     const sb = sandbox(t, { config: null });
     const work = path.join(sb.root, 'work');
     fs.mkdirSync(work);
-    fs.copyFileSync(SERVICE, path.join(sb.root, 'x.mjs'));
+    fs.copyFileSync(SERVICE, path.join(sb.root, 'x'));
+    fs.chmodSync(path.join(sb.root, 'x'), 0o755);
     fs.writeFileSync(path.join(work, 'app.conf'), '[global]\nkill_timeout : 3\n');
-    const result = await run(SUPERVISE, ['-p', 'status/rel', '-F', 'app.conf', '-f', 'node ../x.mjs forever'], { cwd: work, env: sb.env });
+    const result = await run(SUPERVISE, ['-p', 'status/rel', '-F', 'app.conf', '-f', 'env ../x forever'], { cwd: work, env: sb.env });
     const dir = path.join(work, 'status/rel');
     const supervisorPid = sb.own(await supervisorOf(dir));
     assert.equal(result.code, 0, result.stderr);
     const servicePid = sb.own(await waitFor('the service pid', () => readStatus(dir)?.pid || null));
     assert.equal(fs.readlinkSync(`/proc/${supervisorPid}/cwd`), work);
     assert.equal(fs.readlinkSync(`/proc/${servicePid}/cwd`), work);
-    assert.deepEqual(await waitForStarts(sb, 1), [`start ${servicePid}`], 'node ../x.mjs was found from the working directory');
+    assert.deepEqual(await waitForStarts(sb, 1), [`start ${servicePid}`], 'env ../x was found from the working directory');
     assert.match(readLog(dir), /kill_timeout: 3/, 'the relative -F file was read');
     assert.equal(readDocument(dir)?.name, 'rel');
   });
 
   test('a second supervise on the same directory exits 111 naming the holder pid, and starts no second service', async (t) => {
     const sb = sandbox(t);
-    const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { supervisorPid, servicePid } = await startDaemon(sb, [SERVICE, 'forever']);
     await waitForStarts(sb, 1);
-    const second = await run(SUPERVISE, ['-F', sb.conf, '-u', sb.dir, NODE, SERVICE, 'forever'], { cwd: sb.root, env: sb.env });
+    const second = await run(SUPERVISE, ['-F', sb.conf, '-u', sb.dir, SERVICE, 'forever'], { cwd: sb.root, env: sb.env });
     assert.equal(second.code, 111);
     assert.match(second.stderr, new RegExp(`held by pid ${supervisorPid}\\b`));
     assert.deepEqual(starts(sb), [`start ${servicePid}`]);
@@ -119,9 +120,9 @@ describe('supervise command line', () => {
 
   test('a second supervise started in the foreground also exits 111 naming the holder pid', async (t) => {
     const sb = sandbox(t);
-    const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { supervisorPid, servicePid } = await startDaemon(sb, [SERVICE, 'forever']);
     await waitForStarts(sb, 1);
-    const second = await run(SUPERVISE, ['--foreground', '-F', sb.conf, '-u', sb.dir, NODE, SERVICE, 'forever'], {
+    const second = await run(SUPERVISE, ['--foreground', '-F', sb.conf, '-u', sb.dir, SERVICE, 'forever'], {
       cwd: sb.root,
       env: sb.env,
     });
@@ -135,7 +136,7 @@ describe('supervise command line', () => {
     const file = path.join(sb.root, 'plain-file');
     fs.writeFileSync(file, 'not a directory\n');
     const dir = path.join(file, 'status', 'x');
-    const result = await run(SUPERVISE, ['-F', sb.conf, '-u', dir, NODE, SERVICE, 'forever'], { cwd: sb.root, env: sb.env });
+    const result = await run(SUPERVISE, ['-F', sb.conf, '-u', dir, SERVICE, 'forever'], { cwd: sb.root, env: sb.env });
     assert.equal(result.code, 110);
     assert.match(result.stderr, /ENOTDIR/);
     assert.match(result.stderr, /plain-file/);
@@ -146,7 +147,7 @@ describe('supervise command line', () => {
     const sb = sandbox(t);
     const file = path.join(sb.root, 'status-file');
     fs.writeFileSync(file, '');
-    const result = await run(SUPERVISE, ['-F', sb.conf, '-u', file, NODE, SERVICE, 'forever'], { cwd: sb.root, env: sb.env });
+    const result = await run(SUPERVISE, ['-F', sb.conf, '-u', file, SERVICE, 'forever'], { cwd: sb.root, env: sb.env });
     assert.equal(result.code, 110);
     assert.match(result.stderr, /E(EXIST|NOTDIR)/);
     assert.deepEqual(starts(sb), []);

@@ -9,7 +9,6 @@ import {
   isDead,
   lines,
   LOG_LINE,
-  NODE,
   readLog,
   readText,
   sandbox,
@@ -31,7 +30,7 @@ function openOk(dir: string): number {
 describe('status directory files', () => {
   test('the status directory is created with mode 0700, control and ok are FIFOs of mode 0600, status is 20 bytes', async (t) => {
     const sb = sandbox(t);
-    await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    await startDaemon(sb, [SERVICE, 'forever']);
     assert.equal(mode(sb.dir), 0o700);
     for (const name of ['control', 'ok']) {
       const file = path.join(sb.dir, name);
@@ -44,7 +43,7 @@ describe('status directory files', () => {
 
   test('`od -An -j16 -N4 -tu4 status` prints the running service pid', async (t) => {
     const sb = sandbox(t);
-    const { servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { servicePid } = await startDaemon(sb, [SERVICE, 'forever']);
     const printed = execFileSync('od', ['-An', '-j16', '-N4', '-tu4', path.join(sb.dir, 'status')], { encoding: 'utf8' });
     assert.equal(printed.trim(), String(servicePid));
     await waitForDocument(sb.dir, `pid ${servicePid}, name svc`, (d) => d.pid === servicePid && d.name === 'svc');
@@ -52,7 +51,7 @@ describe('status directory files', () => {
 
   test('__stdout and __stderr get the service output, appended across restarts', async (t) => {
     const sb = sandbox(t);
-    const { servicePid } = await startDaemon(sb, [NODE, SERVICE, 'print', '3']);
+    const { servicePid } = await startDaemon(sb, [SERVICE, 'print', '3']);
     const stdout = path.join(sb.dir, '__stdout');
     const stderr = path.join(sb.dir, '__stderr');
     await waitFor('3 lines on each', () => lines(readText(stdout)).length === 3 && lines(readText(stderr)).length === 3);
@@ -65,7 +64,7 @@ describe('status directory files', () => {
 
   test('supervise.log and supervise.log.wf lines read "[LEVEL] YYYY-mm-dd HH:MM:SS text"', async (t) => {
     const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nno_such_key : 3\n' });
-    await startDaemon(sb, [NODE, SERVICE, 'exit', '2']);
+    await startDaemon(sb, [SERVICE, 'exit', '2']);
     await waitForStarts(sb, 2);
     await waitFor('an exit in the log', () => /service exited with code 2!/.test(readLog(sb.dir)));
     await waitFor('a WARNING in the .wf log', () => readLog(sb.dir, 'supervise.log.wf') !== '');
@@ -81,7 +80,7 @@ describe('status directory files', () => {
 describe('the ok FIFO', () => {
   test('ok opens for writing without blocking while supervise runs, and is removed when it exits cleanly', async (t) => {
     const sb = sandbox(t);
-    const { supervisorPid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { supervisorPid } = await startDaemon(sb, [SERVICE, 'forever']);
     fs.closeSync(openOk(sb.dir));
     process.kill(supervisorPid, 'SIGTERM');
     await waitFor('supervise gone', () => isDead(supervisorPid), { timeoutMs: 20_000 });
@@ -91,7 +90,7 @@ describe('the ok FIFO', () => {
 
   test('ok fails with ENXIO after supervise is killed, even though the service it left still runs', async (t) => {
     const sb = sandbox(t);
-    const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    const { supervisorPid, servicePid } = await startDaemon(sb, [SERVICE, 'forever']);
     process.kill(supervisorPid, 'SIGKILL');
     await waitFor('supervise gone', () => isDead(supervisorPid));
     assert.ok(!isDead(servicePid), 'the service keeps running');
@@ -102,7 +101,7 @@ describe('the ok FIFO', () => {
 describe('supervise.log rotation', () => {
   test('at supervise_log_max_bytes the log is rotated to supervise.log.1 without splitting or losing a line', async (t) => {
     const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nsupervise_log_max_bytes : 8000\n' });
-    await startDaemon(sb, [NODE, SERVICE, 'forever']);
+    await startDaemon(sb, [SERVICE, 'forever']);
     const log = path.join(sb.dir, 'supervise.log');
     const rotated = `${log}.1`;
     const both = () => readText(rotated) + readText(log);

@@ -52,7 +52,7 @@ async function readyService(file: string, pid: number): Promise<void> {
 describe('restarting the service', () => {
   test('a service that exits is started again, and the exit is logged with its code', async (t) => {
     const sb = sandbox(t);
-    await startDaemon(sb, [NODE, SERVICE, 'exit', '3']);
+    await startDaemon(sb, [SERVICE, 'exit', '3']);
     const [first, second] = await waitForStarts(sb, 2);
     assert.notEqual(first, second);
     await waitFor('the exit in supervise.log', () => /^\[NOTICE\] .* service exited with code 3!$/m.test(readLog(sb.dir)));
@@ -111,7 +111,7 @@ describe('restarting the service', () => {
 
   test('an exit by SIGABRT is logged "with coredump" and recorded as one in status.json', async (t) => {
     const sb = sandbox(t);
-    await launchDaemon(sb, [NODE, SERVICE, 'abort']);
+    await launchDaemon(sb, [SERVICE, 'abort']);
     await waitFor('the coredump in supervise.log', () => /service exited with signal SIGABRT with coredump!/.test(readLog(sb.dir)));
     const lastExit = await waitFor('last_exit in status.json', () => readDocument(sb.dir)?.last_exit ?? null);
     assert.equal(lastExit.signal, 'SIGABRT');
@@ -156,7 +156,7 @@ describe('stopping the service', () => {
 
   test('children a stopped service left behind are killed at the kill deadline', async (t) => {
     const sb = sandbox(t);
-    const { servicePid } = await startDaemon(sb, [NODE, SERVICE, 'children', '3']);
+    const { servicePid } = await startDaemon(sb, [SERVICE, 'children', '3']);
     await waitFor('children-started', () => readText(sb.serviceLog).includes(`children-started ${servicePid}`));
     const children = (await waitFor('3 children', () => (childrenOf(servicePid).length >= 3 ? childrenOf(servicePid) : null))).map(sb.own);
     sendControl(sb.dir, 'd');

@@ -93,7 +93,7 @@ describe('meetbill\'s checks before acting', () => {
 
   test('a directory whose supervisor was killed exits 4 for every subcommand at once, without blocking on its FIFOs', async () => {
     const dir = path.join(tmp, 'status', 'killed');
-    await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'none.conf'), '-f', `node ${SERVICE} forever`], { cwd: tmp });
+    await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'none.conf'), '-f', `${SERVICE} forever`], { cwd: tmp });
     const service = await waitForServicePid(dir);
     const supervisor = readDocument(dir)?.supervisor_pid ?? 0;
     process.kill(supervisor, 'SIGKILL');

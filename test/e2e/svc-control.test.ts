@@ -40,7 +40,7 @@ afterEach(async () => {
 
 async function supervise(args: string[] = ['-F', config]): Promise<number> {
   const env = { ...process.env, SERVICE_LOG: serviceLog };
-  await startSupervise(dir, ['-p', dir, ...args, '-f', `node ${SERVICE} forever`], { cwd: tmp, env });
+  await startSupervise(dir, ['-p', dir, ...args, '-f', `${SERVICE} forever`], { cwd: tmp, env });
   const pid = await waitForServicePid(dir);
   await waitFor(`service ${pid} started`, () => serviceEvents(serviceLog).includes(`start ${pid}`));
   return pid;
@@ -163,7 +163,7 @@ describe('svc exit', () => {
     // for two Node starts of svc on a loaded machine (2 s did not, under a load of 10).
     const slowKill = path.join(tmp, 'slow-kill.conf');
     fs.writeFileSync(slowKill, '[global]\nkill_timeout : 6\n');
-    await startSupervise(dir, ['-p', dir, '-F', slowKill, '-f', `node ${SERVICE} ignore-term`], { cwd: tmp, env: { ...process.env, SERVICE_LOG: serviceLog } });
+    await startSupervise(dir, ['-p', dir, '-F', slowKill, '-f', `${SERVICE} ignore-term`], { cwd: tmp, env: { ...process.env, SERVICE_LOG: serviceLog } });
     const pid = await waitForServicePid(dir);
     await waitFor(`service ${pid} started`, () => serviceEvents(serviceLog).includes(`start ${pid}`));
     const quick = await svc(dir, 'exit', '--timeout', '0.3');

@@ -29,7 +29,7 @@ const numbered = (prefix: string, from: number, to: number) =>
 before(async () => {
   tmp = makeTempDir('svc-log-');
   dir = path.join(tmp, 'status', 'printer');
-  await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'none.conf'), '-f', `node ${SERVICE} print 5`], { cwd: tmp });
+  await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'none.conf'), '-f', `${SERVICE} print 5`], { cwd: tmp });
   await waitForServicePid(dir);
   await waitFor('five lines on each stream', () =>
     fs.readFileSync(path.join(dir, '__stdout'), 'utf8').endsWith('out 5\n') && fs.readFileSync(path.join(dir, '__stderr'), 'utf8').endsWith('err 5\n'),

@@ -45,28 +45,28 @@ describe('svc metrics with node_exporter', { skip: skipUnlessPresent('prometheus
     // The five states are set up side by side: each waits on its own supervise.
     const up = async () => {
       // up: killed once with k (restarts 1, last exit SIGKILL), running again
-      await start('up', ['node', SERVICE, 'forever', ...ODD_ARGS]);
+      await start('up', [SERVICE, 'forever', ...ODD_ARGS]);
       const firstUp = await started('up');
       sendControl(dirOf('up'), 'k');
       await waitForServicePid(dirOf('up'), firstUp);
     };
     const down = async () => {
       // down: stopped with d (TERM ends it with 0), alarms silenced
-      await start('down', ['node', SERVICE, 'forever']);
+      await start('down', [SERVICE, 'forever']);
       await started('down');
       sendControl(dirOf('down'), 'ds');
       await waitForDown(dirOf('down'));
       await waitFor('down silenced', () => readStatus(dirOf('down'))?.alarmsSilenced === true);
     };
     const paused = async () => {
-      await start('paused', ['node', SERVICE, 'forever']);
+      await start('paused', [SERVICE, 'forever']);
       await started('paused');
       sendControl(dirOf('paused'), 'p');
       await waitFor('paused', () => readDocument(dirOf('paused'))?.state === 'paused');
     };
     const dead = async () => {
       // dead: its supervise killed with SIGKILL; the service runs on unwatched
-      await start('dead', ['node', SERVICE, 'forever']);
+      await start('dead', [SERVICE, 'forever']);
       deadService = track(await started('dead')) ?? 0;
       const deadSupervisor = readDocument(dirOf('dead'))?.supervisor_pid ?? 0;
       process.kill(deadSupervisor, 'SIGKILL');
@@ -74,7 +74,7 @@ describe('svc metrics with node_exporter', { skip: skipUnlessPresent('prometheus
     };
     const fatal = async () => {
       // fatal: exits 3 twice with max_tries 1, supervise gives up and ends
-      const result = await start('fatal', ['node', SERVICE, 'exit', '3']);
+      const result = await start('fatal', [SERVICE, 'exit', '3']);
       const supervisor = readDocument(dirOf('fatal'))?.supervisor_pid;
       assert.ok(supervisor, `fatal did not start: ${result.stderr}`);
       await waitFor('fatal gave up', () => readDocument(dirOf('fatal'))?.state === 'fatal' && !isAlive(supervisor), { timeoutMs: 15_000 });
@@ -151,7 +151,7 @@ describe('svc metrics with node_exporter', { skip: skipUnlessPresent('prometheus
     const scraped = await scrape();
     const info = scraped.samples.find((sample) => sample.name === 'supervise_info' && sample.labels.service === 'up');
     assert.equal(info?.labels.version, VERSION);
-    assert.equal(info?.labels.command, ['node', SERVICE, 'forever', ...ODD_ARGS].join(' '));
+    assert.equal(info?.labels.command, [SERVICE, 'forever', ...ODD_ARGS].join(' '));
     assert.equal(valueOf(scraped, 'node_textfile_scrape_error', {}), 0);
   });
 

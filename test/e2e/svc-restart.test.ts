@@ -53,7 +53,7 @@ const STRICT_CONFIG = `[global]\nalarm_interval : 60\nmax_tries : 1\nalarm_comma
 async function supervise(mode: string, config = STRICT_CONFIG): Promise<number> {
   fs.writeFileSync(path.join(tmp, 'supervise.conf'), config);
   const env = { ...process.env, SERVICE_LOG: serviceLog, RECORD_DIR: records };
-  await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'supervise.conf'), '-f', `node ${SERVICE} ${mode}`], { cwd: tmp, env });
+  await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'supervise.conf'), '-f', `${SERVICE} ${mode}`], { cwd: tmp, env });
   const pid = await waitForServicePid(dir);
   // The service notes its start once its signal handlers are about to be set: TERM before that would kill it.
   await waitFor(`service ${pid} started`, () => serviceEvents(serviceLog).includes(`start ${pid}`));

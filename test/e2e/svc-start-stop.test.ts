@@ -43,7 +43,7 @@ afterEach(async () => {
 async function supervise(mode: string, config = ''): Promise<number> {
   fs.writeFileSync(path.join(tmp, 'supervise.conf'), config);
   const env = { ...process.env, SERVICE_LOG: serviceLog };
-  await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'supervise.conf'), '-f', `node ${SERVICE} ${mode}`], { cwd: tmp, env });
+  await startSupervise(dir, ['-p', dir, '-F', path.join(tmp, 'supervise.conf'), '-f', `${SERVICE} ${mode}`], { cwd: tmp, env });
   const pid = await waitForServicePid(dir);
   // The service notes its start once its signal handlers are about to be set: TERM before that would kill it.
   await waitFor(`service ${pid} started`, () => serviceEvents(serviceLog).includes(`start ${pid}`));
@@ -172,7 +172,7 @@ describe('svc start', () => {
     const hook = path.join(tmp, 'hook.sh');
     const release = path.join(tmp, 'release-hook');
     fs.writeFileSync(hook, `#!/bin/sh\nwhile [ ! -e ${release} ]; do sleep 0.05; done\n`, { mode: 0o755 });
-    await startSupervise(dir, ['-p', dir, '-r', hook, '-f', `node ${SERVICE} exit 3`], { cwd: tmp });
+    await startSupervise(dir, ['-p', dir, '-r', hook, '-f', `${SERVICE} exit 3`], { cwd: tmp });
     await waitFor('the service exited once', () => readDocument(dir)?.last_exit);
     sendControl(dir, 'd');
     await waitFor('want down', () => readStatus(dir)?.want === 'down');

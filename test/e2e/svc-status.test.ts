@@ -36,7 +36,7 @@ before(async () => {
   const serviceLog = path.join(tmp, 'service.log');
   const env = { ...process.env, SERVICE_LOG: serviceLog };
   const start = (name: string, mode: string) =>
-    startSupervise(dirOf(name), ['-p', dirOf(name), '-F', config, '-f', `node ${SERVICE} ${mode}`], { cwd: tmp, env });
+    startSupervise(dirOf(name), ['-p', dirOf(name), '-F', config, '-f', `${SERVICE} ${mode}`], { cwd: tmp, env });
 
   // up: running, restarted once after exiting with a code
   await start('up', 'forever');
@@ -174,7 +174,7 @@ test('svc DIR status after svc exit or a give-up says that supervise ended there
 
   const config = path.join(tmp, 'gives-up.conf');
   fs.writeFileSync(config, '[global]\nalarm_interval : 60\nmax_tries : 1\n');
-  await startSupervise(dirOf('gaveup'), ['-p', dirOf('gaveup'), '-F', config, '-f', `node ${SERVICE} exit 3`], { cwd: tmp });
+  await startSupervise(dirOf('gaveup'), ['-p', dirOf('gaveup'), '-F', config, '-f', `${SERVICE} exit 3`], { cwd: tmp });
   await waitFor('supervise gave up', async () => readDocument(dirOf('gaveup'))?.state === 'fatal' && (await svc(dirOf('gaveup'), 'status')).code === 4, { timeoutMs: 15_000 });
   const gaveUp = await svc(dirOf('gaveup'), 'status');
   assert.match(gaveUp.stderr, /^svc: error: supervise is not running on ".*gaveup" \(it gave up at \S+ \(state fatal: restart limits reached\); see .*gaveup\/supervise\.log\)$/m);

@@ -10,6 +10,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../../src/status/status-codec.ts';
+import { compiledFixture } from './compiled-fixture.ts';
 import { isAlive, track } from './processes.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor, withDeadline } from './wait-for.ts';
@@ -20,7 +21,8 @@ export { isAlive, track, makeTempDir, removeTempDir, waitFor, withDeadline };
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SUPERVISE = path.join(ROOT, 'bin/supervise');
 export const SVC = path.join(ROOT, 'bin/svc');
-export const SERVICE = path.join(ROOT, 'test/fixtures/service.mjs');
+/** The service fixture (test/fixtures/service.c). */
+export const SERVICE = compiledFixture(ROOT, 'service');
 export const NODE = process.execPath;
 export const RECORD_SIGNALS = path.join(ROOT, 'test/fixtures/record-signals.mjs');
 export const RECORD_ARGV = path.join(ROOT, 'test/fixtures/record-argv.mjs');
@@ -41,7 +43,7 @@ export interface Sandbox {
   /** `<root>/status/<name>`. */
   dir: string;
   conf: string;
-  /** $SERVICE_LOG of service.mjs. */
+  /** $SERVICE_LOG of the service fixture. */
   serviceLog: string;
   env: NodeJS.ProcessEnv;
   /** A pid to kill at the end of the test (children found by the test). */
@@ -205,8 +207,8 @@ export async function startService(box: Sandbox, command: string, env: NodeJS.Pr
       return pid !== 0 && !isGone(pid) ? pid : null;
     }, { timeoutMs: 15_000 }),
   );
-  // service.mjs notes its start in $SERVICE_LOG once it runs: wait for it, so that counts of starts are exact.
-  if (command.includes('service.mjs') && env.SERVICE_LOG !== undefined) {
+  // The service fixture notes its start in $SERVICE_LOG once it runs: wait for it, so that counts of starts are exact.
+  if (command.includes(SERVICE) && env.SERVICE_LOG !== undefined) {
     await waitFor(`start ${servicePid} in ${env.SERVICE_LOG}`, () => readText(env.SERVICE_LOG as string).includes(`start ${servicePid}\n`));
   }
   return { supervisorPid, servicePid, ms };
@@ -336,12 +338,12 @@ export function serviceEvents(file: string): string[] {
   return lines(readText(file));
 }
 
-/** `start <pid>` lines of service.mjs's record. */
+/** `start <pid>` lines of the service fixture's record. */
 export function starts(sb: Sandbox): string[] {
   return serviceEvents(sb.serviceLog).filter((line) => line.startsWith('start '));
 }
 
-/** Waits until service.mjs recorded at least `count` starts; returns them all. */
+/** Waits until the service fixture recorded at least `count` starts; returns them all. */
 export function waitForStarts(sb: Sandbox, count: number, timeoutMs = 15_000): Promise<string[]> {
   return waitFor(`${count} start(s) in ${sb.serviceLog}`, () => {
     const all = starts(sb);

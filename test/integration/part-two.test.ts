@@ -66,7 +66,7 @@ describe('readiness (SPEC §14)', () => {
   });
 
   test('a service that never says ready is stopped at start_timeout, alarmed, counted, and after start_retries the state is failed with supervise alive; u tries again', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 300, startRetries: 2, killTimeoutMs: 1000 });
+    const r = rig(t, [SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 300, startRetries: 2, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('state failed', () => r.document()?.state === 'failed', { timeoutMs: 15_000 });
     assert.equal(r.document()?.failed_starts, 2);
@@ -89,7 +89,7 @@ describe('readiness (SPEC §14)', () => {
   });
 
   test('start_timeout_action : ready takes the service as ready with a warning', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 200, startTimeoutAction: 'ready' });
+    const r = rig(t, [SERVICE, 'forever'], { notifyFd: 3, startTimeoutMs: 200, startTimeoutAction: 'ready' });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('up', () => r.document()?.state === 'up', { timeoutMs: 20_000 });
     assert.match(r.logText(), /taking it as ready anyway/);
@@ -106,7 +106,7 @@ describe('readiness (SPEC §14)', () => {
       });
     }), 10_000);
     t.after(() => server.close());
-    const r = rig(t, ['node', SERVICE, 'forever'], { readyCheck: check(`tcp://127.0.0.1:${port}`), readyCheckIntervalMs: 100, checkTimeoutMs: 1000 });
+    const r = rig(t, [SERVICE, 'forever'], { readyCheck: check(`tcp://127.0.0.1:${port}`), readyCheckIntervalMs: 100, checkTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('a pid', () => r.status()?.pid || null);
     await waitFor('a few refused probes', () => (r.runner.state.run?.lastReadyError ?? '').length > 0);
@@ -140,10 +140,10 @@ describe('the watchdog (SPEC §15)', () => {
   });
 
   test('touching watchdog_file is a heartbeat', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, killTimeoutMs: 1000 });
+    const r = rig(t, [SERVICE, 'forever'], { watchdogTimeoutMs: 400, killTimeoutMs: 1000 });
     const file = path.join(r.root, 'alive');
     fs.writeFileSync(file, '');
-    const touched = rig(t, ['node', SERVICE, 'forever'], { watchdogTimeoutMs: 400, watchdogFile: file, killTimeoutMs: 1000 });
+    const touched = rig(t, [SERVICE, 'forever'], { watchdogTimeoutMs: 400, watchdogFile: file, killTimeoutMs: 1000 });
     touched.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('up', () => (touched.document()?.state === 'up' ? touched.status()?.pid : null) || null);
     const began = Date.now();
@@ -161,7 +161,7 @@ describe('the watchdog (SPEC §15)', () => {
 describe('health checks (SPEC §15)', () => {
   test('HTTP 200 then 500: unhealthy after health_retries failures (one alarm), restarted with reason unhealthy', async (t) => {
     const server = await switchableServer(t);
-    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, killTimeoutMs: 1000 });
+    const r = rig(t, [SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 20_000 });
     const first = r.status()?.pid;
@@ -175,7 +175,7 @@ describe('health checks (SPEC §15)', () => {
 
   test('health_action : alarm leaves it running: unhealthy, then recovered when it answers again', async (t) => {
     const server = await switchableServer(t);
-    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, healthAction: 'alarm' });
+    const r = rig(t, [SERVICE, 'forever'], { healthCheck: check(server.url), healthIntervalMs: 80, healthRetries: 2, healthAction: 'alarm' });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('healthy', () => r.document()?.health === 'healthy', { timeoutMs: 20_000 });
     const pid = r.status()?.pid;
@@ -194,7 +194,7 @@ describe('health checks (SPEC §15)', () => {
     await withDeadline('the silent server to listen', new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve)), 10_000);
     t.after(() => silent.close());
     const url = `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/`;
-    const r = rig(t, ['node', SERVICE, 'forever'], { healthCheck: check(url), healthIntervalMs: 50, healthRetries: 1, checkTimeoutMs: 3000, healthAction: 'alarm' });
+    const r = rig(t, [SERVICE, 'forever'], { healthCheck: check(url), healthIntervalMs: 50, healthRetries: 1, checkTimeoutMs: 3000, healthAction: 'alarm' });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('up', () => r.document()?.state === 'up');
     // A probe hangs for 3 s; a command meanwhile is answered long before that (the bound is
@@ -211,7 +211,7 @@ describe('health checks (SPEC §15)', () => {
 
 describe('restart policy and backoff (SPEC §16)', () => {
   test('restart : on-failure does not restart a success exit: want down, supervise alive', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '0'], { restart: 'on-failure' });
+    const r = rig(t, [SERVICE, 'exit', '0'], { restart: 'on-failure' });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('down, not restarted', () => r.document()?.want === 'down' && r.document()?.last_exit?.code === 0);
     assert.equal(r.document()?.restarts, 0);
@@ -219,17 +219,17 @@ describe('restart policy and backoff (SPEC §16)', () => {
   });
 
   test('restart : on-failure restarts a failure; success_exit_codes names signals too', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '3'], { restart: 'on-failure', successExitCodes: { codes: [0, 3], signals: [] } });
+    const r = rig(t, [SERVICE, 'exit', '3'], { restart: 'on-failure', successExitCodes: { codes: [0, 3], signals: [] } });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('down after exit 3 (a success here)', () => r.document()?.want === 'down' && r.document()?.last_exit?.code === 3);
-    const failing = rig(t, ['node', SERVICE, 'exit', '4'], { restart: 'on-failure' });
+    const failing = rig(t, [SERVICE, 'exit', '4'], { restart: 'on-failure' });
     failing.runner.boot(NO_LEFTOVER);
     await waitFor('restarted after exit 4', () => (failing.document()?.restarts ?? 0) >= 2);
     failing.send('d');
   });
 
   test('backoff doubles the delay up to restart_delay_max; status says backoff with next_start_at; u starts at once', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '1'], { restartDelayMs: 100, restartDelayMaxMs: 800 });
+    const r = rig(t, [SERVICE, 'exit', '1'], { restartDelayMs: 100, restartDelayMaxMs: 800 });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('a backoff of 800 ms', () => r.document()?.state === 'backoff' && r.document()?.restart_delay_s === 0.8, { timeoutMs: 15_000 });
     assert.ok(r.document()?.next_start_at !== null);
@@ -244,10 +244,10 @@ describe('restart policy and backoff (SPEC §16)', () => {
   });
 
   test('restart_on_change restarts the service when a watched file changes (not a failure, not alarmed)', async (t) => {
-    const r0 = rig(t, ['node', SERVICE, 'forever'], {});
+    const r0 = rig(t, [SERVICE, 'forever'], {});
     const file = path.join(r0.root, 'app.conf');
     fs.writeFileSync(file, 'v1');
-    const r = rig(t, ['node', SERVICE, 'forever'], { restartOnChange: { kind: 'paths', paths: [file] }, changeSettleMs: 200, alarmIntervalMs: 60_000 });
+    const r = rig(t, [SERVICE, 'forever'], { restartOnChange: { kind: 'paths', paths: [file] }, changeSettleMs: 200, alarmIntervalMs: 60_000 });
     r.runner.boot(NO_LEFTOVER);
     const first = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
     fs.writeFileSync(file, 'v2');
@@ -264,7 +264,7 @@ describe('restart policy and backoff (SPEC §16)', () => {
   });
 
   test('g sends the reload signal of reload : signal:HUP; a service it kills is a failed reload, and restarted', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], { reload: { kind: 'signal', signal: 'SIGHUP' } });
+    const r = rig(t, [SERVICE, 'forever'], { reload: { kind: 'signal', signal: 'SIGHUP' } });
     r.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
     r.send('g');
@@ -275,7 +275,7 @@ describe('restart policy and backoff (SPEC §16)', () => {
   });
 
   test('g without a reload key sends no signal', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever'], {});
+    const r = rig(t, [SERVICE, 'forever'], {});
     r.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('up', () => (r.document()?.state === 'up' ? r.status()?.pid : null) || null);
     r.send('g');

@@ -17,7 +17,7 @@ import { waitFor } from '../helpers/wait-for.ts';
 
 describe('the runner, in-process with real processes', () => {
   test('a crashing service is restarted, each start at least the throttle after the previous one, and status follows', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '3']);
+    const r = rig(t, [SERVICE, 'exit', '3']);
     r.runner.boot(NO_LEFTOVER);
     await waitFor('three restarts', () => (r.document()?.restarts ?? 0) >= 3, { timeoutMs: 10_000 });
     const document = r.document();
@@ -28,7 +28,7 @@ describe('the runner, in-process with real processes', () => {
   });
 
   test('d stops a service that ignores TERM: SIGKILL at kill_timeout, then status pid 0', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'ignore-term']);
+    const r = rig(t, [SERVICE, 'ignore-term']);
     r.runner.boot(NO_LEFTOVER);
     const pid = await waitFor('a pid', () => r.status()?.pid || null);
     await waitFor('the service ready for TERM', () => fs.existsSync(path.join(path.dirname(path.dirname(r.paths.dir)), 'service.log')));
@@ -41,7 +41,7 @@ describe('the runner, in-process with real processes', () => {
   });
 
   test('the restart limit gives up after max_tries exits in the window, with an exit and a give-up alarm', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'exit', '1'], { alarmIntervalMs: 60_000, maxTries: 2 });
+    const r = rig(t, [SERVICE, 'exit', '1'], { alarmIntervalMs: 60_000, maxTries: 2 });
     r.runner.boot(NO_LEFTOVER);
     assert.equal(await r.exited, 1);
     assert.deepEqual(r.alarms.raised, ['exit', 'giveup']);
@@ -54,7 +54,7 @@ describe('the runner, in-process with real processes', () => {
     t.after(() => removeTempDir(root));
     const hook = path.join(root, 'hook.sh');
     fs.writeFileSync(hook, `#!/bin/sh\necho "$1" >> ${root}/calls\n[ "$1" = 2 ] && exec sleep 100\nexit 0\n`, { mode: 0o755 });
-    const r = rig(t, ['node', SERVICE, 'exit', '1'], {}, { hook: { command: [hook], resetAfterS: null } });
+    const r = rig(t, [SERVICE, 'exit', '1'], {}, { hook: { command: [hook], resetAfterS: null } });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('three hook calls', () => (fs.existsSync(`${root}/calls`) ? fs.readFileSync(`${root}/calls`, 'utf8') : '').split('\n').length >= 4, { timeoutMs: 10_000 });
     assert.match(r.logText(), /restart_cmd: .*hook\.sh 2 was killed by SIGKILL \(time limit 0\.3s\)/);
@@ -63,11 +63,11 @@ describe('the runner, in-process with real processes', () => {
   });
 
   test('an adopted service is looked at on the adopted timer, and restarted as a child when it ends', async (t) => {
-    const leftover = spawn('node', [SERVICE, 'forever'], { stdio: 'ignore', detached: true });
+    const leftover = spawn(SERVICE, ['forever'], { stdio: 'ignore', detached: true });
     const pid = track(leftover.pid) as number;
     t.after(() => kill(pid));
     const info = await waitFor('the leftover in /proc', () => readProcess(pid));
-    const r = rig(t, ['node', SERVICE, 'forever']);
+    const r = rig(t, [SERVICE, 'forever']);
     r.runner.boot({ ...NO_LEFTOVER, adopt: { pid, startTicks: info.startTicks, startedAtWall: Date.now(), pidChangedAtWall: Date.now(), paused: false, alarmsSilenced: false, startId: null, restarts: 0, lastExit: null } });
     assert.equal(r.status()?.pid, pid);
     assert.match(r.logText(), new RegExp(`adopted app \\(pid ${pid}\\)`));
@@ -96,7 +96,7 @@ describe('the runner, in-process with real processes', () => {
     const oldPid = track(old.pid) as number;
     t.after(() => kill(oldPid));
     await waitFor('the old process runs', () => alive(oldPid));
-    const r = rig(t, ['node', SERVICE, 'forever']);
+    const r = rig(t, [SERVICE, 'forever']);
     r.runner.boot({ adopt: null, stop: [oldPid], staleStarts: [], notes: [] });
     await waitFor('the old process gone and the service up', () => !alive(oldPid) && (r.status()?.pid ?? 0) !== 0);
     assert.match(r.logText(), new RegExp(`stopping 1 process\\(es\\) a previous supervise of this directory left running \\(${oldPid}\\) before starting app`));
@@ -104,7 +104,7 @@ describe('the runner, in-process with real processes', () => {
   });
 
   test('status is written when what it says changes, not for every event', async (t) => {
-    const r = rig(t, ['node', SERVICE, 'forever']);
+    const r = rig(t, [SERVICE, 'forever']);
     r.runner.boot(NO_LEFTOVER);
     await waitFor('up', () => r.document()?.state === 'up');
     const before = r.writes();
@@ -120,7 +120,7 @@ describe('the runner, in-process with real processes', () => {
 
   test('a reload that fails keeps the old config and says why in status.json; one that works counts a generation', async (t) => {
     let answer: ReturnType<RunnerOptions['reloadConfig']> = { error: 'unable to read supervise.conf: ENOENT' };
-    const r = rig(t, ['node', SERVICE, 'forever'], {}, { reloadConfig: () => answer });
+    const r = rig(t, [SERVICE, 'forever'], {}, { reloadConfig: () => answer });
     r.runner.boot(NO_LEFTOVER);
     await waitFor('up', () => r.document()?.state === 'up');
     r.send('r');

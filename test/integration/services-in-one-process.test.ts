@@ -7,12 +7,12 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { SERVICE } from '../helpers/harness.ts';
 import { track } from '../helpers/processes.ts';
 import { controlLatency, servicesInProcess } from '../helpers/services-in-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
-const SERVICE = path.join(FIXTURES, 'service.mjs');
 const FLOOD = path.join(FIXTURES, 'flood.mjs');
 
 const CONFIG = `[global]
@@ -28,7 +28,7 @@ describe('services in one process', () => {
   it('a flooded service holds up neither the control letters of another nor the restarts of a third', async (t) => {
     const host = servicesInProcess(t, CONFIG, {
       flooded: [process.execPath, FLOOD, '50000000', '4'],
-      calm: [process.execPath, SERVICE, 'forever'],
+      calm: [SERVICE, 'forever'],
       crashing: ['false'],
     });
     const flooded = host.services.get('flooded');

@@ -90,7 +90,7 @@ describe('restart limits and alarms', () => {
     t.after(() => removeTempDir(s.tmp));
     const mailsBefore = smtp.mails.length;
     const hooksBefore = webhook.requests.length;
-    fs.writeFileSync(path.join(s.tmp, 'crash.sh'), '#!/bin/sh\necho "disk on fire" >&2\nexec node "$@"\n', { mode: 0o755 });
+    fs.writeFileSync(path.join(s.tmp, 'crash.sh'), '#!/bin/sh\necho "disk on fire" >&2\nexec "$@"\n', { mode: 0o755 });
 
     const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `./crash.sh ${SERVICE} exit 7`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
@@ -136,7 +136,7 @@ describe('restart limits and alarms', () => {
   test('coredumps count towards max_tries_if_coredumped', async (t) => {
     const s = setup('dumper', `[global]\nalarm_interval : 60\nmax_tries_if_coredumped : 1\n`);
     t.after(() => removeTempDir(s.tmp));
-    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `node ${SERVICE} abort`], { cwd: s.tmp, env: s.env });
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `${SERVICE} abort`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
     await supervisorGone(s);
     assert.equal(starts(s), 2);
@@ -148,7 +148,7 @@ describe('restart limits and alarms', () => {
     const s = setup('quiet', `[global]\nalarm_interval : 60\nmax_tries : 1\nalarm_mail : ops@example.com\nmail_transport : ${smtp.url}\n`);
     t.after(() => removeTempDir(s.tmp));
     const mailsBefore = smtp.mails.length;
-    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `node ${SERVICE} forever`], { cwd: s.tmp, env: s.env });
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `${SERVICE} forever`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
     let pid = await waitForServicePid(s.dir);
     sendControl(s.dir, 's');
@@ -173,7 +173,7 @@ describe('restart limits and alarms', () => {
   test('with alarm_interval 0 there are no limits, and configured alarms draw a warning that they are off', async (t) => {
     const s = setup('unlimited', `[global]\nalarm_interval : 0\nmax_tries : 1\nalarm_mail : ops@example.com\n`);
     t.after(() => removeTempDir(s.tmp));
-    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `node ${SERVICE} exit 1`], { cwd: s.tmp, env: s.env });
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `${SERVICE} exit 1`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
     await waitFor('three starts', () => starts(s) >= 3, { timeoutMs: 20_000 });
     assert.match(readLog(s.dir, 'supervise.log.wf'), /alarm_interval is 0: alarms and restart limits are off/);
@@ -198,7 +198,7 @@ describe('restart limits and alarms', () => {
       '',
     ].join('\n'));
     t.after(() => removeTempDir(s.tmp));
-    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `node ${SERVICE} exit 2`], { cwd: s.tmp, env: s.env });
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', `${SERVICE} exit 2`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
     // The first exit raises the alarm; its channels hang, and the restarts go on regardless.
     await waitFor('four starts while the alarm hangs', () => starts(s) >= 4, { timeoutMs: 20_000 });
@@ -220,7 +220,7 @@ describe('the restart hook (-r, -t)', () => {
   test('runs RESTART_SH with the exit count after every exit, without reading the config', async (t) => {
     const s = setup('hooked', `[global]\nalarm_interval : 60\nmax_tries : 1\n`);
     t.after(() => removeTempDir(s.tmp));
-    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-r', RECORD_ARGS, '-t', '3600', '-f', `node ${SERVICE} exit 1`], { cwd: s.tmp, env: s.env });
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-r', RECORD_ARGS, '-t', '3600', '-f', `${SERVICE} exit 1`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
     await waitFor('three hook runs', () => records(s).length >= 3, { timeoutMs: 20_000 });
     const counts = records(s).map((r) => Number(r.argv[0])).sort((a, b) => a - b);
@@ -236,7 +236,7 @@ describe('the restart hook (-r, -t)', () => {
   test('with -t the count starts again at 1 when the previous exit is older than the limit', async (t) => {
     const s = setup('calm', '');
     t.after(() => removeTempDir(s.tmp));
-    const result = await startSupervise(s.dir, ['-p', s.dir, '-r', RECORD_ARGS, '-t', '1', '-f', `node ${SERVICE} forever`], { cwd: s.tmp, env: s.env });
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-r', RECORD_ARGS, '-t', '1', '-f', `${SERVICE} forever`], { cwd: s.tmp, env: s.env });
     assert.equal(result.code, 0, result.stderr);
     let pid = await waitForServicePid(s.dir);
     for (let i = 0; i < 2; i += 1) {

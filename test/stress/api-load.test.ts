@@ -29,7 +29,7 @@ const QUIET_MS = 3000;
 const CONNECTIONS = 128;
 
 test(`${REQUESTS} API requests and a listener that never reads never delay control of a service past ${BOUND_MS} ms`, { timeout: 300_000 }, async (t) => {
-  const rigs = [0, 1, 2].map(() => rig(t, [process.execPath, SERVICE, 'forever']));
+  const rigs = [0, 1, 2].map(() => rig(t, [SERVICE, 'forever']));
   for (const r of rigs) {
     // The control FIFO read through the event loop, as supervise (and the host) read it.
     ensureFifo(r.paths.control);

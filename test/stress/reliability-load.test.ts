@@ -68,7 +68,7 @@ async function flood(fifo: string, total: number, chunk: Buffer, onPause: () => 
 describe('supervise under load', () => {
   test('50 MB of garbage and harmless letters written to control, three times over: supervise reads it all with bounded memory and still obeys d', async (t) => {
     const box = sandbox(t, { name: 'app' });
-    const { supervisorPid, servicePid } = await startService(box, `node ${SERVICE} forever ${box.root}`);
+    const { supervisorPid, servicePid } = await startService(box, `${SERVICE} forever ${box.root}`);
     const before = residentKiB(supervisorPid);
     let peak = before;
     const sample = () => (peak = Math.max(peak, residentKiB(supervisorPid)));

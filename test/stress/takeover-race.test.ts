@@ -10,7 +10,7 @@ const TRIALS = Number(process.env.RACE_TRIALS ?? 100);
 
 test(`${TRIALS} takeover races of ten supervise each: one winner and one copy every time`, { timeout: 30 * 60_000 }, async (t) => {
   const box = sandbox(t, { name: 'app' });
-  const command = `node ${SERVICE} forever ${box.root}`;
+  const command = `${SERVICE} forever ${box.root}`;
   const first = await startService(box, command);
   let holder = first.supervisorPid;
   let refused = 0;
