@@ -81,15 +81,15 @@ describe('supervise in a container', () => {
     box.writeConf(`[global]
 kill_timeout : 1
 [db]
-command : ${NODE} ${RECORD_SIGNALS} ${record} exit-on-term
+command : ${RECORD_SIGNALS} ${record} exit-on-term
 [app]
-command : ${NODE} ${RECORD_SIGNALS} ${record} exit-on-term
+command : ${RECORD_SIGNALS} ${record} exit-on-term
 requires : db:started
 [web]
-command : ${NODE} ${RECORD_SIGNALS} ${record} exit-on-term
+command : ${RECORD_SIGNALS} ${record} exit-on-term
 requires : app:started
 [stubborn]
-command : ${NODE} ${RECORD_SIGNALS} ${record}
+command : ${RECORD_SIGNALS} ${record}
 `);
     const contained = startContained(t, [SUPERVISE, '--host', '--foreground', '-F', box.conf, '-p', box.services], { cwd: box.root, env: box.env });
     const pids = await waitForServices(box, ['db', 'app', 'web', 'stubborn'], 30_000);

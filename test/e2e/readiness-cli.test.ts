@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { isGone, launch, readDocument, readText, run, sandbox, sendControl, SVC } from '../helpers/harness.ts';
+import { isGone, launch, readDocument, readText, RECORD_SIGNALS, run, sandbox, sendControl, SVC } from '../helpers/harness.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 /** Says ready on fd 3 after `delay` seconds. */
@@ -135,7 +135,7 @@ describe('svc reload', () => {
   test('with reload : signal:USR1, svc reload sends it and reports the service reloaded', async (t) => {
     const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nreload : signal:USR1\n' });
     const signals = path.join(box.root, 'signals');
-    const { supervisorPid } = await launch(box, `node ${path.resolve(import.meta.dirname, '../fixtures/record-signals.mjs')} ${signals} exit-on-term`);
+    const { supervisorPid } = await launch(box, `${RECORD_SIGNALS} ${signals} exit-on-term`);
     await waitFor('the handlers installed', () => readText(signals).includes('ready '));
     const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
     assert.equal(reloaded.code, 0, reloaded.stderr);

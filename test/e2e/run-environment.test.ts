@@ -9,7 +9,6 @@ import { describe, test } from 'node:test';
 import {
   launchDaemon,
   lines,
-  NODE,
   readLog,
   readStatus,
   readText,
@@ -160,7 +159,7 @@ describe('run environment', { skip: SKIP }, () => {
   test('d sends stop_signal instead of TERM, and CONT', async (t) => {
     const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nstop_signal : USR1\n' });
     const signals = path.join(sb.root, 'signals');
-    const { servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals]);
+    const { servicePid } = await startDaemon(sb, [RECORD_SIGNALS, signals]);
     await waitFor('record-signals ready', () => signalsSeen(signals, servicePid).includes('ready'), { timeoutMs: 15_000 });
     sendControl(sb.dir, 'd');
     await waitFor('USR1 and CONT recorded', () => signalsSeen(signals, servicePid).length >= 3);

@@ -12,7 +12,6 @@ import {
   isDead,
   launchDaemon,
   lines,
-  NODE,
   procStat,
   readDocument,
   readLog,
@@ -37,10 +36,10 @@ import {
 
 const statusByte = (dir: string, index: number): number | undefined => fs.readFileSync(path.join(dir, 'status'))[index];
 
-/** Starts record-signals.mjs under a daemonized supervise and waits until its handlers are in place. */
+/** Starts record-signals under a daemonized supervise and waits until its handlers are in place. */
 async function startRecorder(sb: Sandbox, ...options: string[]): Promise<{ supervisorPid: number; servicePid: number; signals: string }> {
   const signals = path.join(sb.root, 'signals.txt');
-  const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals, ...options]);
+  const { supervisorPid, servicePid } = await startDaemon(sb, [RECORD_SIGNALS, signals, ...options]);
   await ready(signals, servicePid);
   return { supervisorPid, servicePid, signals };
 }
@@ -233,7 +232,7 @@ describe('x', () => {
   test('dx to a foreground supervise stops the service and supervise exits 0', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const child = startForeground(['-F', sb.conf, '-u', sb.dir, NODE, RECORD_SIGNALS, signals, 'exit-on-term'], { cwd: sb.root, env: sb.env });
+    const child = startForeground(['-F', sb.conf, '-u', sb.dir, RECORD_SIGNALS, signals, 'exit-on-term'], { cwd: sb.root, env: sb.env });
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await ready(signals, servicePid);
     sendControl(sb.dir, 'dx');

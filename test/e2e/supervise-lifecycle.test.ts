@@ -11,7 +11,6 @@ import {
   isDead,
   launchDaemon,
   lines,
-  NODE,
   procStat,
   readDocument,
   readLog,
@@ -137,7 +136,7 @@ describe('stopping the service', () => {
   test('d on a service that ignores SIGTERM sends SIGKILL after kill_timeout, to its children too', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const { servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals, 'children=2']);
+    const { servicePid } = await startDaemon(sb, [RECORD_SIGNALS, signals, 'children=2']);
     await readyService(signals, servicePid);
     const children = lines(readText(signals))
       .filter((line) => line.startsWith('child '))
@@ -170,7 +169,7 @@ describe('signals to supervise', () => {
   test('SIGTERM to a foreground supervise stops the service with TERM, writes pid 0 and exits 0', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const child = startForeground(['-F', sb.conf, '-u', sb.dir, NODE, RECORD_SIGNALS, signals, 'exit-on-term'], { cwd: sb.root, env: sb.env });
+    const child = startForeground(['-F', sb.conf, '-u', sb.dir, RECORD_SIGNALS, signals, 'exit-on-term'], { cwd: sb.root, env: sb.env });
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await readyService(signals, servicePid);
     child.kill('SIGTERM');
@@ -185,7 +184,7 @@ describe('signals to supervise', () => {
   test('SIGINT to a foreground supervise also stops the service and exits 0', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const child = startForeground(['-F', sb.conf, '-u', sb.dir, NODE, RECORD_SIGNALS, signals, 'exit-on-term'], { cwd: sb.root, env: sb.env });
+    const child = startForeground(['-F', sb.conf, '-u', sb.dir, RECORD_SIGNALS, signals, 'exit-on-term'], { cwd: sb.root, env: sb.env });
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await readyService(signals, servicePid);
     child.kill('SIGINT');
@@ -198,7 +197,7 @@ describe('signals to supervise', () => {
   test('SIGTERM to a daemonized supervise stops the service, writes pid 0, and supervise goes away', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals, 'exit-on-term']);
+    const { supervisorPid, servicePid } = await startDaemon(sb, [RECORD_SIGNALS, signals, 'exit-on-term']);
     await readyService(signals, servicePid);
     process.kill(supervisorPid, 'SIGTERM');
     await waitFor('supervise gone', () => isDead(supervisorPid), { timeoutMs: 20_000 });
@@ -211,7 +210,7 @@ describe('signals to supervise', () => {
   test('SIGTERM to supervise kills a service that ignores TERM after kill_timeout, then supervise exits 0', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const child = startForeground(['-F', sb.conf, '-u', sb.dir, NODE, RECORD_SIGNALS, signals], { cwd: sb.root, env: sb.env });
+    const child = startForeground(['-F', sb.conf, '-u', sb.dir, RECORD_SIGNALS, signals], { cwd: sb.root, env: sb.env });
     const servicePid = sb.own(await waitForServicePid(sb.dir, 0, 15_000));
     await readyService(signals, servicePid);
     child.kill('SIGTERM');
@@ -224,7 +223,7 @@ describe('signals to supervise', () => {
   test('SIGHUP is ignored: supervise stays, the service is untouched, and control still works', async (t) => {
     const sb = sandbox(t);
     const signals = path.join(sb.root, 'signals.txt');
-    const { supervisorPid, servicePid } = await startDaemon(sb, [NODE, RECORD_SIGNALS, signals, 'exit-on-term']);
+    const { supervisorPid, servicePid } = await startDaemon(sb, [RECORD_SIGNALS, signals, 'exit-on-term']);
     await readyService(signals, servicePid);
     process.kill(supervisorPid, 'SIGHUP');
     // A command handled after the HUP proves supervise lived through it.

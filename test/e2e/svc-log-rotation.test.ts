@@ -48,7 +48,10 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
   follower.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   follower.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
   const stdout = path.join(dir, '__stdout');
-  await waitFor('the follower to open __stdout', () => fs.existsSync(stdout));
+  // Open, not merely there: a follower that opened it after the first rotation would print from
+  // the cut on (svc log -f prints the live file, then follows it).
+  const opened = () => fs.readdirSync(`/proc/${follower.pid}/fd`).some((fd) => fs.readlinkSync(`/proc/${follower.pid}/fd/${fd}`) === stdout);
+  await waitFor('the follower to open __stdout', () => fs.existsSync(stdout) && opened(), { timeoutMs: 30_000 });
   fs.writeFileSync(path.join(tmp, 'go'), '');
 
   await waitFor('the follower to print "done"', () => output.endsWith('done\n'), { timeoutMs: 60_000 }).catch((error: Error) => {

@@ -24,7 +24,8 @@ export const SVC = path.join(ROOT, 'bin/svc');
 /** The service fixture (test/fixtures/service.c). */
 export const SERVICE = compiledFixture(ROOT, 'service');
 export const NODE = process.execPath;
-export const RECORD_SIGNALS = path.join(ROOT, 'test/fixtures/record-signals.mjs');
+/** The signal recorder (test/fixtures/record-signals.c). */
+export const RECORD_SIGNALS = compiledFixture(ROOT, 'record-signals');
 export const RECORD_ARGV = path.join(ROOT, 'test/fixtures/record-argv.mjs');
 
 /** `[NOTICE] 2026-11-21 16:41:00 text` (SPEC §12). */
@@ -351,7 +352,7 @@ export function waitForStarts(sb: Sandbox, count: number, timeoutMs = 15_000): P
   }, { timeoutMs });
 }
 
-/** Signals recorded by record-signals.mjs for `pid`, in order. */
+/** Signals recorded by record-signals for `pid`, in order. */
 export function signalsSeen(file: string, pid: number): string[] {
   return lines(readText(file))
     .map((line) => line.split(' '))

@@ -402,14 +402,15 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     const scratch = makeTempDir('supervise-reload-');
     t.after(() => removeTempDir(scratch));
     const marker = path.join(scratch, 'silent');
-    // start_timeout leaves a loaded machine time to start Python; the silent copy never answers anyway.
-    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 3000, reload: { kind: 'overlap' }, killTimeoutMs: 1000 });
+    // start_timeout leaves a loaded machine time to start Python (3 s was not enough with two
+    // suites at once on two cores: the first copy never got ready); the silent copy never answers anyway.
+    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 8000, reload: { kind: 'overlap' }, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
     const oldPid = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     // From now on a copy never says READY.
     fs.writeFileSync(marker, '');
     r.send('g');
-    await waitFor('reload-failed', () => r.alarms.raised.includes('reload-failed'), { timeoutMs: 20_000 });
+    await waitFor('reload-failed', () => r.alarms.raised.includes('reload-failed'), { timeoutMs: 30_000 });
     assert.equal(r.status()?.pid, oldPid);
     assert.ok(alive(oldPid));
     assert.match(r.logText(), /graceful reload failed: /);
