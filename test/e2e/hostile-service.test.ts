@@ -31,6 +31,12 @@ import {
   waitFor,
 } from '../helpers/harness.ts';
 
+// The processes these tests look for by command line, found among every process of the machine:
+// numbers of this test process's own, so that a suite running beside this one is never counted.
+const CHECK_SLEEP = `sleep 101819${process.pid}`;
+const LEFT_SLEEP = `sleep 101820${process.pid}`;
+const ESCAPED_SLEEP = `sleep 101822${process.pid}`;
+
 const PLANT_FAULT = path.join(ROOT, 'test/fixtures/plant-fault.cjs');
 const SWAP_CONTROL = path.join(ROOT, 'test/fixtures/swap-control.mjs');
 
@@ -164,15 +170,15 @@ describe('exec health checks and what they start (item 9)', () => {
 
   test('a check still running when supervise exits goes with it (its process group would have stayed)', async (t) => {
     const box = sandbox(t, { name: 'app' });
-    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nhealth_check : ${checkScript(box, 'sleep 101819\n:\n')}\nhealth_interval : 100ms\ncheck_timeout : 60s\n`);
+    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nhealth_check : ${checkScript(box, `${CHECK_SLEEP}\n:\n`)}\nhealth_interval : 100ms\ncheck_timeout : 60s\n`);
     const { supervisorPid } = await startService(box, 'sleep 1018');
-    const check = await waitFor('the check running', () => processesMentioning('sleep 101819')[0], { timeoutMs: 15_000 });
+    const check = await waitFor('the check running', () => processesMentioning(CHECK_SLEEP)[0], { timeoutMs: 15_000 });
     box.own(check);
     const exit = await run(SVC, [box.dir, 'exit'], { cwd: box.root });
     assert.equal(exit.code, 0, exit.stderr);
     await waitFor('supervise gone', () => isGone(supervisorPid), { timeoutMs: 15_000 });
-    await waitFor('the check gone', () => processesMentioning('sleep 101819').length === 0, { timeoutMs: 5000 }).catch(() => {
-      throw new Error(`the check outlived supervise: ${processesMentioning('sleep 101819').join(' ')}`);
+    await waitFor('the check gone', () => processesMentioning(CHECK_SLEEP).length === 0, { timeoutMs: 5000 }).catch(() => {
+      throw new Error(`the check outlived supervise: ${processesMentioning(CHECK_SLEEP).join(' ')}`);
     });
   });
 
@@ -180,10 +186,10 @@ describe('exec health checks and what they start (item 9)', () => {
     const runs = path.join(fs.mkdtempSync(path.join('/tmp', 'supervise-check-runs-')), 'runs');
     t.after(() => fs.rmSync(path.dirname(runs), { recursive: true, force: true }));
     const box = sandbox(t, { name: 'app' });
-    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nhealth_check : ${checkScript(box, `echo run >> ${runs}\nsetsid sleep 101820 &\nexit 0\n`)}\nhealth_interval : 200ms\n`);
+    fs.writeFileSync(box.conf, `[global]\nkill_timeout : 1\nhealth_check : ${checkScript(box, `echo run >> ${runs}\nsetsid ${LEFT_SLEEP} &\nexit 0\n`)}\nhealth_interval : 200ms\n`);
     await startService(box, 'sleep 1019');
     await waitFor('four checks run', () => readText(runs).split('\n').length > 4, { timeoutMs: 20_000 });
-    const leaked = () => processesMentioning('sleep 101820');
+    const leaked = () => processesMentioning(LEFT_SLEEP);
     for (const pid of leaked()) box.own(pid);
     // The last run's process may not have been stopped yet; more than that piles up.
     await holdsFor('at most the last run’s process alive', 1000, () => leaked().length <= 1).catch((error: Error) => {
@@ -239,9 +245,9 @@ describe('what the stop sweep cannot reach (item 13, a documented limit)', () =>
     const box = sandbox(t, { name: 'app' });
     // Started from a subshell that exits at once: its parent is gone, as the limit says (while the
     // service is its parent, the stop finds it below the service, depending on when it looks).
-    const { supervisorPid } = await startService(box, `sh -c '(env -i setsid sleep 101822 &); exec sleep 1022'`);
+    const { supervisorPid } = await startService(box, `sh -c '(env -i setsid ${ESCAPED_SLEEP} &); exec sleep 1022'`);
     // The one that runs sleep itself (the shell's command line mentions it too).
-    const escaped = await waitFor('the escaped process running', () => processesMentioning('sleep 101822').find((pid) => readText(`/proc/${pid}/cmdline`) === 'sleep\0' + '101822\0'), { timeoutMs: 15_000 });
+    const escaped = await waitFor('the escaped process running', () => processesMentioning(ESCAPED_SLEEP).find((pid) => readText(`/proc/${pid}/cmdline`) === `${ESCAPED_SLEEP.replace(' ', '\0')}\0`), { timeoutMs: 15_000 });
     box.own(escaped);
     const exit = await run(SVC, [box.dir, 'exit'], { cwd: box.root });
     assert.equal(exit.code, 0, exit.stderr);
