@@ -7,6 +7,7 @@ import path from 'node:path';
 import { describe, test } from 'node:test';
 import {
   isDead,
+  launchDaemon,
   lines,
   LOG_LINE,
   readLog,
@@ -64,7 +65,7 @@ describe('status directory files', () => {
 
   test('supervise.log and supervise.log.wf lines read "[LEVEL] YYYY-mm-dd HH:MM:SS text"', async (t) => {
     const sb = sandbox(t, { config: '[global]\nkill_timeout : 1\nno_such_key : 3\n' });
-    await startDaemon(sb, [SERVICE, 'exit', '2']);
+    await launchDaemon(sb, [SERVICE, 'exit', '2']);
     await waitForStarts(sb, 2);
     await waitFor('an exit in the log', () => /service exited with code 2!/.test(readLog(sb.dir)));
     await waitFor('a WARNING in the .wf log', () => readLog(sb.dir, 'supervise.log.wf') !== '');
