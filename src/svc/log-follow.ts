@@ -166,18 +166,19 @@ function readBackupEnd(backup: string, length: number): Buffer | null {
 /** The backups, newest first, open together: a set that supervise did not shift while it was opened. */
 function openBackups(file: string): { fd: number; ino: number }[] {
   for (let attempt = 1; ; attempt += 1) {
-    const opened: { fd: number; ino: number }[] = [];
+    const opened: { fd: number; ino: number; name: string }[] = [];
     for (let n = 1; n <= MAX_BACKUPS; n += 1) {
-      const backup = openFile(`${file}.${n}`);
+      const name = `${file}.${n}`;
+      const backup = openFile(name);
       // One may be missing for a moment while supervise shifts them; past the last one, stop.
       if (backup === null && !fs.existsSync(`${file}.${n + 1}`)) break;
-      if (backup !== null) opened.push(backup);
+      if (backup !== null) opened.push({ ...backup, name });
     }
     // supervise renames every backup when it shifts them: the names still lead to the same
     // files only if no shift came between the opens (else one was opened twice, one missed).
-    const unchanged = opened.every((backup, index) => {
+    const unchanged = opened.every((backup) => {
       try {
-        return fs.statSync(`${file}.${index + 1}`).ino === backup.ino;
+        return fs.statSync(backup.name).ino === backup.ino;
       } catch {
         return false;
       }
