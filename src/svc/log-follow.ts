@@ -105,18 +105,18 @@ async function relocate(fd: number, file: string, place: Place, sink: FollowSink
     if (matchesAt(fd, p, place.anchor, backupEnd)) return { at: p, anchor: place.anchor };
   }
   let anchor = place.anchor;
-  let printed = false;
   // A rotation while the backups are printed makes a newer `.1` that holds what came next: the
-  // backups are looked at again until `.1` is the one printed last.
+  // backups are looked at again until `.1` is the one printed last. The place in the live file
+  // is found before `.1` is looked at, so that a rotation in between shows as a newer `.1`.
   for (let round = 0; round < MAX_BACKUPS; round += 1) {
     const rest = await printFromBackups(file, anchor, sink);
     if (rest === null) break;
-    printed = true;
     anchor = rest.anchor;
     const at = afterBackups(fd, anchor);
     if (newestBackup(file) === rest.newest) return { at, anchor };
   }
-  if (printed) return { at: afterBackups(fd, anchor), anchor };
+  // Something was printed from the backups (the anchor moved on), though `.1` kept changing.
+  if (anchor !== place.anchor) return { at: afterBackups(fd, anchor), anchor };
   sink.note(`${file}: file truncated`);
   return { at: 0, anchor: Buffer.alloc(0) };
 }
