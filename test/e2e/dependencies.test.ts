@@ -11,7 +11,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StatusDocument } from '../../src/status/status-codec.ts';
 import { isDead, readDocument, readLog, readText, ROOT, run, sendControl, SUPERVISE, waitFor, waitForDocument } from '../helpers/harness.ts';
-import { compiledFixture } from '../helpers/compiled-fixture.ts';
+import { compiledFixture } from '../helpers/compiled-fixture.mjs';
 import { hostBox, readHostStatus, sendHostCommand, startHost, type HostBox } from '../helpers/host-harness.ts';
 
 /** The dependency tests' service (test/fixtures/dependent.c). */

@@ -10,7 +10,7 @@ import type { TestContext } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { decodeStatus, decodeStatusDocument, type StatusBytes, type StatusDocument } from '../../src/status/status-codec.ts';
-import { compiledFixture } from './compiled-fixture.ts';
+import { compiledFixture } from './compiled-fixture.mjs';
 import { isAlive, track } from './processes.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 import { waitFor, withDeadline } from './wait-for.ts';

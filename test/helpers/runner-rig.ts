@@ -17,11 +17,8 @@ import { childWorld } from '../../src/supervisor/child-world.ts';
 import { Runner, type RunnerOptions } from '../../src/supervisor/runner.ts';
 import { scanProc } from '../../src/supervisor/service-tag.ts';
 import type { BootFacts } from '../../src/supervisor/supervisor-state.ts';
-import { compiledFixture } from './compiled-fixture.ts';
 import { makeTempDir, removeTempDir } from './temp-dir.ts';
 
-/** The service fixture (test/fixtures/service.c). */
-export const SERVICE = compiledFixture(path.resolve(import.meta.dirname, '../..'), 'service');
 export const NO_LEFTOVER: BootFacts = { adopt: null, stop: [], staleStarts: [], notes: [] };
 
 /** Alarms as the runner raises them (the channels have their own tests). */

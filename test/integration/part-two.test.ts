@@ -8,9 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
-import { rig, NO_LEFTOVER, SERVICE, alive } from '../helpers/runner-rig.ts';
+import { rig, NO_LEFTOVER, alive } from '../helpers/runner-rig.ts';
 import { waitFor, withDeadline } from '../helpers/wait-for.ts';
-import { holdsFor } from '../helpers/harness.ts';
+import { holdsFor, SERVICE } from '../helpers/harness.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 
 const check = (text: string): CheckSpec => {

@@ -17,7 +17,8 @@ import { ControlDecoder } from '../../src/supervisor/control-decoder.ts';
 import { DASHBOARD_FILE } from '../helpers/api-rig.ts';
 import { DirectoryHost } from '../helpers/directory-host.ts';
 import { track } from '../helpers/processes.ts';
-import { NO_LEFTOVER, rig, SERVICE } from '../helpers/runner-rig.ts';
+import { SERVICE } from '../helpers/harness.ts';
+import { NO_LEFTOVER, rig } from '../helpers/runner-rig.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
