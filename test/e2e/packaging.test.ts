@@ -77,7 +77,7 @@ describe('npm pack', () => {
       'package/bin/svc',
       'package/dist/supervise.cjs',
       'package/dist/alarm.cjs',
-      'package/dist/svc.js',
+      'package/dist/svc.cjs',
       'package/man/supervise.8',
       'package/man/svc.8',
       'package/man/supervise.conf.5',

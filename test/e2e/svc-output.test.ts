@@ -104,8 +104,8 @@ test('svc run by another user on a root directory of mode 0700 says "no permissi
   // The bundle is self-contained; a copy beside the directories makes sure nobody can read it,
   // wherever the checkout lies.
   fs.chmodSync(tmp, 0o755);
-  const svcCopy = path.join(tmp, 'svc.mjs');
-  fs.copyFileSync(path.join(ROOT, 'dist/svc.js'), svcCopy);
+  const svcCopy = path.join(tmp, 'svc.cjs');
+  fs.copyFileSync(path.join(ROOT, 'dist/svc.cjs'), svcCopy);
   fs.chmodSync(svcCopy, 0o644);
   fs.mkdirSync(path.join(tmp, 'status'), { mode: 0o755 });
   fs.chmodSync(path.join(tmp, 'status'), 0o755);
