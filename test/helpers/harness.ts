@@ -91,7 +91,11 @@ export function sandbox(t: TestContext, { name = 'svc', config = '[global]\nkill
   };
 }
 
-/** Kills the sandbox's supervisors first (so nothing restarts), then their sessions and everything else it started. */
+/**
+ * Kills the sandbox's supervisors first (so nothing restarts), then their sessions and everything
+ * else it started. One pass over /proc finds them all: every sandbox ends with one, while other
+ * test files run hundreds of processes beside it.
+ */
 function cleanUp(root: string, dir: string, owned: Set<number>): void {
   const supervisors = new Set<number>();
   const document = readDocument(dir);
@@ -101,15 +105,20 @@ function cleanUp(root: string, dir: string, owned: Set<number>): void {
   }
   const holder = Number.parseInt(readText(path.join(dir, 'lock')), 10);
   if (Number.isInteger(holder) && holder > 0) supervisors.add(holder);
-  for (const pid of processesMentioning(root)) {
-    if (isSupervise(pid)) supervisors.add(pid);
-    else owned.add(pid);
+  const tag = tagIn(dir);
+  const sessions = new Map<number, number>();
+  for (const pid of allPids()) {
+    const stat = procStat(pid);
+    if (pid === process.pid || stat === null || stat.state === 'Z' || stat.state === 'X') continue;
+    sessions.set(pid, stat.session);
+    const cmdline = readText(`/proc/${pid}/cmdline`);
+    if (cmdline.replaceAll('\0', ' ').includes(root)) (isSuperviseCommand(cmdline) ? supervisors : owned).add(pid);
+    // What carries the directory's tag (SUPERVISE_DIR), whatever its command line says.
+    else if (environOf(pid).includes(tag)) owned.add(pid);
   }
   supervisors.delete(process.pid);
-  // What carries the directory's tag (SUPERVISE_DIR), whatever its command line says.
-  for (const pid of taggedWith(dir)) owned.add(pid);
   for (const pid of supervisors) {
-    if (procStat(pid)?.session === pid) for (const member of sessionMembers(pid)) owned.add(member);
+    if (procStat(pid)?.session === pid) for (const [member, session] of sessions) if (session === pid && member !== pid) owned.add(member);
     kill(pid);
   }
   const status = readStatus(dir);
@@ -413,32 +422,42 @@ export function sessionMembers(session: number): number[] {
   return allPids().filter((pid) => pid !== session && procStat(pid)?.session === session && !isGone(pid));
 }
 
-/** Live processes whose command line contains `text` (every command here carries the sandbox path). */
+/**
+ * Live processes whose command line contains `text` (every command here carries the sandbox
+ * path). Whether one is live is asked of the few that match: a zombie's command line is empty.
+ */
 export function processesMentioning(text: string): number[] {
-  return allPids().filter((pid) => pid !== process.pid && !isGone(pid) && readText(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').includes(text));
+  return allPids().filter((pid) => pid !== process.pid && readText(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').includes(text) && !isGone(pid));
 }
 
 /** Live processes whose environment carries SUPERVISE_DIR=`dir` (the service tag, SPEC §3). */
 export function taggedWith(dir: string): number[] {
-  const needle = `\0SUPERVISE_DIR=${dir}\0`;
-  return allPids().filter((pid) => {
-    if (pid === process.pid || isGone(pid)) return false;
-    try {
-      return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`.includes(needle);
-    } catch {
-      return false;
-    }
-  });
+  const tag = tagIn(dir);
+  return allPids().filter((pid) => pid !== process.pid && environOf(pid).includes(tag) && !isGone(pid));
+}
+
+/** SUPERVISE_DIR=`dir` as found in an environment read by environOf. */
+function tagIn(dir: string): string {
+  return `\0SUPERVISE_DIR=${dir}\0`;
+}
+
+/** The process's environment, each variable between NULs; '' when it is gone (or a zombie). */
+function environOf(pid: number): string {
+  try {
+    return `\0${fs.readFileSync(`/proc/${pid}/environ`, 'latin1')}`;
+  } catch {
+    return '';
+  }
 }
 
 /** Live supervise processes whose command line names this status directory. */
 export function supervisorsOf(box: Sandbox): number[] {
-  return processesMentioning(box.dir).filter(isSupervise);
+  return processesMentioning(box.dir).filter((pid) => isSuperviseCommand(readText(`/proc/${pid}/cmdline`)));
 }
 
-/** Whether the process runs supervise (node …/dist/supervise.js or .cjs), not a service. */
-function isSupervise(pid: number): boolean {
-  return /\/dist\/supervise\.[cm]?js\0/.test(readText(`/proc/${pid}/cmdline`));
+/** Whether a command line (/proc/PID/cmdline) runs supervise (node …/dist/supervise.js or .cjs), not a service. */
+function isSuperviseCommand(cmdline: string): boolean {
+  return /\/dist\/supervise\.[cm]?js\0/.test(cmdline);
 }
 
 /** KiB of resident memory of a process, from /proc/PID/status; 0 when gone. */
