@@ -139,7 +139,10 @@ test('supervise caps __stdout with log_max_bytes and keeps log_backups copies', 
   assert.equal(result.code, 0, result.stderr);
   const stdout = path.join(dir, '__stdout');
   await waitFor('the service to finish writing', () => fs.readFileSync(stdout, 'utf8').includes('done\n'), { timeoutMs: 60_000 });
-  await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 20000 + 4096, { timeoutMs: 10_000 });
+  // Under the cap itself, not near it: the last burst can leave the live file a little over the
+  // cap with its rotation still to come or under way (.2 removed, .1 not yet shifted to it);
+  // the head is cut last, so a live file under the cap means that rotation is done.
+  await waitFor('the live file back under the cap', () => fs.statSync(stdout).size <= 20000, { timeoutMs: 10_000 });
   // What supervise said and left, should a backup be missing: a rotation it could not do, or
   // output it dropped, says why.
   const found = () => `files: ${fs.readdirSync(dir).sort().join(' ')}; warnings: ${fs.readFileSync(path.join(dir, 'supervise.log.wf'), 'utf8').slice(-600)}`;
