@@ -9,7 +9,7 @@
 // (inline source maps). Fixtures written in C are compiled into .tests/bin/. One file still runs
 // alone as usual: node --import tsx --test FILE.
 //
-// The unit tests are pure and quick: they run together, in one process.
+// The unit tests, and the short integration files, run together, in one process each.
 // The rest run eight files at once, the longest first, so that none of them is left to run on
 // alone at the end. node --test starts files in the order of their paths, whatever the order it
 // is given them: the compiled files are all in .tests/t/, named after their place in that order
@@ -25,6 +25,21 @@ import * as esbuild from 'esbuild';
 import { compiledFixture } from '../test/helpers/compiled-fixture.mjs';
 
 const UNIT_BUNDLE = 'unit/all.test.ts';
+const SHORT_BUNDLE = 'integration/short-files.test.ts';
+const SHORT_FILES = [
+  'alarm-alertmanager',
+  'alarm-channels',
+  'alarm-command',
+  'alarm-mail',
+  'alarm-webhook',
+  'api-events',
+  'api-security',
+  'api-server',
+  'keeper',
+  'keeper-init',
+  'line-writer',
+  'requirement-watch',
+].map((name) => `integration/${name}.test.ts`);
 
 /** Measured in a run of the whole suite on a 2-core machine, longest first (48 s down to 0.3 s). */
 const LONGEST_FIRST = [
@@ -44,6 +59,7 @@ const LONGEST_FIRST = [
   'e2e/svc-checks.test.ts',
   'e2e/supervise-control.test.ts',
   'e2e/reliability-adoption.test.ts',
+  SHORT_BUNDLE,
   'integration/output-cap.test.ts',
   'e2e/svc-many.test.ts',
   'e2e/svc-host.test.ts',
@@ -61,25 +77,13 @@ const LONGEST_FIRST = [
   'e2e/supervise-cli.test.ts',
   'e2e/svc-log-rotation.test.ts',
   UNIT_BUNDLE,
-  'integration/alarm-channels.test.ts',
   'e2e/reliability-cli.test.ts',
-  'integration/keeper-init.test.ts',
   'e2e/svc-output.test.ts',
   'e2e/run-environment.test.ts',
   'e2e/supervise-files.test.ts',
-  'integration/alarm-command.test.ts',
   'integration/probe.test.ts',
-  'integration/api-security.test.ts',
   'integration/change-watcher.test.ts',
-  'integration/alarm-mail.test.ts',
-  'integration/alarm-alertmanager.test.ts',
-  'integration/api-server.test.ts',
-  'integration/api-events.test.ts',
-  'integration/keeper.test.ts',
   'integration/pid-file.test.ts',
-  'integration/alarm-webhook.test.ts',
-  'integration/line-writer.test.ts',
-  'integration/requirement-watch.test.ts',
 ];
 
 const root = path.join(import.meta.dirname, '..');
@@ -95,20 +99,34 @@ const filesIn = (dir) =>
 const stress = process.argv[2] === '--stress';
 const extraArgs = process.argv.slice(stress ? 3 : 2);
 
-/** The unit test files as one module: importing each registers its tests. */
-const unitBundle = {
-  name: 'unit-bundle',
+/**
+ * Files that run together, in one process, as one module importing each (which registers its
+ * tests): the unit tests, pure and quick, and the short integration files with no hook at the
+ * level of the file (such a hook would apply to every file's tests). A Node process of its own
+ * cost each of them more CPU than its tests.
+ */
+const GROUPS = {
+  [UNIT_BUNDLE]: () => filesIn('unit'),
+  [SHORT_BUNDLE]: () => SHORT_FILES,
+};
+
+const groupBundles = {
+  name: 'group-bundles',
   setup(build) {
-    build.onResolve({ filter: /^unit-bundle:/ }, () => ({ path: UNIT_BUNDLE, namespace: 'unit-bundle' }));
-    build.onLoad({ filter: /.*/, namespace: 'unit-bundle' }, () => ({
-      contents: filesIn('unit').map((file) => `import ${JSON.stringify(`./${path.basename(file)}`)};`).join('\n'),
-      resolveDir: path.join(testDir, 'unit'),
+    build.onResolve({ filter: /^group:/ }, (args) => ({ path: args.path.slice('group:'.length), namespace: 'group' }));
+    build.onLoad({ filter: /.*/, namespace: 'group' }, (args) => ({
+      contents: GROUPS[args.path]()
+        .map((file) => `import ${JSON.stringify(`./${path.basename(file)}`)};`)
+        .join('\n'),
+      resolveDir: path.join(testDir, path.dirname(args.path)),
       loader: 'ts',
     }));
   },
 };
 
-const entries = stress ? filesIn('stress') : [UNIT_BUNDLE, ...filesIn('integration'), ...filesIn('e2e')];
+const entries = stress
+  ? filesIn('stress')
+  : [UNIT_BUNDLE, SHORT_BUNDLE, ...filesIn('integration').filter((file) => !SHORT_FILES.includes(file)), ...filesIn('e2e')];
 const ordered = stress ? entries : [...LONGEST_FIRST.filter((file) => entries.includes(file)), ...entries.filter((file) => !LONGEST_FIRST.includes(file))];
 
 /** `t/NN-DIR-NAME.test`: sorted by path, the files run in the order given. */
@@ -118,7 +136,7 @@ function compiledName(file, index) {
 
 fs.rmSync(outDir, { recursive: true, force: true });
 await esbuild.build({
-  entryPoints: ordered.map((file, index) => ({ in: file === UNIT_BUNDLE ? 'unit-bundle:all' : path.join(testDir, file), out: compiledName(file, index) })),
+  entryPoints: ordered.map((file, index) => ({ in: file in GROUPS ? `group:${file}` : path.join(testDir, file), out: compiledName(file, index) })),
   outdir: outDir,
   outExtension: { '.js': '.mjs' },
   bundle: true,
@@ -127,7 +145,7 @@ await esbuild.build({
   format: 'esm',
   target: 'node20',
   sourcemap: 'inline',
-  plugins: [unitBundle],
+  plugins: [groupBundles],
   logLevel: 'warning',
 });
 fs.symlinkSync(path.join('..', 'test', 'fixtures'), path.join(outDir, 'fixtures'));
