@@ -81,13 +81,16 @@ describe('the keeper', () => {
   it('leads the service session, is its parent, and reports its pid then its exit code', async (t) => {
     const r = rig(t);
     r.channel.watch();
-    const keeper = r.keep(['sh', '-c', 'read line < /dev/null; sleep 0.3; exit 3']);
+    // The service stays until the test has looked at it (a fixed 0.3 s was over before a loaded
+    // machine let the test look), then exits 3.
+    const keeper = r.keep(['sh', '-c', 'while [ ! -e go ]; do sleep 0.05; done; exit 3']);
     const started = await r.report('started');
     assert.equal(started.keeperPid, keeper);
     const service = stat(started.servicePid);
     assert.equal(service.ppid, keeper, 'the keeper is the service parent');
     assert.equal(service.session, keeper, 'the service is in the keeper session');
     assert.equal(stat(keeper).session, keeper, 'the keeper leads its session');
+    fs.writeFileSync(path.join(r.dir, 'go'), '');
     const exited = await r.report('exited');
     assert.deepEqual(exited.exit, { code: 3, signal: null, coredump: false });
     await waitFor('the channel to hear that no keeper is left', () => r.gone.count === 1);
