@@ -133,9 +133,9 @@ async function racedDirectory(t: TestContext, root: string, owner: 'nobody' | 'r
     for (const name of ['', 'status', 'ok']) fs.chownSync(path.join(dir, name), NOBODY, NOGROUP);
   }
   const ok = fs.openSync(path.join(dir, 'ok'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  // Niced: its busy loop, for as long as the svc calls last, must not starve the test files
-  // running beside this one (it still runs whenever a core is free).
-  const argv = ['nice', '-n', '10', process.execPath, SWAP_CONTROL, dir, target];
+  // Its busy loop, for as long as the svc calls last, runs at nice 10 (set by the racer once
+  // started): it must not starve the test files running beside this one.
+  const argv = [process.execPath, SWAP_CONTROL, dir, target, '10'];
   const [program, ...args] = owner === 'nobody' ? asNobody(...argv) : argv;
   const racer = spawn(program as string, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   track(racer.pid);

