@@ -1,5 +1,5 @@
 // Several services supervised by one process, each with its whole wiring: one of them flooding
-// (50 MB/s of output under capping, garbage on its control FIFO) or crash-looping does not hold
+// (20 MB/s of output under capping, garbage on its control FIFO) or crash-looping does not hold
 // up the others: their control letters are answered and their restarts come on time. The bounds
 // are generous for a loaded machine; npm run stress measures the same with twenty services.
 import assert from 'node:assert/strict';
@@ -27,7 +27,7 @@ restart_delay : 250ms
 describe('services in one process', () => {
   it('a flooded service holds up neither the control letters of another nor the restarts of a third', async (t) => {
     const host = servicesInProcess(t, CONFIG, {
-      flooded: [process.execPath, FLOOD, '50000000', '4'],
+      flooded: [process.execPath, FLOOD, '20000000', '4'],
       calm: [SERVICE, 'forever'],
       crashing: ['false'],
     });
