@@ -45,10 +45,26 @@ export class RequirementWatch {
 
   /**
    * Each required directory, or while it does not exist its nearest existing parent (so that
-   * its making is seen too). Watched again after every event that may have changed which.
+   * its making is seen too). Watched again after every event that may have changed which. A
+   * directory made between the look and the watch of its parent sends that watch no event (and
+   * `supervise -p a/b/c` makes three at once): so the nearest are looked for again until they
+   * are the ones watched.
    */
   #watchAll(): void {
-    const wanted = new Set([...this.#dirs.values()].map(nearestExisting));
+    let wanted = this.#nearest();
+    for (let round = 0; round < 8; round += 1) {
+      this.#watch(wanted);
+      const now = this.#nearest();
+      if ([...now].every((dir) => wanted.has(dir))) return;
+      wanted = now;
+    }
+  }
+
+  #nearest(): Set<string> {
+    return new Set([...this.#dirs.values()].map(nearestExisting));
+  }
+
+  #watch(wanted: Set<string>): void {
     for (const [dir, watcher] of this.#watchers) {
       if (wanted.has(dir)) continue;
       watcher.close();
