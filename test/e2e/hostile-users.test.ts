@@ -10,6 +10,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { encodeStatus } from '../../src/status/status-codec.ts';
 import { commandDigest } from '../../src/supervisor/service-tag.ts';
 import {
+  endOf,
   exitOf,
   isDead,
   launch,
@@ -81,7 +82,7 @@ function svcAfterGo(args: string[]): { pid: number; go(): void; done: Promise<{ 
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.resume();
-  return { pid, go: () => child.stdin.end('go\n'), done: exitOf(child, 'svc metrics').then(({ code }) => ({ code, stderr })) };
+  return { pid, go: () => child.stdin.end('go\n'), done: endOf(child, 'svc metrics').then(({ code }) => ({ code, stderr })) };
 }
 
 describe('svc metrics --output as root (item 1)', { skip: asRoot ? false : 'needs root' }, () => {

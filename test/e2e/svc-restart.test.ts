@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
 import {
-  exitOf,
+  endOf,
   isAlive,
   makeTempDir,
   readDocument,
@@ -173,7 +173,7 @@ for (const signal of ['SIGINT', 'SIGKILL'] as const) {
     track(child.pid);
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const exited = exitOf(child, `svc restart to end on ${signal}`).then(({ code }) => code);
+    const exited = endOf(child, `svc restart to end on ${signal}`).then(({ code }) => code);
     // svc has asked for the restart; the service ignores TERM and waits for its SIGKILL.
     await waitFor('TERM ignored', () => serviceEvents(serviceLog).includes(`term-ignored ${first}`));
     assert.equal(readStatus(dir)?.alarmsSilenced, false);

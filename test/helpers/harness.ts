@@ -475,6 +475,19 @@ export function exitOf(child: ChildProcess, what = 'the process to exit', timeou
 }
 
 /**
+ * The child's exit once its stdout and stderr are read to their end ('close'), within a deadline:
+ * 'exit' can come before the last of its output is read, so what a test asserts of the output
+ * waits for this. Not for a child whose pipes a descendant keeps open.
+ */
+export function endOf(child: ChildProcess, what = 'the process to exit and its output to end', timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const streams = [child.stdout, child.stderr].filter((stream) => stream !== null);
+  if ((child.exitCode !== null || child.signalCode !== null) && streams.every((stream) => stream.readableEnded || stream.destroyed)) {
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  }
+  return withDeadline(`${what} (pid ${child.pid})`, new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal }))), timeoutMs);
+}
+
+/**
  * Checks that `condition` holds for the whole of `ms`: a negative observation ("no second copy
  * starts"), never a synchronisation (which always uses waitFor).
  */

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { exitOf, procStat, readText } from '../helpers/harness.ts';
+import { endOf, exitOf, procStat, readText } from '../helpers/harness.ts';
 import { track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -40,7 +40,7 @@ describe('supervise-keeper init', () => {
     const child = init(['/nonexistent/program']);
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    assert.deepEqual(await exitOf(child), { code: 127, signal: null });
+    assert.deepEqual(await endOf(child), { code: 127, signal: null });
     assert.match(stderr, /^supervise-keeper: fatal: unable to run \/nonexistent\/program: No such file or directory\n$/);
   });
 
