@@ -108,11 +108,11 @@ function cleanUp(root: string, dir: string, owned: Set<number>): void {
   const tag = tagIn(dir);
   const sessions = new Map<number, number>();
   for (const pid of allPids()) {
-    const stat = procStat(pid);
-    if (pid === process.pid || stat === null || stat.state === 'Z' || stat.state === 'X') continue;
+    const stat = running(procStat(pid));
+    if (pid === process.pid || stat === null) continue;
     sessions.set(pid, stat.session);
     const cmdline = readText(`/proc/${pid}/cmdline`);
-    if (cmdline.replaceAll('\0', ' ').includes(root)) (isSuperviseCommand(cmdline) ? supervisors : owned).add(pid);
+    if (mentions(cmdline, root)) (isSuperviseCommand(cmdline) ? supervisors : owned).add(pid);
     // What carries the directory's tag (SUPERVISE_DIR), whatever its command line says.
     else if (environOf(pid).includes(tag)) owned.add(pid);
   }
@@ -391,8 +391,12 @@ export function procStat(pid: number): ProcStat | null {
 
 /** Gone, or a zombie nobody reaped: it no longer runs. */
 export function isGone(pid: number): boolean {
-  const stat = procStat(pid);
-  return stat === null || stat.state === 'Z' || stat.state === 'X';
+  return running(procStat(pid)) === null;
+}
+
+/** A process's /proc/PID/stat while it runs; null once it is gone or a zombie. */
+function running(stat: ProcStat | null): ProcStat | null {
+  return stat === null || stat.state === 'Z' || stat.state === 'X' ? null : stat;
 }
 
 /**
@@ -427,7 +431,17 @@ export function sessionMembers(session: number): number[] {
  * path). Whether one is live is asked of the few that match: a zombie's command line is empty.
  */
 export function processesMentioning(text: string): number[] {
-  return allPids().filter((pid) => pid !== process.pid && readText(`/proc/${pid}/cmdline`).replaceAll('\0', ' ').includes(text) && !isGone(pid));
+  return livePidsWhoseCommand((cmdline) => mentions(cmdline, text));
+}
+
+/** Live processes but this one whose command line (/proc/PID/cmdline, read once) passes `test`. */
+function livePidsWhoseCommand(test: (cmdline: string) => boolean): number[] {
+  return allPids().filter((pid) => pid !== process.pid && test(readText(`/proc/${pid}/cmdline`)) && !isGone(pid));
+}
+
+/** Whether a command line (/proc/PID/cmdline, NUL-separated) contains `text`, its words joined by spaces. */
+function mentions(cmdline: string, text: string): boolean {
+  return cmdline.replaceAll('\0', ' ').includes(text);
 }
 
 /** Live processes whose environment carries SUPERVISE_DIR=`dir` (the service tag, SPEC §3). */
@@ -452,7 +466,7 @@ function environOf(pid: number): string {
 
 /** Live supervise processes whose command line names this status directory. */
 export function supervisorsOf(box: Sandbox): number[] {
-  return processesMentioning(box.dir).filter((pid) => isSuperviseCommand(readText(`/proc/${pid}/cmdline`)));
+  return livePidsWhoseCommand((cmdline) => mentions(cmdline, box.dir) && isSuperviseCommand(cmdline));
 }
 
 /** Whether a command line (/proc/PID/cmdline) runs supervise (node …/dist/supervise.js or .cjs), not a service. */
