@@ -142,7 +142,17 @@ export class StatusDirGuard {
       failed = true;
     }
     // Watches follow inodes: the entries put back need new ones, after a failure too.
-    this.#afterWatching(this.#watchAll(), failed);
+    const watching = this.#watchAll();
+    this.#afterWatching(watching, failed || !this.#holdsWhatIsNamed());
+  }
+
+  /**
+   * Whether `control`, `ok` and `lock` are the files supervise holds open. A watch follows the
+   * file it found: one set after a rename storm had already put another FIFO in place of the one
+   * just made would wait for a change that never comes, with nobody reading `control`.
+   */
+  #holdsWhatIsNamed(): boolean {
+    return [this.paths.control, this.paths.ok].every((fifo) => inodeOf(fifo) === this.#fifoInodes.get(fifo)) && inodeOf(this.paths.lock) === this.lock.ino();
   }
 
   #repairFifo(fifo: string): void {
