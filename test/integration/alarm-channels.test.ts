@@ -11,7 +11,7 @@ import { isAlive, track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
-const HANG = path.resolve(import.meta.dirname, '../fixtures/hang-with-child.mjs');
+const HANG = path.resolve(import.meta.dirname, '../fixtures/hang-with-child.sh');
 
 describe('sendAlarm', () => {
   it('delivers through every channel concurrently; one failing channel does not hold up the others', async (t) => {

@@ -11,7 +11,7 @@ import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 const RECORD_ARGS = path.resolve(import.meta.dirname, '../fixtures/record-args.mjs');
-const HANG = path.resolve(import.meta.dirname, '../fixtures/hang-with-child.mjs');
+const HANG = path.resolve(import.meta.dirname, '../fixtures/hang-with-child.sh');
 
 interface Record {
   pid: number;
