@@ -10,11 +10,12 @@
 // alone as usual: node --import tsx --test FILE.
 //
 // The unit tests, and the short integration files, run together, in one process each.
-// The rest run twelve files at once, the longest first, so that none of them is left to run on
-// alone at the end. Twelve, on two cores: the longest files spend much of their time waiting on
-// their services' timers, and with eight the cores were idle a third of the first half-minute
-// (whole suite, run back to back in pairs: eight 114.7 s, ten 107.8 s; ten 104.3 s, twelve
-// 100.4 s; twelve 115.2 s, sixteen 112.3 s, within the machine's noise).
+// The rest run eight files at once, the longest first, so that none of them is left to run on
+// alone at the end. Not more: with twelve, a suite alone was faster (the longest files spend much
+// of their first half-minute waiting on their services' timers, and eight left the two cores
+// idle a third of that time: 100–104 s with twelve against 108–115 s with eight), but two suites
+// at once, 24 files on two cores, made a Node or Python start take over 5 s, and three tests
+// failed in each suite.
 // node --test starts files in the order of their paths, whatever the order it is given them: the
 // compiled files are all in .tests/t/, named after their place in that order
 // (.tests/t/03-e2e-svc-start-stop.test.mjs). A file not listed here runs after these, in
@@ -157,7 +158,7 @@ fs.symlinkSync(path.join('..', 'test', 'fixtures'), path.join(outDir, 'fixtures'
 // compiled here once rather than by each of the first test files at once.
 for (const source of fs.readdirSync(path.join(testDir, 'fixtures')).filter((name) => name.endsWith('.c'))) compiledFixture(root, source.slice(0, -2));
 
-const concurrency = stress ? ['--test-concurrency=1', '--test-timeout=1200000'] : ['--test-concurrency=12', '--test-timeout=300000'];
+const concurrency = stress ? ['--test-concurrency=1', '--test-timeout=1200000'] : ['--test-concurrency=8', '--test-timeout=300000'];
 const compiled = ordered.map((file, index) => path.join('.tests', `${compiledName(file, index)}.mjs`));
 const run = spawnSync(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...extraArgs, ...compiled], { cwd: root, stdio: 'inherit' });
 process.exit(run.status ?? 1);
