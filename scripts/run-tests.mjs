@@ -106,14 +106,25 @@ const extraArgs = process.argv.slice(stress ? 3 : 2);
 
 /**
  * Files that run together, in one process, as one module importing each (which registers its
- * tests): the unit tests, pure and quick, and the short integration files with no hook at the
- * level of the file (such a hook would apply to every file's tests). A Node process of its own
+ * tests): the unit tests, pure and quick, and short integration files. A Node process of its own
  * cost each of them more CPU than its tests.
  */
 const GROUPS = {
   [UNIT_BUNDLE]: () => filesIn('unit'),
   [SHORT_BUNDLE]: () => SHORT_FILES,
 };
+
+/**
+ * A beforeEach or afterEach at the level of a file (outside any describe) would run around every
+ * test of its group, other files' too: such a file cannot join one. (A file-level before or after
+ * runs once, as it would alone.)
+ */
+for (const [group, files] of Object.entries(GROUPS)) {
+  for (const file of files()) {
+    const hook = /^(?:beforeEach|afterEach)\(/m.exec(fs.readFileSync(path.join(testDir, file), 'utf8'));
+    if (hook !== null) throw new Error(`${file} has ${hook[0]}…) at the level of the file, which would run around every test of the group ${group}: move it into a describe, or the file out of the group`);
+  }
+}
 
 const groupBundles = {
   name: 'group-bundles',

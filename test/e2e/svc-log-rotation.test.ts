@@ -11,6 +11,7 @@ import {
   readDocument,
   removeTempDir,
   ROOT,
+  shellGate,
   startSupervise,
   stopSupervisor,
   SVC,
@@ -34,7 +35,7 @@ test('svc log -f prints every line of a capped __stdout once, whole and in order
   // The service waits for `go`, so that the follower is there before the first line. About
   // 110 KB/s: a rotation every ~1.2 s, which a loaded machine still copies in time (faster than
   // that, output capping drops the oldest output by design, and no follower can print it).
-  const gate = `while [ ! -e ${tmp}/go ]; do sleep 0.05; done; exec node ${COUNTER} ${total} 100 stay 10`;
+  const gate = `${shellGate(path.join(tmp, 'go'))}; exec node ${COUNTER} ${total} 100 stay 10`;
   const started = await startSupervise(dir, ['-F', 'supervise.conf', '-u', dir, 'sh', '-c', gate], { cwd: tmp });
   assert.equal(started.code, 0, started.stderr);
   await waitForServicePid(dir);

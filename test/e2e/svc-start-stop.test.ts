@@ -15,6 +15,7 @@ import {
   sendControl,
   SERVICE,
   serviceEvents,
+  shellGate,
   startSupervise,
   stopSupervisor,
   SVC,
@@ -171,7 +172,7 @@ describe('svc start', () => {
     // every restart); a hook of a fixed 3 s could end before svc asked, on a loaded machine.
     const hook = path.join(tmp, 'hook.sh');
     const release = path.join(tmp, 'release-hook');
-    fs.writeFileSync(hook, `#!/bin/sh\nwhile [ ! -e ${release} ]; do sleep 0.05; done\n`, { mode: 0o755 });
+    fs.writeFileSync(hook, `#!/bin/sh\n${shellGate(release)}\n`, { mode: 0o755 });
     await startSupervise(dir, ['-p', dir, '-r', hook, '-f', `${SERVICE} exit 3`], { cwd: tmp });
     await waitFor('the service exited once', () => readDocument(dir)?.last_exit);
     sendControl(dir, 'd');

@@ -481,11 +481,8 @@ export function residentKiB(pid: number): number {
 }
 
 /** The child's exit, within a deadline (rejects naming `what` and the pid once it has passed). */
-export function exitOf(child: ChildProcess, what = 'the process to exit', timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return withDeadline(`${what} (pid ${child.pid})`, new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))), timeoutMs);
+export function exitOf(child: ChildProcess, what = 'the process to exit', timeoutMs = 30_000): Promise<ChildEnd> {
+  return endOfChild(child, 'exit', child.exitCode !== null || child.signalCode !== null, what, timeoutMs);
 }
 
 /**
@@ -493,12 +490,29 @@ export function exitOf(child: ChildProcess, what = 'the process to exit', timeou
  * 'exit' can come before the last of its output is read, so what a test asserts of the output
  * waits for this. Not for a child whose pipes a descendant keeps open.
  */
-export function endOf(child: ChildProcess, what = 'the process to exit and its output to end', timeoutMs = 30_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const streams = [child.stdout, child.stderr].filter((stream) => stream !== null);
-  if ((child.exitCode !== null || child.signalCode !== null) && streams.every((stream) => stream.readableEnded || stream.destroyed)) {
-    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
-  }
-  return withDeadline(`${what} (pid ${child.pid})`, new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal }))), timeoutMs);
+export function endOf(child: ChildProcess, what = 'the process to exit and its output to end', timeoutMs = 30_000): Promise<ChildEnd> {
+  const exited = child.exitCode !== null || child.signalCode !== null;
+  const read = [child.stdout, child.stderr].every((stream) => stream === null || stream.readableEnded || stream.destroyed);
+  return endOfChild(child, 'close', exited && read, what, timeoutMs);
+}
+
+interface ChildEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** `event` of `child` ('exit' or 'close'), within a deadline; at once when it is `over` already. */
+function endOfChild(child: ChildProcess, event: 'exit' | 'close', over: boolean, what: string, timeoutMs: number): Promise<ChildEnd> {
+  if (over) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return withDeadline(`${what} (pid ${child.pid})`, new Promise((resolve) => child.once(event, (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal }))), timeoutMs);
+}
+
+/**
+ * A shell command that waits until `file` exists: a service or hook held back until the test
+ * makes `file`, where a fixed sleep could end before a loaded machine let the test look.
+ */
+export function shellGate(file: string, pollSeconds = 0.05): string {
+  return `while [ ! -e '${file.replaceAll("'", "'\\''")}' ]; do sleep ${pollSeconds}; done`;
 }
 
 /**

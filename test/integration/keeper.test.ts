@@ -11,6 +11,7 @@ import { KeeperChannel } from '../../src/keeper/keeper-channel.ts';
 import { decodeWaitStatus, parseKeeperLine, type KeeperReport } from '../../src/keeper/keeper-report.ts';
 import { prepare } from '../../src/keeper/keeper-prepare.ts';
 import { readProcess } from '../../src/supervisor/process-tree.ts';
+import { shellGate } from '../helpers/harness.ts';
 import { isAlive, track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -83,7 +84,7 @@ describe('the keeper', () => {
     r.channel.watch();
     // The service stays until the test has looked at it (a fixed 0.3 s was over before a loaded
     // machine let the test look), then exits 3.
-    const keeper = r.keep(['sh', '-c', 'while [ ! -e go ]; do sleep 0.05; done; exit 3']);
+    const keeper = r.keep(['sh', '-c', `${shellGate('go')}; exit 3`]);
     const started = await r.report('started');
     assert.equal(started.keeperPid, keeper);
     const service = stat(started.servicePid);

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { SERVICE } from '../helpers/harness.ts';
+import { SERVICE, shellGate } from '../helpers/harness.ts';
 import { track } from '../helpers/processes.ts';
 import { controlLatency, servicesInProcess } from '../helpers/services-in-process.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -33,7 +33,7 @@ describe('services in one process', () => {
     const go = path.join(os.tmpdir(), `supervise-flood-go-${process.pid}`);
     t.after(() => fs.rmSync(go, { force: true }));
     const host = servicesInProcess(t, CONFIG, {
-      flooded: ['sh', '-c', `while [ ! -e ${go} ]; do sleep 0.02; done; exec ${process.execPath} ${FLOOD} 20000000 4`],
+      flooded: ['sh', '-c', `${shellGate(go, 0.02)}; exec ${process.execPath} ${FLOOD} 20000000 4`],
       calm: [SERVICE, 'forever'],
       crashing: ['false'],
     });
