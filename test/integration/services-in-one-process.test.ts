@@ -72,11 +72,20 @@ describe('services in one process', () => {
     const max = sorted.at(-1) ?? 0;
     t.diagnostic(`control of calm: median ${median.toFixed(1)} ms, max ${max.toFixed(1)} ms over ${latencies.length} letters; crashing restarted ${restarts} times in ${seconds.toFixed(1)} s (restart_delay 250ms)`);
     t.diagnostic(`latencies: ${latencies.map((l) => l.toFixed(0)).join(' ')}; event loop delay p50 ${(loop.percentile(50) / 1e6).toFixed(1)} ms, max ${(loop.max / 1e6).toFixed(1)} ms`);
-    // Within 2 s, or, on a machine so loaded that letters took long before the flood too, within
-    // four times the slowest of those (two suites at once on two cores: 0.5 to 2 s each).
+    // A letter is read on a turn of this process's event loop and obeyed a turn or two later: it
+    // waits, at worst, for the loop's longest stall, which the machine's load sets as much as the
+    // flood (two suites at once on two cores: turns of 0.3 to 0.5 s at the median, stalls of 1.5 to
+    // 3 s; the slowest letter of each run took 0.7 to 1.35 times the longest stall). A letter pushed
+    // behind the flood's backlog would wait many turns. So: within 2 s, or four times the slowest
+    // letter before the flood, or twice the longest stall of the loop during it. (The stress test
+    // of twenty services, which runs alone, holds a letter's wait under 1 s.)
     const before = Math.max(...baseline);
+    const stall = loop.max / 1e6;
     t.diagnostic(`before the flood: ${baseline.map((l) => l.toFixed(0)).join(' ')}`);
-    assert.ok(max < Math.max(2000, 4 * before), `a control letter of calm waited ${max.toFixed(0)} ms behind the flood (${before.toFixed(0)} ms at most before it)`);
+    assert.ok(
+      max < Math.max(2000, 4 * before, 2 * stall),
+      `a control letter of calm waited ${max.toFixed(0)} ms behind the flood (${before.toFixed(0)} ms at most before it; the event loop's longest stall during it ${stall.toFixed(0)} ms)`,
+    );
     // One restart each 250 ms at most. Kept going means over an eighth of what the delay allows:
     // with two suites at once on two cores, this process gets half a core or less, shared with
     // the flood it reads (20 restarts in 17 s there, 19 in 20.9 s: under a quarter; stopped by the
