@@ -15,7 +15,7 @@ import { daemonFromPidFile, daemonLeft, pidFileMissing, readPidFileAgain } from 
 import { candidateExited, candidateFailed, candidateProbed, candidateSpawned, candidateTimer } from './overlap-reload.ts';
 import { healthProbed, heartbeat, onNotify, startTimedOut, watchdogFired } from './running.ts';
 import { markReady, readyProbed, spawned, startOrWait } from './starting.ts';
-import { looked, stopService } from './stopping.ts';
+import { looked, stopService, SWEEP_LOOK_MS } from './stopping.ts';
 import { requirementsChanged, requiresTimedOut } from './waiting.ts';
 import type { Effect, Instant, ServiceTimerName, SupervisorEvent, SupervisorState, TransitionContext } from './supervisor-state.ts';
 import { emit, log, without, type Turn } from './turn.ts';
@@ -159,6 +159,11 @@ function fireTimer(s: SupervisorState, event: Extract<SupervisorEvent, { type: '
 const ON_TIMER: Record<ServiceTimerName, Step> = {
   restart: (s, turn) => startOrWait(s, turn),
   kill: (s, turn) => {
+    // A start under way whose pid is not known yet (a host's keeper reports it a moment after
+    // the spawn): a kill now would reach it too, as it carries the tag and runs in one of the
+    // service's sessions. The deadline is looked at again shortly; once the pid is known,
+    // `spawned` makes it the `leftovers` one, which spares the new start.
+    if (s.run?.phase === 'spawning') return { ...s, timers: { ...s.timers, kill: turn.now.mono + SWEEP_LOOK_MS } };
     const pid = s.run?.pid ?? 0;
     emit(turn, { type: 'kill', target: { tree: pid === 0 ? null : pid, session: true, spare: null, tagged: 'all', pids: [] }, why: 'stop-timeout' });
     return s;

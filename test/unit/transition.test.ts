@@ -347,6 +347,23 @@ describe('stopping with d and the kill timer', () => {
     assert.equal(machine.pid, pid);
   });
 
+  test('the kill deadline of a stopped service passing while the next start has no pid yet kills nothing then, and the leftovers once the pid is known', () => {
+    // A host's keeper reports the service's pid a moment after the spawn: a kill then, over the
+    // tag and the service's sessions, reached the new start too (svc stop, then svc start, under load).
+    const machine = running({ killTimeoutMs: 10_000 });
+    machine.send(control('down'), 2000);
+    machine.exitAt(2100, 0);
+    assert.ok(hasSpawn(machine.send(control('up'), 11_900)));
+    assert.deepEqual(kills(machine.fireDue(12_000)), [], 'nothing is killed while the new start has no pid');
+    assert.equal(machine.state.timers.kill, mono(12_000 + SWEEP_LOOK_MS), 'the deadline is looked at again shortly');
+    const pid = SERVICE_PID + 1;
+    assert.deepEqual(kills(machine.send({ type: 'spawned', copy: 'run', pid, startId: startIdOf(pid) }, 12_010)), []);
+    assert.deepEqual(kills(machine.fireDue(12_000 + SWEEP_LOOK_MS)), [
+      { type: 'kill', target: { tree: null, session: true, spare: pid, tagged: { except: startIdOf(pid) }, pids: [] }, why: 'left-by-stopped' },
+    ]);
+    assert.equal(machine.pid, pid);
+  });
+
   test('a leftover of a dead supervise is stopped before the start, and the service started after it is not killed at its deadline', () => {
     // Was: `adopted` then `replace` (stop the adopted leftover, start after the throttle). Now the
     // leftover is a boot fact to stop; nothing was started yet, so the start follows its end at once.
