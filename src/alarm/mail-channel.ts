@@ -27,7 +27,7 @@ export async function sendMail(
     // Loaded here, not at the top: every supervisor on a host would otherwise carry nodemailer
     // in memory for alarms that most of them never send.
     const nodemailer = await import('nodemailer');
-    const transporter = nodemailer.createTransport(transportOptions);
+    const transporter = nodemailer.createTransport('url' in transportOptions ? { ...transportOptions, tls: await tlsOptions() } : transportOptions);
     try {
       await transporter.sendMail({
         from: config.mailFrom || `supervise@${os.hostname()}`,
@@ -42,6 +42,12 @@ export async function sendMail(
   } catch (error) {
     return { ok: false, detail: errorText(error) };
   }
+}
+
+/** smtps:// and STARTTLS alike trust NODE_EXTRA_CA_CERTS's bundle (loaded with nodemailer, which loads TLS anyway). */
+async function tlsOptions(): Promise<{ ca: string[] | undefined }> {
+  const { trustedCertificates } = await import('./tls-trust.ts');
+  return { ca: trustedCertificates() };
 }
 
 type TransportOptions =

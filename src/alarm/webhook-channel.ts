@@ -2,6 +2,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { errorText, type ChannelResult } from './channel-result.ts';
+import { trustedCertificates } from './tls-trust.ts';
 import { visibleJson } from '../text/format-characters.ts';
 
 export const DEFAULT_WEBHOOK_TIMEOUT_MS = 10_000;
@@ -53,6 +54,7 @@ export function postWebhook(
           headers,
           // No keep-alive: one request per alarm, and no idle socket left holding the process open.
           agent: false,
+          ...(target.protocol === 'https:' ? { ca: trustedCertificates() } : {}),
         },
         (response) => {
           // The answer's body is not needed; drain it so the socket closes. A reset mid-body

@@ -4,6 +4,7 @@ import { SUPERVISOR_MARK } from '../supervisor/service-tag.ts';
 import { parseArgs } from './args.ts';
 import { EXIT } from './exit-codes.ts';
 import { LaunchReport, relaunchAsDaemon } from './launch-report.ts';
+import { restoreExtraCaCerts } from './extra-ca-certs.ts';
 import { USAGE } from './usage.ts';
 import { VERSION } from '../version.ts';
 import { startSupervise, type FaultWitness, type StartFailure } from '../supervisor/start-supervise.ts';
@@ -25,6 +26,8 @@ process.on('uncaughtException', (error) => lastResort(error));
 process.on('unhandledRejection', (reason) => lastResort(reason));
 // The mark tells other supervisors in /proc that this is one; the service must not inherit it.
 delete process.env[SUPERVISOR_MARK];
+// bin/supervise hands NODE_EXTRA_CA_CERTS over under another name; the service gets it back.
+restoreExtraCaCerts();
 const report = LaunchReport.fromEnvironment();
 
 /** Prints through the launcher when daemonized, else directly; 0 goes to stdout, errors to stderr. */

@@ -1,6 +1,11 @@
-// Real servers on loopback for the alarm channel tests: an SMTP sink, an HTTP sink, a silent TCP port.
+// Real servers on loopback for the alarm channel tests: an SMTP sink, an HTTP sink (either over TLS
+// with a certificate of its own), a silent TCP port.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { withDeadline } from './wait-for.ts';
 
@@ -17,9 +22,30 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+/** A key and a self-signed certificate for 127.0.0.1: an authority that nothing trusts unless told to. */
+export interface LoopbackCertificate {
+  key: string;
+  cert: string;
+  /** The certificate's PEM file, for NODE_EXTRA_CA_CERTS. */
+  certFile: string;
+}
+
+/** Made by openssl(1) in `dir`. */
+export function makeLoopbackCertificate(dir: string): LoopbackCertificate {
+  const keyFile = path.join(dir, 'loopback.key');
+  const certFile = path.join(dir, 'loopback.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+  ], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+  return { key: fs.readFileSync(keyFile, 'utf8'), cert: fs.readFileSync(certFile, 'utf8'), certFile };
+}
+
+/** With `tls`, the server speaks SMTP over TLS from the first byte (smtps://). */
+export async function startSmtpSink(tls?: LoopbackCertificate): Promise<SmtpSink> {
   const mails: ReceivedMail[] = [];
   const server = new SMTPServer({
+    ...(tls === undefined ? {} : { secure: true, key: tls.key, cert: tls.cert }),
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
@@ -34,10 +60,12 @@ export async function startSmtpSink(): Promise<SmtpSink> {
       });
     },
   });
+  // A client that refuses the certificate is an 'error' of the server's; the tests read the client's side.
+  server.on('error', () => {});
   await withDeadline('the test server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   const port = (server.server.address() as net.AddressInfo).port;
   return {
-    url: `smtp://127.0.0.1:${port}`,
+    url: `${tls === undefined ? 'smtp' : 'smtps'}://127.0.0.1:${port}`,
     mails,
     close: () => withDeadline('the SMTP server to close', new Promise<void>((resolve) => server.close(() => resolve())), 10_000),
   };
@@ -87,10 +115,10 @@ export interface HttpSink {
   close(): Promise<void>;
 }
 
-/** Answers every request with `status`, or never answers at all with `'never'`. */
-export async function startHttpSink(status: number | 'never'): Promise<HttpSink> {
+/** Answers every request with `status`, or never answers at all with `'never'`; over TLS with `tls`. */
+export async function startHttpSink(status: number | 'never', tls?: LoopbackCertificate): Promise<HttpSink> {
   const requests: ReceivedRequest[] = [];
-  const server = http.createServer((request, response) => {
+  const handle: http.RequestListener = (request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -98,11 +126,12 @@ export async function startHttpSink(status: number | 'never'): Promise<HttpSink>
       requests.push({ method, url, headers, body: Buffer.concat(chunks).toString() });
       if (status !== 'never') response.writeHead(status).end('{}');
     });
-  });
+  };
+  const server = tls === undefined ? http.createServer(handle) : https.createServer({ key: tls.key, cert: tls.cert }, handle);
   await withDeadline('the test server to listen', new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)), 10_000);
   const port = (server.address() as net.AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
+    url: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/hook`,
     requests,
     close: () =>
       withDeadline('the HTTP sink to close', new Promise<void>((resolve) => {

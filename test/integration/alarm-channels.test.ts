@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { hasAlarmChannels, sendAlarm } from '../../src/alarm/send-alarm.ts';
 import { MemoryLog, type Log } from '../../src/logs/log.ts';
 import { alarmConfig, alarmFor } from '../helpers/alarm-facts.ts';
-import { startHttpSink, startSmtpSink } from '../helpers/alarm-servers.ts';
+import { makeLoopbackCertificate, startHttpSink, startSmtpSink } from '../helpers/alarm-servers.ts';
 import { isAlive, track } from '../helpers/processes.ts';
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir.ts';
 import { waitFor } from '../helpers/wait-for.ts';
@@ -58,6 +58,39 @@ describe('sendAlarm', () => {
       'WARNING unable to send gsm to 13800000000 with /nonexistent/gsmsend-script: program not found (ENOENT)',
     ].sort());
     await waitFor('the hanging command to be gone', () => !isAlive(pids.pid) && !isAlive(pids.childPid));
+  });
+
+  it('over TLS trusts the authorities of the bundle NODE_EXTRA_CA_CERTS names at the time of the alarm, and no others', async (t) => {
+    const dir = makeTempDir();
+    t.after(() => removeTempDir(dir));
+    const certificate = makeLoopbackCertificate(dir);
+    const smtp = await startSmtpSink(certificate);
+    t.after(() => smtp.close());
+    const https = await startHttpSink(200, certificate);
+    t.after(() => https.close());
+    const given = process.env.NODE_EXTRA_CA_CERTS;
+    t.after(() => {
+      if (given === undefined) delete process.env.NODE_EXTRA_CA_CERTS;
+      else process.env.NODE_EXTRA_CA_CERTS = given;
+    });
+    const { facts, message } = alarmFor();
+    const config = alarmConfig({ alarmMail: ['ops@example.com'], mailTransport: smtp.url, alarmWebhook: https.url });
+
+    // The test's own environment may name the system's bundle: it does not hold this authority.
+    const untrusted = new MemoryLog();
+    await sendAlarm(message, facts, config, untrusted);
+    const failures = untrusted.lines.map((line) => line.text).sort();
+    assert.equal(failures.length, 2, failures.join('\n'));
+    assert.match(failures[0] ?? '', /^unable to send mail .*self-signed certificate/);
+    assert.match(failures[1] ?? '', /^unable to send webhook .*self-signed certificate/);
+    assert.equal(smtp.mails.length + https.requests.length, 0);
+
+    process.env.NODE_EXTRA_CA_CERTS = certificate.certFile;
+    const trusted = new MemoryLog();
+    await sendAlarm(message, facts, config, trusted);
+    assert.deepEqual(trusted.lines.map((line) => line.level), ['NOTICE', 'NOTICE'], trusted.lines.map((line) => line.text).join('\n'));
+    assert.equal(smtp.mails.length, 1);
+    assert.equal(https.requests.length, 1);
   });
 
   it('does nothing and logs nothing when no channel is configured', async () => {

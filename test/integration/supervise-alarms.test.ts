@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startHttpSink, startSilentServer, startSmtpSink, type HttpSink, type SmtpSink } from '../helpers/alarm-servers.ts';
+import { makeLoopbackCertificate, startHttpSink, startSilentServer, startSmtpSink, type HttpSink, type SmtpSink } from '../helpers/alarm-servers.ts';
 import { isAlive, track } from '../helpers/processes.ts';
 import {
   readDocument,
@@ -131,6 +131,28 @@ describe('restart limits and alarms', () => {
     assert.deepEqual(commandRuns.map((r) => r.env.SUPERVISE_EVENT).sort(), ['exit', 'giveup']);
     assert.ok(commandRuns.every((r) => r.env.SUPERVISE_SERVICE === 'crasher' && r.env.SUPERVISE_EXIT_CODE === '7'));
     assert.match(readLog(s.dir), /mail sent: .* to ops@example.com dev@example.com/);
+  });
+
+  test('alarms over TLS trust the bundle NODE_EXTRA_CA_CERTS names, and the service finds that variable as it was given', async (t) => {
+    const s = setup('private-ca', `[global]\nalarm_interval : 60\nmax_tries : 1\n`);
+    t.after(() => removeTempDir(s.tmp));
+    const certificate = makeLoopbackCertificate(s.tmp);
+    const smtps = await startSmtpSink(certificate);
+    t.after(() => smtps.close());
+    const https = await startHttpSink(200, certificate);
+    t.after(() => https.close());
+    fs.appendFileSync(path.join(s.tmp, 'supervise.conf'), `alarm_mail : ops@example.com\nmail_transport : ${smtps.url}\nalarm_webhook : ${https.url}\n`);
+    const env = { ...s.env, NODE_EXTRA_CA_CERTS: certificate.certFile };
+
+    const result = await startSupervise(s.dir, ['-p', s.dir, '-F', 'supervise.conf', '-f', 'sh -c "env > records/service.env; exit 3"'], { cwd: s.tmp, env });
+    assert.equal(result.code, 0, result.stderr);
+    await supervisorGone(s);
+
+    assert.equal(https.requests.length, 2, readLog(s.dir, 'supervise.log.wf'));
+    assert.equal(smtps.mails.length, 2);
+    const serviceEnv = fs.readFileSync(path.join(s.tmp, 'records/service.env'), 'utf8').split('\n');
+    assert.ok(serviceEnv.includes(`NODE_EXTRA_CA_CERTS=${certificate.certFile}`));
+    assert.deepEqual(serviceEnv.filter((line) => line.startsWith('SUPERVISE_EXTRA_CA_CERTS=')), [], 'not the name Node was given it under');
   });
 
   test('coredumps count towards max_tries_if_coredumped', async (t) => {
