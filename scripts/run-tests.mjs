@@ -23,7 +23,7 @@
 //
 //   node scripts/run-tests.mjs            the unit, integration and end-to-end tests (npm test)
 //   node scripts/run-tests.mjs --stress   the stress tests, one file at a time (npm run stress)
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -104,6 +104,23 @@ const filesIn = (dir) =>
 const stress = process.argv[2] === '--stress';
 const extraArgs = process.argv.slice(stress ? 3 : 2);
 
+/** Resolves with the exit status of `command`, and its output if it asked to keep it. */
+function finished(command, args, options, keepOutput = false) {
+  const child = spawn(command, args, { ...options, stdio: ['ignore', keepOutput ? 'pipe' : 'inherit', keepOutput ? 'pipe' : 'inherit'] });
+  const output = [];
+  if (keepOutput) for (const stream of [child.stdout, child.stderr]) stream.on('data', (chunk) => output.push(chunk));
+  return new Promise((resolve) => {
+    child.on('error', (error) => resolve({ status: 1, output: `${command}: ${error.message}\n` }));
+    child.on('close', (status) => resolve({ status: status ?? 1, output: Buffer.concat(output).toString() }));
+  });
+}
+
+// The type check runs beside the tests, at the lowest priority: the first half-minute of the run
+// leaves the cores idle a sixth of the time (the longest files wait on their services' timers),
+// which is enough for it; at nice 19 it takes no time the tests want. Its errors are printed at
+// the end, and fail the run. (tsc keeps what it learnt in node_modules/.cache/supervise/.)
+const typeCheck = stress ? null : finished('nice', ['-n', '19', process.execPath, path.join(root, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'], { cwd: root }, true);
+
 /**
  * Files that run together, in one process, as one module importing each (which registers its
  * tests): the unit tests, pure and quick, and short integration files. A Node process of its own
@@ -171,5 +188,11 @@ for (const source of fs.readdirSync(path.join(testDir, 'fixtures')).filter((name
 
 const concurrency = stress ? ['--test-concurrency=1', '--test-timeout=1200000'] : ['--test-concurrency=8', '--test-timeout=300000'];
 const compiled = ordered.map((file, index) => path.join('.tests', `${compiledName(file, index)}.mjs`));
-const run = spawnSync(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...extraArgs, ...compiled], { cwd: root, stdio: 'inherit' });
-process.exit(run.status ?? 1);
+// Without NODE_EXTRA_CA_CERTS, which some machines set for every process: Node would read the
+// bundle it names at the start of every test file and Node fixture (40 ms each here), and the
+// tests reach no server but their own on loopback. The test of that variable sets it itself.
+const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+const tests = await finished(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...extraArgs, ...compiled], { cwd: root, env });
+const types = typeCheck === null ? { status: 0, output: '' } : await typeCheck;
+if (types.status !== 0) process.stderr.write(`\nThe type check (tsc --noEmit) failed:\n${types.output}`);
+process.exit(tests.status !== 0 ? tests.status : types.status);
