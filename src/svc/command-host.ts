@@ -2,7 +2,6 @@
 // `@ID VERB NAME...` to the host's control FIFO, then a wait until the host's status.json says
 // that the command of that id is done. The host does the work, in dependency order; svc then
 // says where each service is (or, for a reload, what the host logged about it).
-import crypto from 'node:crypto';
 import path from 'node:path';
 import type { HostStatusDocument } from '../host/host-status.ts';
 import { sendHostLine } from './host-control-sender.ts';
@@ -59,9 +58,14 @@ export async function hostCommand(root: string, verb: HostVerb, names: readonly 
   }
 }
 
-/** Unique among every svc of the machine: the pid, the time and a random part. */
+/**
+ * Unique among every svc of the machine: the pid, the time and a random part (against a pid
+ * reused within the millisecond). It guards against nobody, so Math.random: node:crypto would
+ * cost every svc call, whatever its command, about 10 ms of CPU to load.
+ */
 function commandId(): string {
-  return `${process.pid}-${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
+  const random = Math.floor(Math.random() * 0x1_0000_0000).toString(16).padStart(8, '0');
+  return `${process.pid}-${Date.now().toString(36)}-${random}`;
 }
 
 /**
