@@ -198,7 +198,7 @@ const compiled = ordered.map((file, index) => path.join('.tests', `${compiledNam
 // Without NODE_EXTRA_CA_CERTS, which some machines set for every process: Node would read the
 // bundle it names at the start of every test file and Node fixture (40 ms each here), and the
 // tests reach no server but their own on loopback. The test of that variable sets it itself.
-const { NODE_EXTRA_CA_CERTS: _unused, ...env } = process.env;
+const { NODE_EXTRA_CA_CERTS: _bundle, ...env } = process.env;
 const tests = await finished(process.execPath, ['--enable-source-maps', '--test', ...concurrency, ...extraArgs, ...compiled], { cwd: root, env });
 const types = typeCheck === null ? { status: 0, output: '' } : await typeCheck;
 if (types.status !== 0) process.stderr.write(`\nThe type check (tsc --noEmit) failed:\n${types.output}`);
