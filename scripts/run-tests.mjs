@@ -11,10 +11,9 @@
 //
 // The unit tests, and the short integration files, run together, in one process each.
 // The rest run eight files at once, the longest first, so that none of them is left to run on
-// alone at the end (LONGEST_FIRST says which files come earlier). Not more: with twelve, a suite
-// alone was faster (the longest files spend much of their first half-minute waiting on their
-// services' timers, and eight left the two cores idle a third of that time: 100–104 s with
-// twelve against 108–115 s with eight, before the order filled that time), but two suites
+// alone at the end. Not more: with twelve, a suite alone was faster (the longest files spend much
+// of their first half-minute waiting on their services' timers, and eight left the two cores
+// idle a third of that time: 100–104 s with twelve against 108–115 s with eight), but two suites
 // at once, 24 files on two cores, made a Node or Python start take over 5 s, and three tests
 // failed in each suite.
 // node --test starts files in the order of their paths, whatever the order it is given them: the
@@ -47,13 +46,7 @@ const SHORT_FILES = [
   'requirement-watch',
 ].map((name) => `integration/${name}.test.ts`);
 
-/**
- * Measured in a run of the whole suite on a 2-core machine, longest first (48 s down to 0.3 s),
- * but for two files that work the CPU without waiting (the unit tests, 3 s; notify-channel's
- * floods, 11 s): they come right after the first eight, which by then mostly wait on their
- * services' timers. Placed last, they left the cores idle 13 s of CPU time in the first 40 s;
- * placed there, 5 s.
- */
+/** Measured in a run of the whole suite on a 2-core machine, longest first (48 s down to 0.3 s). */
 const LONGEST_FIRST = [
   'e2e/svc-control.test.ts',
   'e2e/svc-start-stop.test.ts',
@@ -63,8 +56,6 @@ const LONGEST_FIRST = [
   'e2e/alertmanager.test.ts',
   'integration/part-two.test.ts',
   'e2e/dependencies.test.ts',
-  UNIT_BUNDLE,
-  'integration/notify-channel.test.ts',
   'e2e/reliability-faults.test.ts',
   'e2e/hostile-service.test.ts',
   'e2e/hostile-users.test.ts',
@@ -84,11 +75,13 @@ const LONGEST_FIRST = [
   'e2e/root-safety.test.ts',
   'e2e/host.test.ts',
   'integration/services-in-one-process.test.ts',
+  'integration/notify-channel.test.ts',
   'integration/runner.test.ts',
   'e2e/svc-metrics.test.ts',
   'e2e/svc-log.test.ts',
   'e2e/supervise-cli.test.ts',
   'e2e/svc-log-rotation.test.ts',
+  UNIT_BUNDLE,
   'e2e/reliability-cli.test.ts',
   'e2e/svc-output.test.ts',
   'e2e/run-environment.test.ts',
