@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { isGone, launch, readDocument, readText, RECORD_SIGNALS, run, sandbox, sendControl, SVC } from '../helpers/harness.ts';
+import { python3 } from '../helpers/python.ts';
 import { waitFor } from '../helpers/wait-for.ts';
 
 /** Says ready on fd 3 after `delay` seconds. */
@@ -147,11 +148,11 @@ describe('svc reload', () => {
   });
 
   // python's http.server has no SIGHUP handler: the default action kills it.
-  const HTTP_SERVER = 'python3 -m http.server 0 --bind 127.0.0.1';
+  const httpServer = (): string => `${python3()} -m http.server 0 --bind 127.0.0.1`;
 
   test('without a reload key, svc reload sends nothing, says why and exits 9: the service keeps running', async (t) => {
     const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\n' });
-    const { supervisorPid } = await launch(box, HTTP_SERVER);
+    const { supervisorPid } = await launch(box, httpServer());
     const pid = await waitFor('the server running', () => readDocument(box.dir)?.pid ?? null);
     const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
     assert.equal(reloaded.code, 9, reloaded.stdout);
@@ -165,7 +166,7 @@ describe('svc reload', () => {
 
   test('with reload : signal:HUP, svc reload of a service that SIGHUP kills says it did not survive and exits 9', async (t) => {
     const box = sandbox(t, { name: 'app', config: '[global]\nkill_timeout : 1\nreload : signal:HUP\n' });
-    const { supervisorPid } = await launch(box, HTTP_SERVER);
+    const { supervisorPid } = await launch(box, httpServer());
     const pid = await waitFor('the server running', () => readDocument(box.dir)?.pid ?? null);
     const reloaded = await run(SVC, [box.dir, 'reload'], { cwd: box.root });
     assert.equal(reloaded.code, 9, reloaded.stdout);

@@ -8,6 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { parseCheckSpec, type CheckSpec } from '../../src/health/check-spec.ts';
+import { python3 } from '../helpers/python.ts';
 import { rig, NO_LEFTOVER, alive } from '../helpers/runner-rig.ts';
 import { waitFor, withDeadline } from '../helpers/wait-for.ts';
 import { holdsFor, SERVICE } from '../helpers/harness.ts';
@@ -362,7 +363,7 @@ describe('graceful reload with overlap (SPEC §16)', () => {
 
   test('g starts a second copy on the same port (SO_REUSEPORT), switches once it is ready, stops the old one: a client hammering the port sees no refused connection', async (t) => {
     const port = await freePort();
-    const r = rig(t, ['python3', SERVER, String(port)], { notifyFd: 3, startTimeoutMs: 10_000, reload: { kind: 'overlap' }, killTimeoutMs: 2000 });
+    const r = rig(t, [python3(), SERVER, String(port)], { notifyFd: 3, startTimeoutMs: 10_000, reload: { kind: 'overlap' }, killTimeoutMs: 2000 });
     r.runner.boot(NO_LEFTOVER);
     const oldPid = await waitFor('the first copy ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
     await waitFor('it answers', async () => (await ask(port)) === String(oldPid));
@@ -404,9 +405,12 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     const marker = path.join(scratch, 'silent');
     // start_timeout leaves a loaded machine time to start Python (3 s was not enough with two
     // suites at once on two cores: the first copy never got ready); the silent copy never answers anyway.
-    const r = rig(t, ['python3', SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 8000, reload: { kind: 'overlap' }, killTimeoutMs: 1000 });
+    const r = rig(t, [python3(), SERVER, String(port), marker], { notifyFd: 3, startTimeoutMs: 8000, reload: { kind: 'overlap' }, killTimeoutMs: 1000 });
     r.runner.boot(NO_LEFTOVER);
-    const oldPid = await waitFor('ready', () => (r.document()?.ready ? r.status()?.pid : null) || null, { timeoutMs: 20_000 });
+    const oldPid = await waitFor('ready', () => {
+      if (r.document()?.ready) return r.status()?.pid || null;
+      throw new Error(`${port}: ${r.logText().trim().split('\n').slice(-4).join(' | ')}`);
+    }, { timeoutMs: 20_000 });
     // From now on a copy never says READY.
     fs.writeFileSync(marker, '');
     r.send('g');
