@@ -409,7 +409,7 @@ describe('graceful reload with overlap (SPEC §16)', () => {
     r.runner.boot(NO_LEFTOVER);
     const oldPid = await waitFor('ready', () => {
       if (r.document()?.ready) return r.status()?.pid || null;
-      throw new Error(`${port}: ${r.logText().trim().split('\n').slice(-4).join(' | ')}`);
+      throw new Error(`not ready; the runner last logged: ${r.logText().trim().split('\n').slice(-4).join(' | ')}`);
     }, { timeoutMs: 20_000 });
     // From now on a copy never says READY.
     fs.writeFileSync(marker, '');
