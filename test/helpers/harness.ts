@@ -148,13 +148,35 @@ export interface RunResult {
 export function run(file: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<RunResult> {
   const timeoutMs = options.timeoutMs ?? 20_000;
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: timeoutMs }, (error, stdout, stderr) => {
+    let late = '';
+    const child = execFile(file, args, { cwd: options.cwd, env: options.env ?? process.env }, (error, stdout, stderr) => {
+      clearTimeout(deadline);
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-      // Killed at the deadline: said in stderr, which every caller's failure message shows.
-      const late = error?.killed === true ? `\n(test harness: ${path.basename(file)} did not end within ${timeoutMs} ms and was killed)` : '';
       resolve({ code, stdout, stderr: stderr + late });
     });
+    // At the deadline, what the command was doing is read before it is killed, and said in stderr,
+    // which every caller's failure message shows: a hang then names its cause. SIGKILL, which a
+    // stopped process cannot hold back as it holds SIGTERM; its pipes are closed too, in case
+    // something it left holds them (as execFile's own timeout does).
+    const deadline = setTimeout(() => {
+      late = `\n(test harness: ${path.basename(file)} did not end within ${timeoutMs} ms: ${whatItWasDoing(child.pid)})`;
+      child.kill('SIGKILL');
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, timeoutMs);
   });
+}
+
+/**
+ * A process's state at a deadline: stopped, running, or asleep and in what (the kernel's wchan:
+ * ep_poll for an event loop with nothing left to do, futex_wait_queue for a blocked thread).
+ */
+function whatItWasDoing(pid: number | undefined): string {
+  const stat = pid === undefined ? null : procStat(pid);
+  if (stat === null || stat.state === 'Z') return 'it had exited, but something it started still held its output open';
+  const states: Record<string, string> = { R: 'running', S: 'asleep', D: 'in uninterruptible sleep', T: 'stopped by a signal', t: 'stopped by a tracer' };
+  const wchan = readText(`/proc/${pid}/wchan`);
+  return `it was ${states[stat.state] ?? `in state ${stat.state}`}${wchan === '' || wchan === '0' ? '' : ` in ${wchan}`}, and was killed`;
 }
 
 /** Starts a daemonized supervise; tracks the supervisor and service pids for clean-up. */
