@@ -2,12 +2,11 @@
 // will hold in memory, read here from each ROOT/NAME/status.json as it is replaced (inotify), with
 // the timeline built from the changes seen, and actions done with the built `svc` as a user would.
 // The dashboard's browser test runs against it until supervise --host replaces it.
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HostAction, HostEvent, HostView, TimelineEntry } from '../../src/api/host-view.ts';
 import { decodeStatusDocument, type StatusDocument } from '../../src/status/status-codec.ts';
-import { SVC } from './harness.ts';
+import { run, SVC } from './harness.ts';
 
 export class DirectoryHost implements HostView {
   readonly #documents = new Map<string, { text: string; document: StatusDocument }>();
@@ -60,13 +59,8 @@ export class DirectoryHost implements HostView {
     const names = service === null ? [...this.names] : [service];
     const words = action === 'alarm-on' ? ['alarm', 'on'] : action === 'alarm-off' ? ['alarm', 'off'] : [action];
     return Promise.all(
-      names.map(
-        (name) =>
-          new Promise<{ ok: boolean; message: string }>((resolve) => {
-            execFile(SVC, [this.directory(name), ...words], { timeout: 20_000 }, (error, stdout, stderr) => {
-              resolve({ ok: error === null, message: `${name}: ${(stdout + stderr).trim() || 'done'}` });
-            });
-          }),
+      names.map((name) =>
+        run(SVC, [this.directory(name), ...words]).then(({ code, stdout, stderr }) => ({ ok: code === 0, message: `${name}: ${(stdout + stderr).trim() || 'done'}` })),
       ),
     ).then((outcomes) => ({ ok: outcomes.every((outcome) => outcome.ok), message: outcomes.map((outcome) => outcome.message).join('; ') }));
   }
